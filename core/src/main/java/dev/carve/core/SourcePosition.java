@@ -1,0 +1,169 @@
+package dev.carve.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.Objects;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * Where a change came from in the monolith's write-ahead log, used as the version of every target
+ * row (see ARCHITECTURE.md, "Ordering and idempotence").
+ *
+ * <p>The position is the pair ({@code commitLsn}, {@code changeLsn}) compared lexicographically.
+ * {@code commitLsn} is Debezium's {@code source.sequence[0]}: the commit LSN of the last
+ * transaction the connector completed before this change's transaction. Transactions are decoded in
+ * commit order, so this value strictly increases from one transaction to the next, while the LSNs
+ * of individual changes of concurrent transactions interleave. {@code changeLsn} ({@code
+ * source.lsn}) orders the changes inside one transaction. Records of Debezium's initial snapshot
+ * get {@link #SNAPSHOT} (0, 0): every streamed change is newer than the snapshot it follows.
+ *
+ * @param commitLsn last completed commit LSN before this change's transaction, as an unsigned
+ *     64-bit LSN held in a long (LSNs stay far below 2^63 in practice)
+ * @param changeLsn the LSN of the change itself
+ */
+public record SourcePosition(long commitLsn, long changeLsn) implements Comparable<SourcePosition> {
+
+  /** The position of rows read by Debezium's initial snapshot: older than any streamed change. */
+  public static final SourcePosition SNAPSHOT = new SourcePosition(0, 0);
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Comparator<SourcePosition> ORDER =
+      Comparator.comparingLong(SourcePosition::commitLsn)
+          .thenComparingLong(SourcePosition::changeLsn);
+
+  /** Validates that both LSNs are non-negative. */
+  public SourcePosition {
+    if (commitLsn < 0 || changeLsn < 0) {
+      throw new IllegalArgumentException(
+          "LSNs must not be negative: commitLsn=" + commitLsn + ", changeLsn=" + changeLsn);
+    }
+  }
+
+  /**
+   * Reads the position from the {@code source} block of a Debezium PostgreSQL change event.
+   *
+   * @param source the {@code source} object of the envelope; never null
+   * @return the position; {@link #SNAPSHOT} for rows of an initial (not incremental) snapshot
+   * @throws IllegalArgumentException when the block has no usable {@code lsn}
+   */
+  public static SourcePosition fromDebeziumSource(JsonNode source) {
+    Objects.requireNonNull(source, "source");
+    String snapshot = source.path("snapshot").asText("false").toLowerCase(Locale.ROOT);
+    boolean initialSnapshot = !snapshot.equals("false") && !snapshot.equals("incremental");
+    if (initialSnapshot) {
+      return SNAPSHOT;
+    }
+    JsonNode lsnNode = source.get("lsn");
+    if (lsnNode == null || lsnNode.isNull() || !lsnNode.canConvertToLong()) {
+      throw new IllegalArgumentException(
+          "Debezium source block has no numeric 'lsn': " + source.toString());
+    }
+    long changeLsn = lsnNode.asLong();
+    long commitLsn = changeLsn;
+    JsonNode sequence = source.get("sequence");
+    if (sequence != null && !sequence.isNull()) {
+      Long parsed = firstOfSequence(sequence);
+      if (parsed != null) {
+        commitLsn = parsed;
+      }
+    }
+    // Without a previous commit (first transaction after a start) the change LSN stands in: any
+    // later transaction's commitLsn is at least this transaction's commit LSN, which is larger.
+    return new SourcePosition(commitLsn, changeLsn);
+  }
+
+  private static Long firstOfSequence(JsonNode sequence) {
+    JsonNode array = sequence;
+    if (sequence.isTextual()) {
+      try {
+        array = JSON.readTree(sequence.asText());
+      } catch (IOException e) {
+        throw new IllegalArgumentException(
+            "Debezium 'sequence' is not a JSON array: " + sequence, e);
+      }
+    }
+    if (!array.isArray() || array.isEmpty()) {
+      return null;
+    }
+    JsonNode first = array.get(0);
+    if (first == null || first.isNull()) {
+      return null;
+    }
+    String text = first.asText();
+    return text.isEmpty() ? null : Long.parseLong(text);
+  }
+
+  /** True when this position is strictly newer than {@code other}. */
+  public boolean isNewerThan(SourcePosition other) {
+    return compareTo(other) > 0;
+  }
+
+  @Override
+  public int compareTo(SourcePosition other) {
+    return ORDER.compare(this, other);
+  }
+
+  /** Writes this position into the record headers (replacing earlier values). */
+  public void writeTo(Headers headers) {
+    headers.remove(CarveHeaders.COMMIT_LSN);
+    headers.remove(CarveHeaders.CHANGE_LSN);
+    headers.add(CarveHeaders.COMMIT_LSN, utf8(Long.toString(commitLsn)));
+    headers.add(CarveHeaders.CHANGE_LSN, utf8(Long.toString(changeLsn)));
+  }
+
+  /**
+   * Reads the position a transformer wrote into the headers.
+   *
+   * @return the position, or null when the headers carry none
+   * @throws IllegalArgumentException when a header is present but not a decimal number
+   */
+  public static SourcePosition readFrom(Headers headers) {
+    Header commit = headers.lastHeader(CarveHeaders.COMMIT_LSN);
+    Header change = headers.lastHeader(CarveHeaders.CHANGE_LSN);
+    if (commit == null || change == null) {
+      return null;
+    }
+    return new SourcePosition(parseHeader(commit), parseHeader(change));
+  }
+
+  private static long parseHeader(Header header) {
+    String text = new String(header.value(), StandardCharsets.UTF_8);
+    try {
+      return Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "Header '" + header.key() + "' is not a decimal LSN: '" + text + "'", e);
+    }
+  }
+
+  /** Formats an LSN the way PostgreSQL prints it ({@code 16/B374D848}). */
+  public static String formatLsn(long lsn) {
+    return Long.toHexString(lsn >>> 32).toUpperCase(Locale.ROOT)
+        + "/"
+        + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase(Locale.ROOT);
+  }
+
+  /** Parses PostgreSQL's textual LSN ({@code 16/B374D848}). */
+  public static long parseLsn(String text) {
+    int slash = text.indexOf('/');
+    if (slash <= 0) {
+      throw new IllegalArgumentException("Not a PostgreSQL LSN: '" + text + "'");
+    }
+    return (Long.parseLong(text.substring(0, slash), 16) << 32)
+        | Long.parseLong(text.substring(slash + 1), 16);
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public String toString() {
+    return formatLsn(commitLsn) + ":" + formatLsn(changeLsn);
+  }
+}
