@@ -71,3 +71,11 @@ CREATE TABLE shipments (
 CREATE INDEX orders_cust_no ON orders (cust_no);
 CREATE INDEX payments_order_ref ON payments (order_ref);
 CREATE INDEX shipments_order_ref ON shipments (order_ref);
+
+-- Not part of the monolith: Debezium's signal table (signal.data.collection in the connector
+-- config), used to request incremental snapshots, e.g. to re-emit keys for a repair.
+CREATE TABLE carve_signal (
+  id            varchar(64)  PRIMARY KEY,
+  type          varchar(32)  NOT NULL,
+  data          varchar(2048)
+);

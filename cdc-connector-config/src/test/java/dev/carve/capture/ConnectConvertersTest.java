@@ -1,0 +1,93 @@
+package dev.carve.capture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.carve.capture.internal.ConnectConverters;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.junit.jupiter.api.Test;
+
+class ConnectConvertersTest {
+  private static final Schema KEY =
+      SchemaBuilder.struct().field("order_ref", Schema.STRING_SCHEMA).build();
+  private static final Schema VALUE =
+      SchemaBuilder.struct()
+          .field("order_ref", Schema.STRING_SCHEMA)
+          .field("total_amount", Schema.OPTIONAL_STRING_SCHEMA)
+          .build();
+
+  private static SourceRecord record() {
+    SourceRecord r =
+        new SourceRecord(
+            Map.of("server", "legacy"),
+            Map.of("lsn", 1L),
+            "legacy.public.orders",
+            null,
+            KEY,
+            new Struct(KEY).put("order_ref", "ORD-2019-00042"),
+            VALUE,
+            new Struct(VALUE).put("order_ref", "ORD-2019-00042").put("total_amount", "12.50"));
+    r.headers().addString("__debezium.context", "x");
+    return r;
+  }
+
+  @Test
+  void schemalessJsonConvertersWriteWhatConnectWrites() {
+    ConnectConverters converters =
+        ConnectConverters.fromConnectorConfig(
+            Map.of(
+                "key.converter", "org.apache.kafka.connect.json.JsonConverter",
+                "key.converter.schemas.enable", "false",
+                "value.converter", "org.apache.kafka.connect.json.JsonConverter",
+                "value.converter.schemas.enable", "false"));
+
+    ProducerRecord<byte[], byte[]> out = converters.toProducerRecord(record());
+
+    assertThat(out.topic()).isEqualTo("legacy.public.orders");
+    assertThat(out.partition()).isNull();
+    assertThat(new String(out.key(), StandardCharsets.UTF_8))
+        .isEqualTo("{\"order_ref\":\"ORD-2019-00042\"}");
+    assertThat(new String(out.value(), StandardCharsets.UTF_8))
+        .isEqualTo("{\"order_ref\":\"ORD-2019-00042\",\"total_amount\":\"12.50\"}");
+    assertThat(
+            new String(
+                out.headers().lastHeader("__debezium.context").value(), StandardCharsets.UTF_8))
+        .isEqualTo("x");
+  }
+
+  @Test
+  void converterPropertiesArePassedWithoutTheirPrefix() {
+    ConnectConverters converters =
+        ConnectConverters.fromConnectorConfig(
+            Map.of(
+                "key.converter", "org.apache.kafka.connect.json.JsonConverter",
+                "key.converter.schemas.enable", "true",
+                "value.converter", "org.apache.kafka.connect.storage.StringConverter"));
+
+    ProducerRecord<byte[], byte[]> out = converters.toProducerRecord(record());
+
+    assertThat(new String(out.key(), StandardCharsets.UTF_8))
+        .startsWith("{\"schema\":{\"type\":\"struct\"");
+    assertThat(new String(out.value(), StandardCharsets.UTF_8))
+        .startsWith("Struct{order_ref=ORD-2019-00042");
+  }
+
+  @Test
+  void unknownConverterClassNamesTheKey() {
+    assertThatThrownBy(
+            () ->
+                ConnectConverters.fromConnectorConfig(
+                    Map.of(
+                        "key.converter", "com.example.Missing",
+                        "value.converter", "org.apache.kafka.connect.json.JsonConverter")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'key.converter'")
+        .hasMessageContaining("com.example.Missing");
+  }
+}

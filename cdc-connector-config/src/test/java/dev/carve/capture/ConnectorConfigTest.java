@@ -1,0 +1,130 @@
+package dev.carve.capture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.carve.core.config.ConfigException;
+import dev.carve.core.config.Substitution;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConnectorConfigTest {
+  private static final Path LEGACY_SHOP = Path.of("connectors/legacy-shop.json");
+
+  @Test
+  void legacyShopFileLoadsWithDefaultsForUnsetVariables() {
+    ConnectorConfig config = ConnectorConfig.load(LEGACY_SHOP, new Substitution(name -> null));
+
+    assertThat(config.name()).isEqualTo("legacy-shop");
+    assertThat(config.topicPrefix()).isEqualTo("legacy");
+    assertThat(config.databaseHost()).isEqualTo("localhost");
+    assertThat(config.databasePort()).isEqualTo(5432);
+    assertThat(config.jdbcUrl()).isEqualTo("jdbc:postgresql://localhost:5432/legacy_shop");
+    assertThat(config.tables())
+        .containsExactly(
+            "public.customers",
+            "public.addresses",
+            "public.products",
+            "public.orders",
+            "public.payments",
+            "public.shipments");
+    assertThat(config.signalTable()).contains("public.carve_signal");
+    assertThat(config.rawTopic("public.orders")).isEqualTo("legacy.public.orders");
+    assertThat(config.rawTopic("orders")).isEqualTo("legacy.public.orders");
+    assertThat(config.config()).containsEntry("plugin.name", "pgoutput");
+  }
+
+  @Test
+  void environmentVariablesAndFilesAreSubstitutedInValues() {
+    Map<String, String> env =
+        Map.of("MONOLITH_HOST", "db.internal", "MONOLITH_PASSWORD", "s3cr\"et");
+    ConnectorConfig config = ConnectorConfig.load(LEGACY_SHOP, new Substitution(env::get));
+
+    assertThat(config.databaseHost()).isEqualTo("db.internal");
+    assertThat(config.databasePassword()).isEqualTo("s3cr\"et");
+  }
+
+  @Test
+  void toStringMasksPasswordsAndSecrets() {
+    ConnectorConfig config =
+        ConnectorConfig.load(
+                LEGACY_SHOP, new Substitution(Map.of("MONOLITH_PASSWORD", "hunter2")::get))
+            .withOverrides(Map.of("database.sslpassword", "p2", "vault.secret.key", "k3"));
+
+    assertThat(config.toString())
+        .contains("database.password=****", "database.sslpassword=****", "vault.secret.key=****")
+        .contains("database.user=postgres")
+        .doesNotContain("hunter2", "p2,", "k3");
+    assertThat(config.masked()).containsEntry("database.password", "****");
+  }
+
+  @Test
+  void everyProblemIsListedOnceNamingItsKey() {
+    String json =
+        """
+        {"config": {
+          "connector.class": "io.debezium.connector.mysql.MySqlConnector",
+          "database.port": "54x2",
+          "plugin.name": "decoderbufs",
+          "tasks.max": "2",
+          "table.include.list": "public.orders,public\\\\..*",
+          "database.password": "${UNSET_PASSWORD}"
+        }}
+        """;
+    assertThatThrownBy(() -> ConnectorConfig.parse(json, "bad.json", new Substitution(n -> null)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("bad.json")
+        .hasMessageContaining("missing required key 'name'")
+        .hasMessageContaining(
+            "config.connector.class' is 'io.debezium.connector.mysql.MySqlConnector'")
+        .hasMessageContaining("missing required key 'config.database.hostname'")
+        .hasMessageContaining("missing required key 'config.database.user'")
+        .hasMessageContaining("missing required key 'config.database.dbname'")
+        .hasMessageContaining("missing required key 'config.topic.prefix'")
+        .hasMessageContaining("missing required key 'config.key.converter'")
+        .hasMessageContaining("missing required key 'config.value.converter'")
+        .hasMessageContaining("'config.database.port' is '54x2'")
+        .hasMessageContaining("'config.plugin.name' is 'decoderbufs'")
+        .hasMessageContaining("'config.tasks.max' is '2'")
+        .hasMessageContaining("without regular expressions")
+        .hasMessageContaining("key 'config.database.password': ${UNSET_PASSWORD} is not set")
+        .satisfies(e -> assertThat(((ConfigException) e).problems()).hasSize(13));
+  }
+
+  @Test
+  void malformedJsonNamesTheLine() {
+    assertThatThrownBy(
+            () ->
+                ConnectorConfig.parse(
+                    "{\n\"name\": \"x\",\n\"config\": {\n}}}\n oops",
+                    "broken.json",
+                    new Substitution(n -> null)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("broken.json")
+        .hasMessageContaining("line ");
+  }
+
+  @Test
+  void overridesAreValidatedAgain() {
+    ConnectorConfig config = ConnectorConfig.load(LEGACY_SHOP, new Substitution(name -> null));
+    Map<String, String> overrides = new HashMap<>();
+    overrides.put("slot.name", "test_slot");
+    overrides.put("key.converter", null);
+
+    assertThatThrownBy(() -> config.withOverrides(overrides))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("missing required key 'config.key.converter'");
+    assertThat(config.withOverrides(Map.of("slot.name", "test_slot")).get("slot.name"))
+        .isEqualTo("test_slot");
+  }
+
+  @Test
+  void signalTableMustBeCaptured() {
+    ConnectorConfig config = ConnectorConfig.load(LEGACY_SHOP, new Substitution(name -> null));
+
+    assertThatThrownBy(() -> config.withOverrides(Map.of("table.include.list", "public.orders")))
+        .hasMessageContaining("signal.data.collection' is 'public.carve_signal'");
+  }
+}

@@ -1,0 +1,86 @@
+package dev.carve.cli.runtime;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Measures a consumer group's lag on a set of topics from the outside, through the Admin client:
+ * the sum over partitions of end offset minus committed offset. Works the same for Kafka Streams
+ * applications (group = application id) and plain consumers.
+ */
+public final class LagProbe {
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+  private final Admin admin;
+
+  /** Creates a probe on an open admin client (not closed by the probe). */
+  public LagProbe(Admin admin) {
+    this.admin = admin;
+  }
+
+  /**
+   * The lag of {@code group} on {@code topics}; a partition the group never committed counts from
+   * its start offset, so a group that has not started shows the whole topic as lag.
+   *
+   * @return total records behind; 0 when every topic is absent or empty
+   */
+  public long lag(String group, Collection<String> topics) throws InterruptedException {
+    try {
+      Set<String> existing =
+          admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      Set<String> wanted = topics.stream().filter(existing::contains).collect(Collectors.toSet());
+      if (wanted.isEmpty()) {
+        return 0;
+      }
+      Map<String, TopicDescription> descriptions =
+          admin
+              .describeTopics(wanted)
+              .allTopicNames()
+              .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
+      descriptions
+          .values()
+          .forEach(
+              d ->
+                  d.partitions()
+                      .forEach(
+                          p -> {
+                            TopicPartition tp = new TopicPartition(d.name(), p.partition());
+                            latest.put(tp, OffsetSpec.latest());
+                            earliest.put(tp, OffsetSpec.earliest());
+                          }));
+      Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
+          admin.listOffsets(latest).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> starts =
+          admin.listOffsets(earliest).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      Map<TopicPartition, OffsetAndMetadata> committed =
+          admin
+              .listConsumerGroupOffsets(group)
+              .partitionsToOffsetAndMetadata()
+              .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      long lag = 0;
+      for (TopicPartition tp : latest.keySet()) {
+        OffsetAndMetadata c = committed.get(tp);
+        long position = c == null ? starts.get(tp).offset() : c.offset();
+        lag += Math.max(0, ends.get(tp).offset() - position);
+      }
+      return lag;
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException(
+          "Could not measure the lag of consumer group '" + group + "': " + e.getMessage(), e);
+    }
+  }
+}

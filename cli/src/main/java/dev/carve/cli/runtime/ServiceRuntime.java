@@ -1,0 +1,203 @@
+package dev.carve.cli.runtime;
+
+import dev.carve.cli.config.CarveConfig;
+import dev.carve.schemas.EntitySchemas;
+import dev.carve.schemas.SchemaCatalog;
+import dev.carve.schemas.serde.AvroSerdes;
+import dev.carve.sink.ServiceSink;
+import dev.carve.sink.SinkMetrics;
+import dev.carve.sink.SinkOptions;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.serialization.Serde;
+
+/**
+ * One service of a running pipeline: its Kafka Streams application and its sink, wired from the
+ * service's settings, plus what the progress line and the sync check need to know about it.
+ */
+public final class ServiceRuntime {
+  private final CarveConfig.ServiceSettings settings;
+  private final List<EntitySchemas> entities;
+  private final ServiceSink sink;
+  private final Transformer transformer;
+  private final List<Part> parts = new ArrayList<>();
+
+  private final String registryUrl;
+
+  private ServiceRuntime(
+      String registryUrl,
+      CarveConfig.ServiceSettings settings,
+      List<EntitySchemas> entities,
+      Transformer transformer,
+      ServiceSink sink) {
+    this.registryUrl = registryUrl;
+    this.settings = settings;
+    this.entities = entities;
+    this.transformer = transformer;
+    this.sink = sink;
+    parts.add(transformer.part());
+    parts.add(Parts.sink(sink));
+  }
+
+  /**
+   * Builds (does not start) the transformer and sink of a service.
+   *
+   * @param stateDir where Kafka Streams keeps its state ({@code <stateDir>/streams/<service>})
+   */
+  public static ServiceRuntime create(
+      CarveConfig.ServiceSettings service,
+      CarveConfig config,
+      String bootstrapServers,
+      String registryUrl,
+      Path stateDir) {
+    List<EntitySchemas> entities = SchemaCatalog.fromClasspath().entities(service.name());
+    if (entities.isEmpty()) {
+      throw new IllegalArgumentException(
+          "Service '"
+              + service.name()
+              + "' has no Avro contracts: add schemas/"
+              + service.name()
+              + "/<Entity>.avsc and <Entity>Key.avsc");
+    }
+    Transformer transformer =
+        Transformer.create(
+            service, config, bootstrapServers, registryUrl, stateDir.resolve("streams"));
+    Map<String, Object> sinkRaw = new LinkedHashMap<>();
+    sinkRaw.put(SinkOptions.BOOTSTRAP_SERVERS.key(), bootstrapServers);
+    sinkRaw.put(SinkOptions.KAFKA_PROPERTIES.key(), config.kafka().properties());
+    sinkRaw.put(SinkOptions.SCHEMA_REGISTRY_URL.key(), registryUrl);
+    sinkRaw.put(SinkOptions.JDBC_URL.key(), service.target().jdbcUrl());
+    sinkRaw.put(SinkOptions.USERNAME.key(), service.target().username());
+    sinkRaw.put(SinkOptions.PASSWORD.key(), service.target().password());
+    sinkRaw.put(SinkOptions.SCHEMA.key(), service.target().schema());
+    sinkRaw.put(SinkOptions.DDL.key(), service.target().ddl());
+    sinkRaw.put(SinkOptions.ENTITIES.key(), entities.stream().map(EntitySchemas::entity).toList());
+    sinkRaw.put(SinkOptions.BATCH_SIZE.key(), service.batchSize());
+    sinkRaw.put(SinkOptions.MAX_RETRIES.key(), service.maxRetries());
+    sinkRaw.put(SinkOptions.ON_ERROR.key(), service.onError().name());
+    SinkOptions sinkOptions =
+        SinkOptions.parse(sinkRaw, "services." + service.name() + ".sink", "carve.yaml");
+    Map<String, Object> serdeConfig = new HashMap<>();
+    serdeConfig.put("schema.registry.url", registryUrl);
+    if (config.registryUserInfo() != null) {
+      serdeConfig.put("basic.auth.credentials.source", "USER_INFO");
+      serdeConfig.put("basic.auth.user.info", config.registryUserInfo());
+    }
+    Serde<GenericRecord> keySerde = AvroSerdes.generic(serdeConfig, true);
+    Serde<GenericRecord> valueSerde = AvroSerdes.generic(serdeConfig, false);
+    ServiceSink sink =
+        ServiceSink.create(
+            service.name(), sinkOptions, keySerde.deserializer(), valueSerde.deserializer());
+    return new ServiceRuntime(registryUrl, service, entities, transformer, sink);
+  }
+
+  /**
+   * A reconciler of this service against the monolith, running the service's own mapping.
+   *
+   * @param source the monolith database
+   */
+  public dev.carve.cli.verify.Reconciler reconciler(CarveConfig.Database source) {
+    CarveConfig.Database t = settings.target();
+    return new dev.carve.cli.verify.Reconciler(
+        settings.name(),
+        entities,
+        transformer.tableMappers(registryUrl),
+        new dev.carve.cli.verify.Reconciler.Db(
+            source.jdbcUrl(), source.username(), source.password(), "public"),
+        new dev.carve.cli.verify.Reconciler.Db(
+            t.jdbcUrl(), t.username(), t.password(), t.schema()));
+  }
+
+  /** The service name. */
+  public String name() {
+    return settings.name();
+  }
+
+  /** The service's settings. */
+  public CarveConfig.ServiceSettings settings() {
+    return settings;
+  }
+
+  /** The parts to start, in order: transformer, then sink. */
+  public List<Part> parts() {
+    return parts;
+  }
+
+  /** The entities (one target table and one domain topic each). */
+  public List<EntitySchemas> entities() {
+    return entities;
+  }
+
+  /** The domain topics the sink reads. */
+  public List<String> domainTopics() {
+    return entities.stream().map(EntitySchemas::topic).toList();
+  }
+
+  /** The raw topics the transformer reads. */
+  public List<String> rawTopics() {
+    return transformer.sourceTopics();
+  }
+
+  /** The Kafka Streams application id (its consumer group). */
+  public String transformerGroup() {
+    return transformer.applicationId();
+  }
+
+  /** The sink's consumer group. */
+  public String sinkGroup() {
+    return ServiceSink.groupId(settings.name());
+  }
+
+  /** The sink's counters. */
+  public SinkMetrics sinkMetrics() {
+    return sink.metrics();
+  }
+
+  /** Records the transformer sent to the dead-letter topic. */
+  public long transformDeadLetters() {
+    return transformer.deadLettered();
+  }
+
+  /** Exact row counts of the service's target tables, by entity; -1 for a table not created yet. */
+  public Map<String, Long> rowCounts() throws SQLException {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    CarveConfig.Database target = settings.target();
+    try (Connection c =
+            DriverManager.getConnection(target.jdbcUrl(), target.username(), target.password());
+        Statement s = c.createStatement()) {
+      for (EntitySchemas e : entities) {
+        String table = quote(target.schema()) + "." + quote(e.entity());
+        try (ResultSet rs =
+            s.executeQuery(
+                "SELECT CASE WHEN to_regclass('"
+                    + table.replace("'", "''")
+                    + "') IS NULL THEN -1 ELSE 0 END")) {
+          rs.next();
+          if (rs.getLong(1) < 0) {
+            counts.put(e.entity(), -1L);
+            continue;
+          }
+        }
+        try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + table)) {
+          rs.next();
+          counts.put(e.entity(), rs.getLong(1));
+        }
+      }
+    }
+    return counts;
+  }
+
+  private static String quote(String identifier) {
+    return "\"" + identifier.replace("\"", "\"\"") + "\"";
+  }
+}

@@ -1,0 +1,60 @@
+package dev.carve.cli.runtime;
+
+import dev.carve.cli.verify.ReconcileReport;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides whether every service's tables equal the mapped source: first cheaply (no transformer or
+ * sink lag), then by reconciling each service against the monolith with its own mapping code.
+ * Reconciliation reads whole tables, so it runs at most every ten seconds.
+ */
+public final class SyncCheck {
+  private static final Logger LOG = LoggerFactory.getLogger(SyncCheck.class);
+  private static final long MIN_INTERVAL_NANOS = 10_000_000_000L;
+
+  private final EmbeddedPipeline pipeline;
+  private long lastReconcile;
+  private Result lastResult = new Result(false, "not checked yet");
+
+  /** The verdict and what it rests on. */
+  public record Result(boolean synced, String detail) {}
+
+  /** Creates a check of a running pipeline. */
+  public SyncCheck(EmbeddedPipeline pipeline) {
+    this.pipeline = pipeline;
+  }
+
+  /** Checks now (reconciling at most every ten seconds). */
+  public Result check(PipelineStatus status) throws Exception {
+    List<String> behind = new ArrayList<>();
+    for (PipelineStatus.Service s : status.services()) {
+      if (s.transformLag() > 0 || s.sinkLag() > 0) {
+        behind.add(s.name() + " lag " + s.transformLag() + "+" + s.sinkLag());
+      }
+    }
+    if (!behind.isEmpty()) {
+      return new Result(false, String.join(", ", behind));
+    }
+    if (System.nanoTime() - lastReconcile < MIN_INTERVAL_NANOS) {
+      return lastResult;
+    }
+    lastReconcile = System.nanoTime();
+    List<String> details = new ArrayList<>();
+    boolean equal = true;
+    for (ServiceRuntime s : pipeline.services().values()) {
+      ReconcileReport report =
+          s.reconciler(pipeline.config().source()).run(line -> LOG.debug("{}", line));
+      details.add(report.brief());
+      if (!report.equal()) {
+        equal = false;
+        LOG.info(
+            "Service '{}' not synced yet:{}{}", s.name(), System.lineSeparator(), report.render());
+      }
+    }
+    lastResult = new Result(equal, String.join("; ", details));
+    return lastResult;
+  }
+}

@@ -1,0 +1,202 @@
+package dev.carve.cli.runtime;
+
+import dev.carve.cli.config.CarveConfig;
+import dev.carve.transform.TransformerOptions;
+import dev.carve.transform.TransformerRuntime;
+import dev.carve.transform.api.DomainTopology;
+import dev.carve.transform.api.TableMapper;
+import dev.carve.transform.api.Topic;
+import dev.carve.transform.api.TopologyContext;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.streams.StreamsBuilder;
+
+/**
+ * A service's Kafka Streams application, as the CLI runs and observes it, plus the service's
+ * mapping as plain functions per monolith table for reconciliation.
+ */
+final class Transformer {
+  private final TransformerRuntime runtime;
+  private final DomainTopology topology;
+  private final TransformerOptions options;
+  private final List<String> sourceTopics;
+
+  private Transformer(
+      TransformerRuntime runtime, DomainTopology topology, TransformerOptions options) {
+    this.runtime = runtime;
+    this.topology = topology;
+    this.options = options;
+    this.sourceTopics =
+        runtime.topology().describe().subtopologies().stream()
+            .flatMap(s -> s.nodes().stream())
+            .filter(n -> n instanceof org.apache.kafka.streams.TopologyDescription.Source)
+            .flatMap(
+                n -> {
+                  Set<String> topics =
+                      ((org.apache.kafka.streams.TopologyDescription.Source) n).topicSet();
+                  return topics == null ? java.util.stream.Stream.<String>empty() : topics.stream();
+                })
+            .filter(t -> t.startsWith(options.rawTopicPrefix() + "."))
+            .distinct()
+            .sorted()
+            .toList();
+  }
+
+  static Transformer create(
+      CarveConfig.ServiceSettings service,
+      CarveConfig config,
+      String bootstrapServers,
+      String registryUrl,
+      Path streamsDir) {
+    String topologyRef = service.topology();
+    if (topologyRef.endsWith(".yaml") || topologyRef.endsWith(".yml")) {
+      topologyRef = config.resolve(topologyRef).toString();
+    }
+    DomainTopology topology = TransformerRuntime.loadTopology(topologyRef);
+    if (!topology.service().equals(service.name())) {
+      throw new IllegalArgumentException(
+          "services."
+              + service.name()
+              + ".topology defines service '"
+              + topology.service()
+              + "', not '"
+              + service.name()
+              + "'");
+    }
+    TransformerOptions options =
+        TransformerOptions.of(bootstrapServers, registryUrl)
+            .withKafkaProperties(config.kafka().properties())
+            .withStateDir(streamsDir)
+            .withOnError(service.onError());
+    return new Transformer(TransformerRuntime.create(topology, options), topology, options);
+  }
+
+  Part part() {
+    return new Part() {
+      @Override
+      public String name() {
+        return "transform " + runtime.service();
+      }
+
+      @Override
+      public void start() {
+        runtime.start();
+        try {
+          if (!runtime.awaitRunning(Duration.ofSeconds(120))) {
+            throw new IllegalStateException(
+                "The Kafka Streams application "
+                    + runtime.applicationId()
+                    + " did not reach RUNNING within 120 s"
+                    + (runtime.failure() == null ? "" : ": " + runtime.failure().getMessage()));
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException(
+              "Interrupted while starting " + runtime.applicationId(), e);
+        }
+      }
+
+      @Override
+      public boolean stop(Duration timeout) {
+        runtime.close(timeout);
+        return runtime.state() != TransformerRuntime.State.RUNNING;
+      }
+
+      @Override
+      public Optional<Throwable> failure() {
+        return runtime.state() == TransformerRuntime.State.FAILED
+            ? Optional.ofNullable(runtime.failure())
+            : Optional.empty();
+      }
+    };
+  }
+
+  List<String> sourceTopics() {
+    return sourceTopics;
+  }
+
+  String applicationId() {
+    return runtime.applicationId();
+  }
+
+  long deadLettered() {
+    return runtime.metrics().deadLettered();
+  }
+
+  /**
+   * The mapping per monolith table, captured by defining the topology on a context that records
+   * each {@link TopologyContext#mapTable} call. Tables a Java topology wires by hand (without
+   * mapTable) are not included.
+   */
+  Map<String, TableMapper> tableMappers(String registryUrl) {
+    Map<String, Object> serdeConfig = Map.of("schema.registry.url", registryUrl);
+    TopologyContext real =
+        TopologyContext.create(
+            topology.service(),
+            options.rawTopicPrefix(),
+            options.onError(),
+            isKey -> dev.carve.schemas.serde.AvroSerdes.generic(serdeConfig, isKey));
+    Map<String, TableMapper> mappers = new LinkedHashMap<>();
+    topology.define(new StreamsBuilder(), new RecordingContext(real, mappers));
+    return mappers;
+  }
+
+  /** Delegates to a real context but records table mappers instead of wiring streams. */
+  private record RecordingContext(TopologyContext delegate, Map<String, TableMapper> mappers)
+      implements TopologyContext {
+    @Override
+    public String service() {
+      return delegate.service();
+    }
+
+    @Override
+    public dev.carve.core.error.OnError onError() {
+      return delegate.onError();
+    }
+
+    @Override
+    public String name(String step) {
+      return delegate.name(step);
+    }
+
+    @Override
+    public String rawTopic(String table) {
+      return delegate.rawTopic(table);
+    }
+
+    @Override
+    public Topic<GenericRecord, GenericRecord> domainTopic(String entity) {
+      return delegate.domainTopic(entity);
+    }
+
+    @Override
+    public String deadLetterTopic() {
+      return delegate.deadLetterTopic();
+    }
+
+    @Override
+    public void mapTable(StreamsBuilder builder, String table, TableMapper mapper) {
+      TableMapper previous = mappers.putIfAbsent(table, mapper);
+      if (previous != null) {
+        throw new IllegalStateException(
+            "Topology of service '" + service() + "' maps table '" + table + "' twice");
+      }
+    }
+
+    @Override
+    public Set<String> domainTopics() {
+      return delegate.domainTopics();
+    }
+
+    @Override
+    public Set<String> rawTopics() {
+      return delegate.rawTopics();
+    }
+  }
+}

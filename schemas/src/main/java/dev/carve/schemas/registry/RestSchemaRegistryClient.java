@@ -1,0 +1,462 @@
+package dev.carve.schemas.registry;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.carve.core.retry.Retrier;
+import dev.carve.core.retry.RetriesExhaustedException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.apache.avro.Schema;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link SchemaRegistryClient} over the Confluent Schema Registry REST API with {@code
+ * java.net.http}.
+ *
+ * <p>Caches what cannot change: schema by id, id by subject and schema, and fixed versions. Tries
+ * the URLs in order and keeps using the last one that answered; a request fails over to the next
+ * URL on a connect failure, a timeout or a 5xx, and a round over all URLs that failed this way is
+ * retried through {@link Retrier} with exponential backoff. A 4xx answer fails at once with the
+ * registry's {@code error_code}.
+ */
+public final class RestSchemaRegistryClient implements SchemaRegistryClient {
+  private static final Logger LOG = LoggerFactory.getLogger(RestSchemaRegistryClient.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+  private static final String ACCEPT =
+      "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json; qs=0.9,"
+          + " application/json; qs=0.5";
+
+  private final RegistryClientConfig config;
+  private final HttpClient http;
+  private final Retrier retrier;
+  private final String authorization;
+  private volatile int preferred;
+
+  private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
+  private final Map<SubjectSchema, Integer> idsBySubjectSchema = new ConcurrentHashMap<>();
+  private final Map<SubjectSchema, RegisteredSchema> lookups = new ConcurrentHashMap<>();
+  private final Map<SubjectVersion, RegisteredSchema> versions = new ConcurrentHashMap<>();
+
+  private record SubjectSchema(String subject, Schema schema) {}
+
+  private record SubjectVersion(String subject, int version) {}
+
+  /**
+   * Creates a client.
+   *
+   * @throws IllegalArgumentException naming the key when the truststore cannot be loaded
+   */
+  public RestSchemaRegistryClient(RegistryClientConfig config) {
+    if (config.isMock()) {
+      throw new IllegalArgumentException(
+          "mock:// registries have no REST client; use SchemaRegistryClient.create(config)");
+    }
+    this.config = config;
+    HttpClient.Builder builder =
+        HttpClient.newBuilder()
+            .connectTimeout(config.requestTimeout())
+            .followRedirects(HttpClient.Redirect.NORMAL);
+    if (config.truststoreLocation() != null) {
+      builder.sslContext(sslContext(config));
+    }
+    this.http = builder.build();
+    this.retrier =
+        new Retrier(
+            config.maxAttempts(),
+            config.retryBackoff(),
+            config.maxRetryBackoff(),
+            e -> e instanceof RegistryException r && r.retriable());
+    this.authorization =
+        config.userInfo() == null
+            ? null
+            : "Basic "
+                + Base64.getEncoder()
+                    .encodeToString(config.userInfo().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A client of these URLs with default settings. */
+  public static RestSchemaRegistryClient of(String... urls) {
+    return new RestSchemaRegistryClient(RegistryClientConfig.of(urls));
+  }
+
+  private static SSLContext sslContext(RegistryClientConfig config) {
+    try (InputStream in = Files.newInputStream(Path.of(config.truststoreLocation()))) {
+      KeyStore store = KeyStore.getInstance(config.truststoreType());
+      char[] password =
+          config.truststorePassword() == null ? null : config.truststorePassword().toCharArray();
+      store.load(in, password);
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(store);
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, tmf.getTrustManagers(), null);
+      return context;
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalArgumentException(
+          "Could not load the truststore '"
+              + config.truststoreLocation()
+              + "' ("
+              + RegistryClientConfig.TRUSTSTORE_LOCATION
+              + ", type "
+              + config.truststoreType()
+              + "): "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /** The configuration of this client. */
+  public RegistryClientConfig config() {
+    return config;
+  }
+
+  @Override
+  public int register(String subject, Schema schema) {
+    SubjectSchema key = new SubjectSchema(subject, schema);
+    Integer cached = idsBySubjectSchema.get(key);
+    if (cached != null) {
+      return cached;
+    }
+    JsonNode response =
+        request(
+            "POST",
+            "/subjects/" + encode(subject) + "/versions",
+            schemaBody(schema),
+            "register a schema under subject '" + subject + "'");
+    int id = response.path("id").asInt();
+    idsBySubjectSchema.put(key, id);
+    schemasById.putIfAbsent(id, schema);
+    return id;
+  }
+
+  @Override
+  public RegisteredSchema lookup(String subject, Schema schema) {
+    SubjectSchema key = new SubjectSchema(subject, schema);
+    RegisteredSchema cached = lookups.get(key);
+    if (cached != null) {
+      return cached;
+    }
+    JsonNode response =
+        request(
+            "POST",
+            "/subjects/" + encode(subject),
+            schemaBody(schema),
+            "look up a schema under subject '" + subject + "'");
+    RegisteredSchema found = registered(response, subject);
+    lookups.put(key, found);
+    idsBySubjectSchema.putIfAbsent(key, found.id());
+    return found;
+  }
+
+  @Override
+  public Schema schemaById(int id) {
+    Schema cached = schemasById.get(id);
+    if (cached != null) {
+      return cached;
+    }
+    JsonNode response = request("GET", "/schemas/ids/" + id, null, "get schema id " + id);
+    Schema schema = parseSchema(response.path("schema").asText(), "schema id " + id);
+    schemasById.put(id, schema);
+    return schema;
+  }
+
+  @Override
+  public List<String> subjects() {
+    JsonNode response = request("GET", "/subjects", null, "list subjects");
+    List<String> out = new ArrayList<>();
+    response.forEach(n -> out.add(n.asText()));
+    return out;
+  }
+
+  @Override
+  public List<Integer> versions(String subject) {
+    JsonNode response =
+        request(
+            "GET",
+            "/subjects/" + encode(subject) + "/versions",
+            null,
+            "list the versions of subject '" + subject + "'");
+    List<Integer> out = new ArrayList<>();
+    response.forEach(n -> out.add(n.asInt()));
+    return out;
+  }
+
+  @Override
+  public RegisteredSchema version(String subject, int version) {
+    SubjectVersion key = new SubjectVersion(subject, version);
+    RegisteredSchema cached = versions.get(key);
+    if (cached != null) {
+      return cached;
+    }
+    RegisteredSchema found = fetchVersion(subject, Integer.toString(version));
+    versions.put(key, found);
+    return found;
+  }
+
+  @Override
+  public RegisteredSchema latest(String subject) {
+    return fetchVersion(subject, "latest");
+  }
+
+  private RegisteredSchema fetchVersion(String subject, String version) {
+    JsonNode response =
+        request(
+            "GET",
+            "/subjects/" + encode(subject) + "/versions/" + version,
+            null,
+            "get version " + version + " of subject '" + subject + "'");
+    RegisteredSchema found = registered(response, subject);
+    schemasById.putIfAbsent(found.id(), found.schema());
+    return found;
+  }
+
+  @Override
+  public CompatibilityResult testCompatibility(String subject, Schema schema) {
+    JsonNode response =
+        request(
+            "POST",
+            "/compatibility/subjects/" + encode(subject) + "/versions/latest?verbose=true",
+            schemaBody(schema),
+            "test compatibility with subject '" + subject + "'");
+    List<String> messages = new ArrayList<>();
+    response.path("messages").forEach(n -> messages.add(n.asText()));
+    return new CompatibilityResult(response.path("is_compatible").asBoolean(false), messages);
+  }
+
+  @Override
+  public CompatibilityLevel globalCompatibility() {
+    JsonNode response = request("GET", "/config", null, "get the global compatibility level");
+    return CompatibilityLevel.parse(response.path("compatibilityLevel").asText());
+  }
+
+  @Override
+  public void setGlobalCompatibility(CompatibilityLevel level) {
+    request("PUT", "/config", configBody(level), "set the global compatibility level");
+  }
+
+  @Override
+  public Optional<CompatibilityLevel> subjectCompatibility(String subject) {
+    try {
+      JsonNode response =
+          request(
+              "GET",
+              "/config/" + encode(subject),
+              null,
+              "get the compatibility level of subject '" + subject + "'");
+      String level = response.path("compatibilityLevel").asText(null);
+      return level == null ? Optional.empty() : Optional.of(CompatibilityLevel.parse(level));
+    } catch (RegistryException e) {
+      if (e.errorCode() == RegistryException.SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED
+          || e.errorCode() == RegistryException.SUBJECT_NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public void setSubjectCompatibility(String subject, CompatibilityLevel level) {
+    request(
+        "PUT",
+        "/config/" + encode(subject),
+        configBody(level),
+        "set the compatibility level of subject '" + subject + "'");
+  }
+
+  @Override
+  public List<Integer> deleteSubject(String subject, boolean permanent) {
+    JsonNode response =
+        request(
+            "DELETE",
+            "/subjects/" + encode(subject) + (permanent ? "?permanent=true" : ""),
+            null,
+            (permanent ? "permanently delete" : "delete") + " subject '" + subject + "'");
+    List<Integer> out = new ArrayList<>();
+    response.forEach(n -> out.add(n.asInt()));
+    idsBySubjectSchema.keySet().removeIf(k -> k.subject().equals(subject));
+    lookups.keySet().removeIf(k -> k.subject().equals(subject));
+    versions.keySet().removeIf(k -> k.subject().equals(subject));
+    return out;
+  }
+
+  @Override
+  public void close() {
+    // java.net.http.HttpClient of Java 17 has nothing to close; its threads are daemons.
+  }
+
+  private JsonNode request(String method, String path, String body, String what) {
+    try {
+      return retrier.call(what + " at " + config.urls(), () -> attempt(method, path, body, what));
+    } catch (RetriesExhaustedException e) {
+      if (e.getCause() instanceof RegistryException r && !r.retriable()) {
+        throw r;
+      }
+      RegistryException last = e.getCause() instanceof RegistryException r ? r : null;
+      throw new RegistryException(
+          last == null ? RegistryException.NO_RESPONSE : last.httpStatus(),
+          last == null ? RegistryException.NO_RESPONSE : last.errorCode(),
+          e.getMessage(),
+          e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RegistryException(
+          RegistryException.NO_RESPONSE,
+          RegistryException.NO_RESPONSE,
+          "Interrupted while trying to " + what + " at " + config.urls(),
+          e);
+    }
+  }
+
+  /** One round over the URLs, starting with the one that answered last. */
+  private JsonNode attempt(String method, String path, String body, String what)
+      throws InterruptedException {
+    List<String> urls = config.urls();
+    int start = preferred;
+    RegistryException last = null;
+    for (int i = 0; i < urls.size(); i++) {
+      int index = (start + i) % urls.size();
+      String base = urls.get(index);
+      HttpRequest.Builder request =
+          HttpRequest.newBuilder(URI.create(base + path))
+              .timeout(config.requestTimeout())
+              .header("Accept", ACCEPT);
+      if (authorization != null) {
+        request.header("Authorization", authorization);
+      }
+      if (body != null) {
+        request
+            .header("Content-Type", CONTENT_TYPE)
+            .method(method, HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+      } else {
+        request.method(method, HttpRequest.BodyPublishers.noBody());
+      }
+      HttpResponse<String> response;
+      try {
+        response =
+            http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        last =
+            new RegistryException(
+                RegistryException.NO_RESPONSE,
+                RegistryException.NO_RESPONSE,
+                "No answer from the schema registry at " + base + " to " + what + ": " + e,
+                e);
+        LOG.debug("Schema registry at {} did not answer: {}", base, e.toString());
+        continue;
+      }
+      int status = response.statusCode();
+      if (status >= 200 && status < 300) {
+        preferred = index;
+        return parse(response.body(), base, what);
+      }
+      RegistryException error = error(status, response.body(), base, what);
+      if (!error.retriable()) {
+        preferred = index;
+        throw error;
+      }
+      last = error;
+    }
+    throw last;
+  }
+
+  private static JsonNode parse(String body, String base, String what) {
+    if (body == null || body.isBlank()) {
+      return JSON.nullNode();
+    }
+    try {
+      return JSON.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw new RegistryException(
+          200,
+          RegistryException.NO_RESPONSE,
+          "The schema registry at " + base + " answered " + what + " with a body that is not JSON",
+          e);
+    }
+  }
+
+  private static RegistryException error(int status, String body, String base, String what) {
+    int code = status;
+    String message = body;
+    try {
+      JsonNode node = JSON.readTree(body);
+      if (node != null && node.has("error_code")) {
+        code = node.path("error_code").asInt(status);
+        message = node.path("message").asText("");
+      }
+    } catch (JsonProcessingException e) {
+      // Not a registry error body (a proxy's page, say): keep the HTTP status and the text.
+    }
+    return new RegistryException(
+        status,
+        code,
+        "Schema registry at "
+            + base
+            + " refused to "
+            + what
+            + ": HTTP "
+            + status
+            + ", error_code "
+            + code
+            + ": "
+            + message,
+        null);
+  }
+
+  private static RegisteredSchema registered(JsonNode node, String subject) {
+    return new RegisteredSchema(
+        node.path("subject").asText(subject),
+        node.path("id").asInt(),
+        node.path("version").asInt(),
+        parseSchema(node.path("schema").asText(), "subject '" + subject + "'"));
+  }
+
+  private static Schema parseSchema(String text, String what) {
+    try {
+      return new Schema.Parser().parse(text);
+    } catch (RuntimeException e) {
+      throw new RegistryException(
+          200,
+          RegistryException.INVALID_SCHEMA,
+          "The schema registry returned an invalid Avro schema for " + what + ": " + e.getMessage(),
+          e);
+    }
+  }
+
+  private static String schemaBody(Schema schema) {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("schema", schema.toString());
+    return body.toString();
+  }
+
+  private static String configBody(CompatibilityLevel level) {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("compatibility", level.name());
+    return body.toString();
+  }
+
+  private static String encode(String segment) {
+    return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+}

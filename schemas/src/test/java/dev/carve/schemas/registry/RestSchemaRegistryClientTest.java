@@ -1,0 +1,320 @@
+package dev.carve.schemas.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.carve.core.config.ConfigException;
+import dev.carve.schemas.registry.embedded.EmbeddedSchemaRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Carve's REST client against the embedded registry over real HTTP. */
+@Timeout(60)
+class RestSchemaRegistryClientTest {
+  private static EmbeddedSchemaRegistry registry;
+  private static RestSchemaRegistryClient client;
+
+  private static final Schema V1 =
+      SchemaBuilder.record("Customer").fields().requiredLong("id").endRecord();
+  private static final Schema V2 =
+      SchemaBuilder.record("Customer")
+          .fields()
+          .requiredLong("id")
+          .name("email")
+          .type()
+          .nullable()
+          .stringType()
+          .noDefault()
+          .endRecord();
+  private static final Schema V2_WITH_DEFAULT =
+      SchemaBuilder.record("Customer")
+          .fields()
+          .requiredLong("id")
+          .optionalString("email")
+          .endRecord();
+
+  @BeforeAll
+  static void start() {
+    registry = EmbeddedSchemaRegistry.start(EmbeddedSchemaRegistry.Options.inMemory());
+    client = RestSchemaRegistryClient.of(registry.url());
+  }
+
+  @AfterAll
+  static void stop() {
+    client.close();
+    registry.close();
+  }
+
+  @Test
+  void registerLookupGetByIdAndVersions() {
+    int id = client.register("client-basic-value", V1);
+    int id2 = client.register("client-basic-value", V2_WITH_DEFAULT);
+
+    assertThat(client.register("client-basic-value", V1)).isEqualTo(id);
+    assertThat(client.schemaById(id)).isEqualTo(V1);
+    assertThat(client.lookup("client-basic-value", V1))
+        .isEqualTo(new RegisteredSchema("client-basic-value", id, 1, V1));
+    assertThat(client.versions("client-basic-value")).containsExactly(1, 2);
+    assertThat(client.version("client-basic-value", 2).id()).isEqualTo(id2);
+    assertThat(client.latest("client-basic-value").schema()).isEqualTo(V2_WITH_DEFAULT);
+    assertThat(client.subjects()).contains("client-basic-value");
+  }
+
+  @Test
+  void incompatibleSchemaIsRefusedWithTheRegistryErrorCode() {
+    client.register("client-incompatible-value", V1);
+
+    CompatibilityResult test = client.testCompatibility("client-incompatible-value", V2);
+
+    assertThat(test.compatible()).isFalse();
+    assertThat(test.messages()).anySatisfy(m -> assertThat(m).contains("email"));
+    assertThatThrownBy(() -> client.register("client-incompatible-value", V2))
+        .isInstanceOfSatisfying(
+            RegistryException.class,
+            e -> {
+              assertThat(e.errorCode()).isEqualTo(409);
+              assertThat(e.retriable()).isFalse();
+            })
+        .hasMessageContaining("client-incompatible-value")
+        .hasMessageContaining("error_code 409");
+    assertThat(client.testCompatibility("client-incompatible-value", V2_WITH_DEFAULT).compatible())
+        .isTrue();
+  }
+
+  @Test
+  void notFoundErrorsCarryTheirCodes() {
+    assertThatThrownBy(() -> client.versions("client-nothing-here"))
+        .isInstanceOfSatisfying(
+            RegistryException.class, e -> assertThat(e.errorCode()).isEqualTo(40401));
+    assertThatThrownBy(() -> client.schemaById(424242))
+        .isInstanceOfSatisfying(
+            RegistryException.class, e -> assertThat(e.errorCode()).isEqualTo(40403));
+    client.register("client-notfound-value", V1);
+    assertThatThrownBy(() -> client.version("client-notfound-value", 9))
+        .isInstanceOfSatisfying(
+            RegistryException.class, e -> assertThat(e.errorCode()).isEqualTo(40402));
+  }
+
+  @Test
+  void configGlobalAndPerSubject() {
+    assertThat(client.subjectCompatibility("client-config-value")).isEmpty();
+    assertThat(client.effectiveCompatibility("client-config-value"))
+        .isEqualTo(client.globalCompatibility());
+
+    client.setSubjectCompatibility("client-config-value", CompatibilityLevel.FORWARD_TRANSITIVE);
+
+    assertThat(client.subjectCompatibility("client-config-value"))
+        .contains(CompatibilityLevel.FORWARD_TRANSITIVE);
+  }
+
+  @Test
+  void deleteSubjectSoftThenPermanently() {
+    client.register("client-delete-value", V1);
+
+    assertThat(client.deleteSubject("client-delete-value", false)).containsExactly(1);
+    assertThat(client.deleteSubject("client-delete-value", true)).containsExactly(1);
+    assertThat(client.subjects()).doesNotContain("client-delete-value");
+  }
+
+  @Test
+  void failsOverToTheNextUrlWhenTheFirstIsDown() throws IOException {
+    int deadPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      deadPort = s.getLocalPort();
+    }
+    try (RestSchemaRegistryClient failover =
+        RestSchemaRegistryClient.of("http://127.0.0.1:" + deadPort, registry.url())) {
+      int id = failover.register("client-failover-value", V1);
+
+      assertThat(failover.lookup("client-failover-value", V1).id()).isEqualTo(id);
+    }
+  }
+
+  @Test
+  void retriesServerErrorsThenSucceeds() throws IOException {
+    AtomicInteger requests = new AtomicInteger();
+    HttpServer flaky = flakyProxy(2, requests);
+    try (RestSchemaRegistryClient retrying =
+        new RestSchemaRegistryClient(
+            RegistryClientConfig.parse(
+                Map.of(
+                    RegistryClientConfig.URL,
+                    "http://127.0.0.1:" + flaky.getAddress().getPort(),
+                    RegistryClientConfig.RETRY_BACKOFF_MS,
+                    "10")))) {
+      int id = retrying.register("client-retry-value", V1);
+
+      assertThat(id).isPositive();
+      assertThat(requests.get()).isEqualTo(3);
+      assertThat(retrying.register("client-retry-value", V1)).isEqualTo(id);
+      assertThat(requests.get()).as("the second call is answered from the cache").isEqualTo(3);
+    } finally {
+      flaky.stop(0);
+    }
+  }
+
+  @Test
+  void givesUpAfterTheConfiguredAttemptsSayingWhat() throws IOException {
+    AtomicInteger requests = new AtomicInteger();
+    HttpServer broken = flakyProxy(100, requests);
+    try (RestSchemaRegistryClient retrying =
+        new RestSchemaRegistryClient(
+            RegistryClientConfig.parse(
+                Map.of(
+                    RegistryClientConfig.URL,
+                    "http://127.0.0.1:" + broken.getAddress().getPort(),
+                    RegistryClientConfig.MAX_ATTEMPTS,
+                    "3",
+                    RegistryClientConfig.RETRY_BACKOFF_MS,
+                    "1")))) {
+      assertThatThrownBy(() -> retrying.schemaById(1))
+          .isInstanceOfSatisfying(
+              RegistryException.class,
+              e -> {
+                assertThat(e.errorCode()).isEqualTo(50001);
+                assertThat(e.retriable()).isTrue();
+              })
+          .hasMessageContaining("Failed to get schema id 1")
+          .hasMessageContaining("after 3 attempts");
+      assertThat(requests.get()).isEqualTo(3);
+    } finally {
+      broken.stop(0);
+    }
+  }
+
+  @Test
+  void basicAuthUserInfoIsSentAndChecked() {
+    try (EmbeddedSchemaRegistry secured =
+        EmbeddedSchemaRegistry.start(
+            EmbeddedSchemaRegistry.Options.inMemory().withBasicAuth("carve:s3cret"))) {
+      SchemaRegistryClient anonymous = RestSchemaRegistryClient.of(secured.url());
+      SchemaRegistryClient authenticated =
+          SchemaRegistryClient.create(
+              Map.of(
+                  RegistryClientConfig.URL,
+                  secured.url(),
+                  RegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE,
+                  "USER_INFO",
+                  RegistryClientConfig.BASIC_AUTH_USER_INFO,
+                  "carve:s3cret"));
+
+      assertThatThrownBy(anonymous::subjects)
+          .isInstanceOfSatisfying(
+              RegistryException.class, e -> assertThat(e.httpStatus()).isEqualTo(401));
+      assertThat(authenticated.register("client-auth-value", V1)).isPositive();
+    }
+  }
+
+  @Test
+  void credentialsInTheUrlAreUsedAndNeverPrinted() {
+    try (EmbeddedSchemaRegistry secured =
+        EmbeddedSchemaRegistry.start(
+            EmbeddedSchemaRegistry.Options.inMemory().withBasicAuth("carve:s3cret"))) {
+      RegistryClientConfig config =
+          RegistryClientConfig.parse(
+              Map.of(
+                  RegistryClientConfig.URL,
+                  secured.url().replace("http://", "http://carve:s3cret@")));
+      SchemaRegistryClient c = config.createClient();
+
+      assertThat(c.subjects()).isEmpty();
+      assertThat(config.toString()).doesNotContain("s3cret");
+    }
+  }
+
+  @Test
+  void invalidConfigurationListsEveryProblem() {
+    assertThatThrownBy(
+            () ->
+                RegistryClientConfig.parse(
+                    Map.of(
+                        RegistryClientConfig.URL,
+                        "ftp://registry",
+                        RegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE,
+                        "SASL_INHERIT",
+                        RegistryClientConfig.MAX_ATTEMPTS,
+                        "0")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("basic.auth.credentials.source")
+        .hasMessageContaining("carve.registry.max.attempts")
+        .hasMessageContaining("ftp://registry");
+  }
+
+  @Test
+  void unreadableTruststoreNamesTheKey() {
+    assertThatThrownBy(
+            () ->
+                SchemaRegistryClient.create(
+                    Map.of(
+                        RegistryClientConfig.URL,
+                        "https://registry.example:8081",
+                        RegistryClientConfig.TRUSTSTORE_LOCATION,
+                        "/nonexistent/truststore.jks")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("schema.registry.ssl.truststore.location")
+        .hasMessageContaining("/nonexistent/truststore.jks");
+  }
+
+  /** A proxy to the embedded registry that answers 500/50001 to the first {@code failures}. */
+  private static HttpServer flakyProxy(int failures, AtomicInteger requests) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    HttpClient http = HttpClient.newHttpClient();
+    server.createContext(
+        "/",
+        exchange -> {
+          try (exchange) {
+            int n = requests.incrementAndGet();
+            byte[] body;
+            int status;
+            if (n <= failures) {
+              status = 500;
+              body =
+                  "{\"error_code\":50001,\"message\":\"Error in the backend data store\"}"
+                      .getBytes(StandardCharsets.UTF_8);
+            } else {
+              byte[] in = exchange.getRequestBody().readAllBytes();
+              HttpResponse<byte[]> r;
+              try {
+                r =
+                    http.send(
+                        HttpRequest.newBuilder(
+                                URI.create(registry.url() + exchange.getRequestURI()))
+                            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                            .method(
+                                exchange.getRequestMethod(),
+                                HttpRequest.BodyPublishers.ofByteArray(in))
+                            .build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+              }
+              status = r.statusCode();
+              body = r.body();
+            }
+            exchange.sendResponseHeaders(status, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+              out.write(body);
+            }
+          }
+        });
+    server.start();
+    return server;
+  }
+}

@@ -1,0 +1,304 @@
+package dev.carve.sink;
+
+import dev.carve.core.error.OnError;
+import dev.carve.core.retry.RetriesExhaustedException;
+import dev.carve.sink.internal.JdbcTarget;
+import dev.carve.sink.internal.KafkaClients;
+import dev.carve.sink.internal.PostgresDialect;
+import dev.carve.sink.internal.RecordDecoder;
+import dev.carve.sink.internal.SinkCounters;
+import dev.carve.sink.internal.SinkEngine;
+import dev.carve.sink.internal.TargetTables;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Deserializer;
+
+/**
+ * The failure log of a service's sink ({@code carve_failures} in the target schema): records the
+ * sink could not write, for {@code carve dlq list | show | retry | purge}. A retry re-reads the
+ * record from its domain topic at its offset and writes it through the same guarded writer, so a
+ * retried old record never overwrites a newer row.
+ *
+ * <p>Not thread-safe; open one per command and close it.
+ */
+public final class FailureLog implements AutoCloseable {
+  private static final Duration READ_TIMEOUT = Duration.ofSeconds(15);
+
+  private final String service;
+  private final SinkOptions options;
+  private final Map<String, String> tablesByTopic;
+  private final SinkEngine engine;
+  private final String schema;
+
+  private FailureLog(
+      String service,
+      SinkOptions options,
+      Deserializer<GenericRecord> keyDeserializer,
+      Deserializer<GenericRecord> valueDeserializer) {
+    this.service = service;
+    this.options = options;
+    this.schema = options.schema();
+    this.tablesByTopic = KafkaClients.tablesByTopic(service, options.entities());
+    this.engine =
+        new SinkEngine(
+            new SinkEngine.Settings(
+                service,
+                OnError.DEAD_LETTER,
+                options.maxRetries(),
+                options.retryBackoff(),
+                options.retryMaxBackoff()),
+            new RecordDecoder(tablesByTopic, keyDeserializer, valueDeserializer),
+            new JdbcTarget(options.jdbcUrl(), options.username(), options.password()),
+            new TargetTables(options.schema(), options.ddl()),
+            null,
+            () -> true,
+            new SinkCounters());
+  }
+
+  /**
+   * Opens the failure log of a service; connects lazily.
+   *
+   * @param service the service; never null
+   * @param options the sink's options (database, schema, Kafka for retries); never null
+   * @param keyDeserializer the Avro key deserializer (for retries); never null
+   * @param valueDeserializer the Avro value deserializer (for retries); never null
+   */
+  public static FailureLog open(
+      String service,
+      SinkOptions options,
+      Deserializer<GenericRecord> keyDeserializer,
+      Deserializer<GenericRecord> valueDeserializer) {
+    return new FailureLog(
+        Objects.requireNonNull(service, "service"),
+        Objects.requireNonNull(options, "options"),
+        Objects.requireNonNull(keyDeserializer, "keyDeserializer"),
+        Objects.requireNonNull(valueDeserializer, "valueDeserializer"));
+  }
+
+  /**
+   * Lists entries, oldest first.
+   *
+   * @throws IllegalStateException when the database cannot be read (message names the service)
+   */
+  public List<FailureEntry> list(FailureFilter filter) {
+    Objects.requireNonNull(filter, "filter");
+    String status = filter.status() == null ? null : filter.status().name();
+    return query(
+        "list failures",
+        c -> {
+          List<FailureEntry> out = new ArrayList<>();
+          if (!logExists(c)) {
+            return out;
+          }
+          try (PreparedStatement ps = c.prepareStatement(PostgresDialect.listFailures(schema))) {
+            ps.setString(1, service);
+            ps.setString(2, status);
+            ps.setString(3, status);
+            ps.setString(4, filter.topic());
+            ps.setString(5, filter.topic());
+            ps.setInt(6, filter.limit());
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                out.add(entry(rs));
+              }
+            }
+          }
+          return out;
+        });
+  }
+
+  /** One entry, or empty when there is none with that id. */
+  public Optional<FailureEntry> show(long id) {
+    return query(
+        "show failure " + id,
+        c -> {
+          if (!logExists(c)) {
+            return Optional.<FailureEntry>empty();
+          }
+          try (PreparedStatement ps = c.prepareStatement(PostgresDialect.showFailure(schema))) {
+            ps.setLong(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? Optional.of(entry(rs)) : Optional.<FailureEntry>empty();
+            }
+          }
+        });
+  }
+
+  /**
+   * Retries one entry: re-reads the record at its topic, partition and offset and writes it.
+   *
+   * @return the outcome; an entry that fails again stays open with the new error and one more
+   *     attempt
+   * @throws IllegalArgumentException when there is no entry with that id for this service
+   */
+  public RetryOutcome retry(long id) {
+    FailureEntry e =
+        show(id)
+            .filter(f -> f.service().equals(service))
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "No failure with id " + id + " for service '" + service + "'"));
+    if (e.status() == FailureStatus.RESOLVED) {
+      return new RetryOutcome(id, true, "already resolved");
+    }
+    Optional<ConsumerRecord<byte[], byte[]>> record = read(e);
+    if (record.isEmpty()) {
+      return new RetryOutcome(
+          id,
+          false,
+          "Record "
+              + e.topic()
+              + "/"
+              + e.partition()
+              + "@"
+              + e.offset()
+              + " is no longer in the topic (compacted or expired); purge the entry");
+    }
+    SinkEngine.Result result = process(record.get());
+    if (!result.deadLetters().isEmpty()) {
+      return new RetryOutcome(id, false, result.deadLetters().get(0).reason());
+    }
+    query(
+        "resolve failure " + id,
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(PostgresDialect.resolveFailure(schema))) {
+            ps.setLong(1, id);
+            ps.executeUpdate();
+          }
+          return null;
+        });
+    return new RetryOutcome(id, true, "written");
+  }
+
+  /** Retries every entry the filter selects, oldest first. */
+  public List<RetryOutcome> retryAll(FailureFilter filter) {
+    List<RetryOutcome> out = new ArrayList<>();
+    for (FailureEntry e : list(filter)) {
+      if (e.status() == FailureStatus.OPEN) {
+        out.add(retry(e.id()));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Deletes entries.
+   *
+   * @param olderThan only entries last seen longer ago than this; null for any age
+   * @param status only entries in this state; null for any
+   * @return how many entries were deleted
+   */
+  public int purge(Duration olderThan, FailureStatus status) {
+    return query(
+        "purge failures",
+        c -> {
+          if (!logExists(c)) {
+            return 0;
+          }
+          try (PreparedStatement ps = c.prepareStatement(PostgresDialect.purgeFailures(schema))) {
+            ps.setString(1, service);
+            if (olderThan == null) {
+              ps.setNull(2, Types.BIGINT);
+              ps.setNull(3, Types.BIGINT);
+            } else {
+              ps.setLong(2, olderThan.toMillis());
+              ps.setLong(3, olderThan.toMillis());
+            }
+            ps.setString(4, status == null ? null : status.name());
+            ps.setString(5, status == null ? null : status.name());
+            return ps.executeUpdate();
+          }
+        });
+  }
+
+  private SinkEngine.Result process(ConsumerRecord<byte[], byte[]> record) {
+    try {
+      return engine.process(List.of(record));
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(
+          "Interrupted while retrying a failure of '" + service + "'", ex);
+    } catch (RetriesExhaustedException ex) {
+      throw new IllegalStateException(
+          "Cannot retry a failure of service '" + service + "': " + ex.getMessage(), ex);
+    }
+  }
+
+  private Optional<ConsumerRecord<byte[], byte[]>> read(FailureEntry e) {
+    TopicPartition tp = new TopicPartition(e.topic(), e.partition());
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        KafkaClients.consumer(options, null, "carve-dlq-retry-" + service)) {
+      consumer.assign(List.of(tp));
+      consumer.seek(tp, e.offset());
+      long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
+      while (System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          return r.offset() == e.offset() ? Optional.of(r) : Optional.empty();
+        }
+        if (consumer.position(tp) > e.offset()) {
+          return Optional.empty();
+        }
+      }
+      return Optional.empty();
+    }
+  }
+
+  private interface Query<T> {
+    T run(Connection c) throws Exception;
+  }
+
+  private <T> T query(String what, Query<T> q) {
+    try {
+      return engine.inTransaction(what + " of service '" + service + "'", q::run);
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted: " + what + " of service '" + service + "'", ex);
+    } catch (RetriesExhaustedException ex) {
+      throw new IllegalStateException(ex.getMessage(), ex.getCause());
+    }
+  }
+
+  private boolean logExists(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(PostgresDialect.tableExists())) {
+      ps.setString(1, schema);
+      ps.setString(2, PostgresDialect.FAILURES);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  private static FailureEntry entry(ResultSet rs) throws SQLException {
+    return new FailureEntry(
+        rs.getLong(1),
+        rs.getString(2),
+        rs.getString(3),
+        rs.getInt(4),
+        rs.getLong(5),
+        rs.getString(6),
+        rs.getString(7),
+        rs.getInt(8),
+        rs.getTimestamp(9).toInstant(),
+        rs.getTimestamp(10).toInstant(),
+        FailureStatus.valueOf(rs.getString(11)));
+  }
+
+  @Override
+  public void close() {
+    engine.close();
+  }
+}

@@ -1,0 +1,237 @@
+package dev.carve.sink.internal;
+
+import dev.carve.sink.internal.TargetTables.DeleteTarget;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
+
+/**
+ * Writes a batch of decoded records into the target tables inside the caller's transaction, with
+ * the ordering guard of {@link PostgresDialect#upsert} and {@link PostgresDialect#delete}.
+ *
+ * <p>Within a batch, records of one table are collapsed to the newest operation per key (newest
+ * position; on a tie a repair wins, then the later record): since the guard makes applying an older
+ * change before a newer one a no-op, this is equivalent to applying them all in order, and it keeps
+ * upserts and deletes of one statement on disjoint keys. Each statement runs under a savepoint;
+ * when one fails for a reason other than a transient error, its records are retried one by one to
+ * isolate those that can never be written, which are returned as failures while the rest of the
+ * batch is written.
+ *
+ * <p>Carve creates no foreign keys between target tables: each entity arrives on its own topic and
+ * partitions with its own order, so a child may legitimately arrive before its parent; the store is
+ * consistent once the sink has caught up, as the source was.
+ */
+public final class BatchWriter {
+  private final TargetTables tables;
+
+  /** Creates a writer for the tables of one schema. */
+  public BatchWriter(TargetTables tables) {
+    this.tables = Objects.requireNonNull(tables, "tables");
+  }
+
+  /** The tables this writer keeps in step. */
+  public TargetTables tables() {
+    return tables;
+  }
+
+  /**
+   * Per-table outcome counts.
+   *
+   * @param upserted rows inserted or updated
+   * @param deleted deletes applied (row removed or tombstone written or advanced)
+   * @param skipped records older than the stored row or tombstone (and collapsed duplicates)
+   */
+  public record Counts(long upserted, long deleted, long skipped) {
+    Counts plus(Counts o) {
+      return new Counts(upserted + o.upserted, deleted + o.deleted, skipped + o.skipped);
+    }
+  }
+
+  /**
+   * A record that could not be written.
+   *
+   * @param record the record
+   * @param error why
+   */
+  public record Failure(ChangeRecord record, Exception error) {}
+
+  /**
+   * What a batch did.
+   *
+   * @param counts per table
+   * @param failures records that can never be written (already rolled back to their savepoint)
+   */
+  public record Outcome(Map<String, Counts> counts, List<Failure> failures) {}
+
+  /**
+   * Writes the records in the caller's transaction (auto-commit off); the caller commits.
+   *
+   * @throws SQLException on a transient error (the caller rolls back and retries the batch)
+   * @throws UnsupportedSchemaException when a schema cannot be written to its table (fatal)
+   */
+  public Outcome write(Connection c, List<ChangeRecord> records) throws SQLException {
+    Map<String, Map<String, ChangeRecord>> byTable = new LinkedHashMap<>();
+    Map<String, Counts> counts = new LinkedHashMap<>();
+    for (ChangeRecord r : records) {
+      Map<String, ChangeRecord> newest =
+          byTable.computeIfAbsent(r.table(), t -> new LinkedHashMap<>());
+      newest.merge(r.key().toString(), r, BatchWriter::newer);
+    }
+    List<Failure> failures = new ArrayList<>();
+    for (Map.Entry<String, Map<String, ChangeRecord>> e : byTable.entrySet()) {
+      String table = e.getKey();
+      long received = records.stream().filter(r -> r.table().equals(table)).count();
+      Counts tableCounts = new Counts(0, 0, received - e.getValue().size());
+      Map<Group, List<ChangeRecord>> groups = new LinkedHashMap<>();
+      for (ChangeRecord r : e.getValue().values()) {
+        Schema valueSchema = r.isDelete() ? null : r.value().getSchema();
+        groups
+            .computeIfAbsent(
+                new Group(r.key().getSchema(), valueSchema, r.isDelete(), r.repair()),
+                g -> new ArrayList<>())
+            .add(r);
+      }
+      for (Map.Entry<Group, List<ChangeRecord>> g : groups.entrySet()) {
+        tableCounts = tableCounts.plus(writeGroup(c, table, g.getKey(), g.getValue(), failures));
+      }
+      counts.put(table, tableCounts);
+    }
+    return new Outcome(counts, failures);
+  }
+
+  private record Group(Schema keySchema, Schema valueSchema, boolean delete, boolean repair) {}
+
+  private Counts writeGroup(
+      Connection c, String table, Group group, List<ChangeRecord> rows, List<Failure> failures)
+      throws SQLException {
+    Statement statement = prepare(c, table, group);
+    int applied;
+    Savepoint sp = c.setSavepoint();
+    try {
+      applied = statement.execute(c, rows);
+      c.releaseSavepoint(sp);
+    } catch (SQLException ex) {
+      if (SqlErrors.isTransient(ex)) {
+        throw ex;
+      }
+      c.rollback(sp);
+      applied = 0;
+      for (ChangeRecord row : rows) {
+        Savepoint one = c.setSavepoint();
+        try {
+          applied += statement.execute(c, List.of(row));
+          c.releaseSavepoint(one);
+        } catch (SQLException rowError) {
+          if (SqlErrors.isTransient(rowError)) {
+            throw rowError;
+          }
+          c.rollback(one);
+          failures.add(new Failure(row, rowError));
+        }
+      }
+    }
+    int failed = (int) failures.stream().filter(f -> rows.contains(f.record())).count();
+    long skipped = rows.size() - failed - applied;
+    return group.delete() ? new Counts(0, applied, skipped) : new Counts(applied, 0, skipped);
+  }
+
+  /** A prepared guarded statement for one group of rows of one table. */
+  private interface Statement {
+    int execute(Connection c, List<ChangeRecord> rows) throws SQLException;
+  }
+
+  private Statement prepare(Connection c, String table, Group group) throws SQLException {
+    if (group.delete()) {
+      DeleteTarget target = tables.forDelete(c, table, group.keySchema());
+      String sql =
+          target.exists()
+              ? PostgresDialect.delete(target.spec(), group.repair())
+              : PostgresDialect.tombstoneOnly(target.spec(), group.repair());
+      return (conn, rows) -> run(conn, sql, target.spec(), rows, true);
+    }
+    TableSpec spec = tables.forUpsert(c, table, group.keySchema(), group.valueSchema());
+    String sql = PostgresDialect.upsert(spec, group.repair());
+    return (conn, rows) -> run(conn, sql, spec, rows, false);
+  }
+
+  private static int run(
+      Connection c, String sql, TableSpec spec, List<ChangeRecord> rows, boolean delete)
+      throws SQLException {
+    List<Column> columns = delete ? spec.keyColumns() : spec.allColumns();
+    int n = rows.size();
+    List<Array> arrays = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      int p = 1;
+      for (Column col : columns) {
+        String[] texts = new String[n];
+        for (int i = 0; i < n; i++) {
+          ChangeRecord r = rows.get(i);
+          texts[i] = cell(r, col.name(), spec.keyColumns().contains(col));
+        }
+        Array a = c.createArrayOf("text", texts);
+        arrays.add(a);
+        ps.setArray(p++, a);
+      }
+      Long[] commit = new Long[n];
+      Long[] change = new Long[n];
+      for (int i = 0; i < n; i++) {
+        commit[i] = rows.get(i).position().commitLsn();
+        change[i] = rows.get(i).position().changeLsn();
+      }
+      Array commitArray = c.createArrayOf("int8", commit);
+      Array changeArray = c.createArrayOf("int8", change);
+      arrays.add(commitArray);
+      arrays.add(changeArray);
+      ps.setArray(p++, commitArray);
+      ps.setArray(p++, changeArray);
+      if (!delete) {
+        p = bindTombstoneKey(ps, p, spec);
+      }
+      bindTombstoneKey(ps, p, spec);
+      return ps.executeUpdate();
+    } finally {
+      for (Array a : arrays) {
+        a.free();
+      }
+    }
+  }
+
+  private static int bindTombstoneKey(PreparedStatement ps, int p, TableSpec spec)
+      throws SQLException {
+    ps.setString(p++, spec.table());
+    for (Column k : spec.keyColumns()) {
+      ps.setString(p++, k.name());
+    }
+    return p;
+  }
+
+  private static String cell(ChangeRecord r, String column, boolean keyColumn) {
+    GenericRecord source = keyColumn ? r.key() : r.value();
+    Schema.Field field = source.getSchema().getField(column);
+    if (field == null) {
+      return null;
+    }
+    return AvroColumns.toText(source.get(field.pos()), field.schema());
+  }
+
+  /** The record that wins within one batch: newest position, then repair, then the later one. */
+  static ChangeRecord newer(ChangeRecord a, ChangeRecord b) {
+    int cmp = a.position().compareTo(b.position());
+    if (cmp != 0) {
+      return cmp > 0 ? a : b;
+    }
+    if (a.repair() != b.repair()) {
+      return a.repair() ? a : b;
+    }
+    return b;
+  }
+}

@@ -1,0 +1,467 @@
+package dev.carve.sink.internal;
+
+import java.util.List;
+import java.util.StringJoiner;
+import java.util.function.Function;
+
+/**
+ * Owns every SQL statement the sink sends to PostgreSQL. Identifiers always pass through {@link
+ * #quoteIdentifier}; values are always bound as parameters (the few statements that take a table
+ * name or key column names as data bind them too).
+ *
+ * <p>Batches are written with one statement per table and operation whose input is a set of
+ * parallel arrays unpacked by {@code unnest(...)}: the statement text depends only on the table, so
+ * PostgreSQL prepares it once, and a batch of any size binds a fixed number of parameters (a
+ * multi-row {@code VALUES} list binds rows × columns parameters and hits the 32767 limit at a few
+ * thousand rows of a wide table). Values travel as {@code text[]} and are cast to the column type
+ * in SQL, so every Avro type maps through one encoder ({@link AvroColumns#toText}).
+ */
+public final class PostgresDialect {
+  /** Bookkeeping column: commit LSN of the change the row was written from. */
+  public static final String COMMIT_LSN = "carve_commit_lsn";
+
+  /** Bookkeeping column: LSN of the change itself. */
+  public static final String CHANGE_LSN = "carve_change_lsn";
+
+  /** Bookkeeping column: when the sink last wrote the row. */
+  public static final String UPDATED_AT = "carve_updated_at";
+
+  /** The per-schema table of delete positions. */
+  public static final String TOMBSTONES = "carve_tombstones";
+
+  /** The per-schema failure log. */
+  public static final String FAILURES = "carve_failures";
+
+  private PostgresDialect() {}
+
+  /**
+   * Quotes an identifier for PostgreSQL: wraps it in double quotes and doubles embedded quotes, so
+   * any text (spaces, semicolons, quotes, upper case) names exactly that object.
+   *
+   * @throws IllegalArgumentException for an empty name or one containing a NUL character
+   */
+  public static String quoteIdentifier(String name) {
+    if (name == null || name.isEmpty()) {
+      throw new IllegalArgumentException("An SQL identifier must not be empty");
+    }
+    if (name.indexOf('\0') >= 0) {
+      throw new IllegalArgumentException("An SQL identifier must not contain NUL: '" + name + "'");
+    }
+    return '"' + name.replace("\"", "\"\"") + '"';
+  }
+
+  /** {@code "schema"."name"}. */
+  public static String qualified(String schema, String name) {
+    return quoteIdentifier(schema) + "." + quoteIdentifier(name);
+  }
+
+  // ---------------------------------------------------------------- DDL
+
+  /** Creates the schema when missing. */
+  public static String createSchema(String schema) {
+    return "CREATE SCHEMA IF NOT EXISTS " + quoteIdentifier(schema);
+  }
+
+  /** Drops a schema with everything in it (replay's old or abandoned shadow schema). */
+  public static String dropSchema(String schema) {
+    return "DROP SCHEMA IF EXISTS " + quoteIdentifier(schema) + " CASCADE";
+  }
+
+  /** Renames a schema (replay's swap). */
+  public static String renameSchema(String from, String to) {
+    return "ALTER SCHEMA " + quoteIdentifier(from) + " RENAME TO " + quoteIdentifier(to);
+  }
+
+  /** Whether a schema exists; binds the schema name. */
+  public static String schemaExists() {
+    return "SELECT 1 FROM pg_namespace WHERE nspname = ?";
+  }
+
+  /** Creates a target table with its primary key and the bookkeeping columns. */
+  public static String createTable(TableSpec spec) {
+    StringJoiner cols = new StringJoiner(", ");
+    for (Column c : spec.allColumns()) {
+      cols.add(columnDefinition(c));
+    }
+    cols.add(quoteIdentifier(COMMIT_LSN) + " bigint NOT NULL");
+    cols.add(quoteIdentifier(CHANGE_LSN) + " bigint NOT NULL");
+    cols.add(quoteIdentifier(UPDATED_AT) + " timestamp with time zone NOT NULL DEFAULT now()");
+    cols.add("PRIMARY KEY (" + names(spec.keyColumns(), c -> quoteIdentifier(c.name())) + ")");
+    return "CREATE TABLE IF NOT EXISTS "
+        + qualified(spec.schema(), spec.table())
+        + " ("
+        + cols
+        + ")";
+  }
+
+  private static String columnDefinition(Column c) {
+    return quoteIdentifier(c.name()) + " " + c.sqlType() + (c.nullable() ? "" : " NOT NULL");
+  }
+
+  /** Adds a nullable column (a new optional field). */
+  public static String addColumn(String schema, String table, Column column) {
+    return "ALTER TABLE "
+        + qualified(schema, table)
+        + " ADD COLUMN IF NOT EXISTS "
+        + quoteIdentifier(column.name())
+        + " "
+        + column.sqlType();
+  }
+
+  /** Adds a bookkeeping position column to a table Carve did not create. */
+  public static String addPositionColumn(String schema, String table, String column) {
+    return "ALTER TABLE "
+        + qualified(schema, table)
+        + " ADD COLUMN IF NOT EXISTS "
+        + quoteIdentifier(column)
+        + (column.equals(UPDATED_AT)
+            ? " timestamp with time zone NOT NULL DEFAULT now()"
+            : " bigint NOT NULL DEFAULT 0");
+  }
+
+  /** Makes a column nullable (its field became optional or was removed from the schema). */
+  public static String dropNotNull(String schema, String table, String column) {
+    return "ALTER TABLE "
+        + qualified(schema, table)
+        + " ALTER COLUMN "
+        + quoteIdentifier(column)
+        + " DROP NOT NULL";
+  }
+
+  /** Columns of a table: name, type as format_type prints it, not-null; binds schema and table. */
+  public static String describeColumns() {
+    return "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull"
+        + " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+        + " JOIN pg_namespace n ON n.oid = c.relnamespace"
+        + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')"
+        + " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+  }
+
+  /** Primary-key column names of a table; binds schema and table. */
+  public static String describePrimaryKey() {
+    return "SELECT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid"
+        + " JOIN pg_namespace n ON n.oid = c.relnamespace"
+        + " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY (i.indkey)"
+        + " WHERE i.indisprimary AND n.nspname = ? AND c.relname = ?";
+  }
+
+  /** Names of the ordinary tables of a schema, without Carve's own tables; binds the schema. */
+  public static String listTables() {
+    return "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        + " WHERE n.nspname = ? AND c.relkind IN ('r', 'p') AND c.relname NOT IN ('"
+        + TOMBSTONES
+        + "', '"
+        + FAILURES
+        + "') ORDER BY c.relname";
+  }
+
+  /** Counts the rows of a table. */
+  public static String countRows(String schema, String table) {
+    return "SELECT count(*) FROM " + qualified(schema, table);
+  }
+
+  /** Empties tables (replay in place). */
+  public static String truncate(String schema, List<String> tables) {
+    StringJoiner j = new StringJoiner(", ");
+    tables.forEach(t -> j.add(qualified(schema, t)));
+    return "TRUNCATE TABLE " + j;
+  }
+
+  /** The tombstone table of a schema: one row per deleted key holding the delete's position. */
+  public static String createTombstoneTable(String schema) {
+    return "CREATE TABLE IF NOT EXISTS "
+        + qualified(schema, TOMBSTONES)
+        + " (table_name text NOT NULL, key jsonb NOT NULL, commit_lsn bigint NOT NULL,"
+        + " change_lsn bigint NOT NULL, deleted_at timestamp with time zone NOT NULL DEFAULT now(),"
+        + " PRIMARY KEY (table_name, key))";
+  }
+
+  /** Index for the tombstone garbage collection. */
+  public static String createTombstoneIndex(String schema) {
+    return "CREATE INDEX IF NOT EXISTS "
+        + quoteIdentifier(TOMBSTONES + "_deleted_at")
+        + " ON "
+        + qualified(schema, TOMBSTONES)
+        + " (deleted_at)";
+  }
+
+  /** Removes tombstones older than a retention; binds the retention in milliseconds. */
+  public static String collectTombstones(String schema) {
+    return "DELETE FROM "
+        + qualified(schema, TOMBSTONES)
+        + " WHERE deleted_at < now() - (? * interval '1 millisecond')";
+  }
+
+  /** Removes the tombstones of some tables; binds a {@code text[]} of table names. */
+  public static String deleteTombstonesOf(String schema) {
+    return "DELETE FROM " + qualified(schema, TOMBSTONES) + " WHERE table_name = ANY (?)";
+  }
+
+  // ---------------------------------------------------------------- guarded writes
+
+  /**
+   * The guarded multi-row upsert of one table. Parameters, in order: one {@code text[]} per column
+   * of {@link TableSpec#allColumns()}, then {@code bigint[]} commit LSNs and {@code bigint[]}
+   * change LSNs, then the table name and key column names for the tombstone key (twice: once to
+   * purge older tombstones, once to check for newer ones). See {@link #upsertParameterCount}.
+   *
+   * <p>A row is written when no stored row and no tombstone of its key has a newer position ({@code
+   * >=} for ordinary records, {@code >} for repairs, which win a tie). A tombstone older than the
+   * incoming row is removed in the same statement; since all parts of a statement see the same
+   * snapshot, the tombstones it removes and those that block the insert are disjoint sets.
+   */
+  public static String upsert(TableSpec spec, boolean repair) {
+    String target = qualified(spec.schema(), spec.table());
+    String tombstones = qualified(spec.schema(), TOMBSTONES);
+    List<Column> all = spec.allColumns();
+    String older = repair ? "<=" : "<";
+    String notOlder = repair ? ">" : ">=";
+    StringBuilder sql = new StringBuilder();
+    sql.append("WITH u AS (").append(unnestSelect(all)).append("), purged AS (DELETE FROM ");
+    sql.append(tombstones).append(" tb USING u WHERE tb.table_name = ? AND tb.key = ");
+    sql.append(keyJson("u", spec.keyColumns())).append(" AND ").append(position("tb", "lsn"));
+    sql.append(' ').append(older).append(' ').append(position("u", "carve")).append(") ");
+    sql.append("INSERT INTO ").append(target).append(" AS t (");
+    sql.append(names(all, c -> quoteIdentifier(c.name())))
+        .append(", ")
+        .append(bookkeeping())
+        .append(") SELECT ");
+    sql.append(names(all, c -> "u." + quoteIdentifier(c.name())));
+    sql.append(", u.").append(quoteIdentifier(COMMIT_LSN)).append(", u.");
+    sql.append(quoteIdentifier(CHANGE_LSN))
+        .append(", now() FROM u WHERE NOT EXISTS (SELECT 1 FROM ");
+    sql.append(tombstones).append(" tb WHERE tb.table_name = ? AND tb.key = ");
+    sql.append(keyJson("u", spec.keyColumns())).append(" AND ").append(position("tb", "lsn"));
+    sql.append(' ').append(notOlder).append(' ').append(position("u", "carve")).append(") ");
+    sql.append("ON CONFLICT (").append(names(spec.keyColumns(), c -> quoteIdentifier(c.name())));
+    sql.append(") DO UPDATE SET ");
+    StringJoiner set = new StringJoiner(", ");
+    for (Column c : spec.valueColumns()) {
+      set.add(quoteIdentifier(c.name()) + " = EXCLUDED." + quoteIdentifier(c.name()));
+    }
+    for (String b : List.of(COMMIT_LSN, CHANGE_LSN, UPDATED_AT)) {
+      set.add(quoteIdentifier(b) + " = EXCLUDED." + quoteIdentifier(b));
+    }
+    sql.append(set).append(" WHERE ").append(position("t", "carve")).append(' ').append(older);
+    sql.append(' ').append(position("EXCLUDED", "carve"));
+    return sql.toString();
+  }
+
+  /** How many parameters {@link #upsert} binds. */
+  public static int upsertParameterCount(TableSpec spec) {
+    return spec.allColumns().size() + 2 + 2 * (1 + spec.keyColumns().size());
+  }
+
+  /**
+   * The guarded multi-row delete of one table. Parameters: one {@code text[]} per key column, then
+   * {@code bigint[]} commit and change LSNs, then the table name and the key column names for the
+   * tombstone key. Removes rows whose stored position is older ({@code <=} for repairs) and writes
+   * or advances the tombstone, unless a row at least as new remains.
+   */
+  public static String delete(TableSpec spec, boolean repair) {
+    String target = qualified(spec.schema(), spec.table());
+    String older = repair ? "<=" : "<";
+    String notOlder = repair ? ">" : ">=";
+    List<Column> keys = spec.keyColumns();
+    StringJoiner join = new StringJoiner(" AND ");
+    for (Column c : keys) {
+      join.add("t." + quoteIdentifier(c.name()) + " = u." + quoteIdentifier(c.name()));
+    }
+    return "WITH u AS ("
+        + unnestSelect(keys)
+        + "), removed AS (DELETE FROM "
+        + target
+        + " t USING u WHERE "
+        + join
+        + " AND "
+        + position("t", "carve")
+        + " "
+        + older
+        + " "
+        + position("u", "carve")
+        + ") "
+        + tombstoneInsert(spec, repair)
+        + " WHERE NOT EXISTS (SELECT 1 FROM "
+        + target
+        + " t WHERE "
+        + join
+        + " AND "
+        + position("t", "carve")
+        + " "
+        + notOlder
+        + " "
+        + position("u", "carve")
+        + ")"
+        + tombstoneConflict(older);
+  }
+
+  /**
+   * A delete for a table that does not exist yet: only leaves the tombstone behind, so that an
+   * older upsert arriving later cannot create the row. Same parameters as {@link #delete}.
+   */
+  public static String tombstoneOnly(TableSpec spec, boolean repair) {
+    return "WITH u AS ("
+        + unnestSelect(spec.keyColumns())
+        + ") "
+        + tombstoneInsert(spec, repair)
+        + tombstoneConflict(repair ? "<=" : "<");
+  }
+
+  /** How many parameters {@link #delete} and {@link #tombstoneOnly} bind. */
+  public static int deleteParameterCount(TableSpec spec) {
+    return spec.keyColumns().size() + 2 + 1 + spec.keyColumns().size();
+  }
+
+  private static String tombstoneInsert(TableSpec spec, boolean repair) {
+    return "INSERT INTO "
+        + qualified(spec.schema(), TOMBSTONES)
+        + " AS tb (table_name, key, commit_lsn, change_lsn, deleted_at) SELECT ?, "
+        + keyJson("u", spec.keyColumns())
+        + ", u."
+        + quoteIdentifier(COMMIT_LSN)
+        + ", u."
+        + quoteIdentifier(CHANGE_LSN)
+        + ", now() FROM u";
+  }
+
+  private static String tombstoneConflict(String older) {
+    return " ON CONFLICT (table_name, key) DO UPDATE SET commit_lsn = EXCLUDED.commit_lsn,"
+        + " change_lsn = EXCLUDED.change_lsn, deleted_at = EXCLUDED.deleted_at WHERE "
+        + position("tb", "lsn")
+        + " "
+        + older
+        + " "
+        + position("EXCLUDED", "lsn");
+  }
+
+  private static String unnestSelect(List<Column> columns) {
+    StringJoiner select = new StringJoiner(", ");
+    StringJoiner args = new StringJoiner(", ");
+    StringJoiner alias = new StringJoiner(", ");
+    for (Column c : columns) {
+      String q = quoteIdentifier(c.name());
+      select.add("x." + q + "::" + c.sqlType() + " AS " + q);
+      args.add("?::text[]");
+      alias.add(q);
+    }
+    for (String b : List.of(COMMIT_LSN, CHANGE_LSN)) {
+      select.add("x." + quoteIdentifier(b));
+      args.add("?::bigint[]");
+      alias.add(quoteIdentifier(b));
+    }
+    return "SELECT " + select + " FROM unnest(" + args + ") AS x(" + alias + ")";
+  }
+
+  private static String keyJson(String alias, List<Column> keys) {
+    StringJoiner j = new StringJoiner(", ");
+    for (Column c : keys) {
+      j.add("?::text, " + alias + "." + quoteIdentifier(c.name()));
+    }
+    return "jsonb_build_object(" + j + ")";
+  }
+
+  /** The position pair of a row: carve bookkeeping columns, or the tombstone's lsn columns. */
+  private static String position(String alias, String kind) {
+    if (kind.equals("lsn")) {
+      return "(" + alias + ".commit_lsn, " + alias + ".change_lsn)";
+    }
+    return "("
+        + alias
+        + "."
+        + quoteIdentifier(COMMIT_LSN)
+        + ", "
+        + alias
+        + "."
+        + quoteIdentifier(CHANGE_LSN)
+        + ")";
+  }
+
+  private static String bookkeeping() {
+    return quoteIdentifier(COMMIT_LSN)
+        + ", "
+        + quoteIdentifier(CHANGE_LSN)
+        + ", "
+        + quoteIdentifier(UPDATED_AT);
+  }
+
+  private static String names(List<Column> columns, Function<Column, String> f) {
+    StringJoiner j = new StringJoiner(", ");
+    for (Column c : columns) {
+      j.add(f.apply(c));
+    }
+    return j.toString();
+  }
+
+  // ---------------------------------------------------------------- failure log
+
+  /** The failure log of a schema. */
+  public static String createFailureTable(String schema) {
+    return "CREATE TABLE IF NOT EXISTS "
+        + qualified(schema, FAILURES)
+        + " (id bigserial PRIMARY KEY, service text NOT NULL, topic text NOT NULL,"
+        + " kafka_partition integer NOT NULL, kafka_offset bigint NOT NULL, record_key text,"
+        + " error text NOT NULL, attempts integer NOT NULL DEFAULT 1,"
+        + " first_seen timestamp with time zone NOT NULL DEFAULT now(),"
+        + " last_seen timestamp with time zone NOT NULL DEFAULT now(),"
+        + " status text NOT NULL DEFAULT 'OPEN', UNIQUE (topic, kafka_partition, kafka_offset))";
+  }
+
+  /**
+   * Records a failure or, when the same record failed before, counts another attempt. Binds
+   * service, topic, partition, offset, key, error.
+   */
+  public static String recordFailure(String schema) {
+    return "INSERT INTO "
+        + qualified(schema, FAILURES)
+        + " AS f (service, topic, kafka_partition, kafka_offset, record_key, error)"
+        + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (topic, kafka_partition, kafka_offset)"
+        + " DO UPDATE SET error = EXCLUDED.error, attempts = f.attempts + 1,"
+        + " last_seen = now(), status = 'OPEN'";
+  }
+
+  /** Marks a failure resolved; binds the id. */
+  public static String resolveFailure(String schema) {
+    return "UPDATE "
+        + qualified(schema, FAILURES)
+        + " SET status = 'RESOLVED', last_seen = now(), attempts = attempts + 1 WHERE id = ?";
+  }
+
+  /**
+   * Lists failures; binds service, status (null = any), topic (null = any), limit.
+   *
+   * @see #failureColumns()
+   */
+  public static String listFailures(String schema) {
+    return "SELECT "
+        + failureColumns()
+        + " FROM "
+        + qualified(schema, FAILURES)
+        + " WHERE service = ? AND (?::text IS NULL OR status = ?::text)"
+        + " AND (?::text IS NULL OR topic = ?::text) ORDER BY id LIMIT ?";
+  }
+
+  /** One failure by id; binds the id. */
+  public static String showFailure(String schema) {
+    return "SELECT " + failureColumns() + " FROM " + qualified(schema, FAILURES) + " WHERE id = ?";
+  }
+
+  /** The columns {@link #listFailures} and {@link #showFailure} return, in order. */
+  public static String failureColumns() {
+    return "id, service, topic, kafka_partition, kafka_offset, record_key, error, attempts,"
+        + " first_seen, last_seen, status";
+  }
+
+  /** Purges failures; binds service, age in milliseconds (null = any age), status (null = any). */
+  public static String purgeFailures(String schema) {
+    return "DELETE FROM "
+        + qualified(schema, FAILURES)
+        + " WHERE service = ? AND (?::bigint IS NULL OR last_seen < now() - (?::bigint"
+        + " * interval '1 millisecond')) AND (?::text IS NULL OR status = ?::text)";
+  }
+
+  /** Whether a table exists; binds schema and table. */
+  public static String tableExists() {
+    return "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')";
+  }
+}

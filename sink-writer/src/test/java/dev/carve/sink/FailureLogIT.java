@@ -1,0 +1,72 @@
+package dev.carve.sink;
+
+import static dev.carve.sink.SinkTestSupport.execute;
+import static dev.carve.sink.SinkTestSupport.options;
+import static dev.carve.sink.SinkTestSupport.produce;
+import static dev.carve.sink.SinkTestSupport.rows;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.carve.testkit.TestKafka;
+import dev.carve.testkit.TestPostgres;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** {@link FailureLog}: list, show, retry and purge on a real broker and database. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class FailureLogIT {
+  @Test
+  void aFailureFixedInTheDatabaseIsRetriedFromKafkaAndResolved() {
+    String service = "faillog_retry";
+    String topic = service + ".order";
+    TestKafka.createTopics(1, true, topic, service + ".dlq");
+    TestPostgres.createDatabase(service);
+    SinkOptions options = SinkOptions.parse(options(service));
+    produce(List.of(Orders.produce(topic, 1, Orders.order(1, "NEW", 100), 100, 101, false)));
+    try (ServiceSink sink =
+        ServiceSink.create(service, options, TestAvro.deserializer(), TestAvro.deserializer())) {
+      sink.start();
+      await().atMost(Duration.ofSeconds(60)).until(() -> sink.metrics().records() == 1);
+      // A rule the DBA added: big orders are refused, so order 2 fails for good.
+      execute(
+          service, "ALTER TABLE public.\"order\" ADD CONSTRAINT small CHECK (total_cents < 1000)");
+      produce(List.of(Orders.produce(topic, 2, Orders.order(2, "NEW", 5000), 200, 201, false)));
+      await().atMost(Duration.ofSeconds(60)).until(() -> sink.metrics().records() == 2);
+    }
+
+    try (FailureLog log =
+        FailureLog.open(service, options, TestAvro.deserializer(), TestAvro.deserializer())) {
+      List<FailureEntry> open = log.list(FailureFilter.open());
+      assertThat(open).hasSize(1);
+      FailureEntry entry = open.get(0);
+      assertThat(entry.topic()).isEqualTo(topic);
+      assertThat(entry.offset()).isEqualTo(1);
+      assertThat(entry.key()).contains("\"order_id\": 2");
+      assertThat(entry.error()).contains("small");
+      assertThat(log.show(entry.id())).contains(entry);
+
+      RetryOutcome again = log.retry(entry.id());
+      assertThat(again.resolved()).isFalse();
+      assertThat(log.show(entry.id()).orElseThrow().attempts()).isEqualTo(2);
+
+      execute(service, "ALTER TABLE public.\"order\" DROP CONSTRAINT small");
+      RetryOutcome fixed = log.retry(entry.id());
+      assertThat(fixed.resolved()).isTrue();
+      assertThat(rows(service, "SELECT order_id, total_cents FROM public.\"order\" ORDER BY 1"))
+          .containsExactly("1|100", "2|5000");
+      assertThat(log.list(FailureFilter.open())).isEmpty();
+
+      assertThat(log.purge(null, FailureStatus.OPEN)).isZero();
+      assertThat(log.purge(Duration.ofDays(1), FailureStatus.RESOLVED)).isZero();
+      assertThat(log.purge(null, FailureStatus.RESOLVED)).isEqualTo(1);
+      assertThat(log.list(FailureFilter.all())).isEmpty();
+      assertThatThrownBy(() -> log.retry(entry.id()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("No failure with id " + entry.id());
+    }
+  }
+}

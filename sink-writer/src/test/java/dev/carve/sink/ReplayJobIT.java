@@ -1,0 +1,183 @@
+package dev.carve.sink;
+
+import static dev.carve.sink.SinkTestSupport.execute;
+import static dev.carve.sink.SinkTestSupport.options;
+import static dev.carve.sink.SinkTestSupport.produce;
+import static dev.carve.sink.SinkTestSupport.rows;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.carve.testkit.TestKafka;
+import dev.carve.testkit.TestPostgres;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** {@link ReplayJob} on a real broker and database. */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class ReplayJobIT {
+  private static final String ROWS =
+      "SELECT order_id, order_ref, customer_id, ordered_at, status, total, total_cents, currency,"
+          + " ship_name, line_count, carve_commit_lsn, carve_change_lsn FROM public.\"order\""
+          + " ORDER BY order_id";
+
+  /** 200 orders with several versions each, shuffled, some deleted, across 3 partitions. */
+  private static List<ProducerRecord<byte[], byte[]>> history(String topic) {
+    List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+    String[] statuses = {"NEW", "PAID", "SHIPPED"};
+    long lsn = 1000;
+    for (long id = 1; id <= 200; id++) {
+      for (int v = 0; v < 3; v++) {
+        lsn += 10;
+        out.add(
+            Orders.produce(
+                topic, id, Orders.order(id, statuses[v], id * 10 + v), lsn, lsn + 1, false));
+      }
+      if (id % 10 == 0) {
+        lsn += 10;
+        out.add(Orders.produce(topic, id, null, lsn, lsn + 1, false));
+      }
+    }
+    Collections.shuffle(out, new Random(42));
+    return out;
+  }
+
+  private static ServiceSink startSink(String service, SinkOptions options, long expectRecords) {
+    ServiceSink sink =
+        ServiceSink.create(service, options, TestAvro.deserializer(), TestAvro.deserializer());
+    sink.start();
+    await().atMost(Duration.ofSeconds(60)).until(() -> sink.metrics().records() >= expectRecords);
+    return sink;
+  }
+
+  @Test
+  void shadowReplayRebuildsTheStoreRowForRowWithoutReadersSeeingItEmpty() throws Exception {
+    String service = "replay_shadow";
+    String topic = service + ".order";
+    TestKafka.createTopics(3, true, topic, service + ".dlq");
+    TestPostgres.createDatabase(service);
+    SinkOptions options = SinkOptions.parse(options(service));
+    List<ProducerRecord<byte[], byte[]>> history = history(topic);
+    produce(history);
+    List<String> live;
+    try (ServiceSink sink = startSink(service, options, history.size())) {
+      live = rows(service, ROWS);
+      ReplayJob refused =
+          ReplayJob.create(
+              service,
+              options,
+              ReplayJob.Mode.SHADOW,
+              TestAvro.deserializer(),
+              TestAvro.deserializer());
+      assertThatThrownBy(() -> refused.run(null))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("while its sink is running")
+          .hasMessageContaining("stop the sink first");
+    }
+    assertThat(live).hasSize(180);
+    // Damage the live store outside the pipeline; the rebuild must not copy it.
+    execute(service, "UPDATE public.\"order\" SET status = 'BROKEN' WHERE order_id < 50");
+
+    ReplayJob job =
+        ReplayJob.create(
+            service,
+            options,
+            ReplayJob.Mode.SHADOW,
+            TestAvro.deserializer(),
+            TestAvro.deserializer());
+    ReplayJob.Plan plan = job.plan();
+    assertThat(plan.recordsToRead()).isEqualTo(history.size());
+    assertThat(plan.currentRows()).containsEntry("order", 180L);
+    assertThat(plan.describe()).contains("replay_shadow.order/0").contains("\"public__shadow\"");
+    assertThat(rows(service, "SELECT nspname FROM pg_namespace WHERE nspname = 'public__shadow'"))
+        .isEmpty();
+
+    Set<String> seenByReader = ConcurrentHashMap.newKeySet();
+    AtomicBoolean reading = new AtomicBoolean(true);
+    Thread reader = new Thread(() -> readCounts(service, reading, seenByReader));
+    reader.start();
+    List<ReplayJob.Progress> progress = Collections.synchronizedList(new ArrayList<>());
+    ReplayJob.Result result = job.run(progress::add);
+    reading.set(false);
+    reader.join();
+
+    assertThat(rows(service, ROWS)).isEqualTo(live);
+    assertThat(seenByReader).containsExactly("180");
+    assertThat(result.recordsRead()).isEqualTo(history.size());
+    assertThat(progress).isNotEmpty();
+    assertThat(progress.get(progress.size() - 1).recordsRead()).isEqualTo(history.size());
+    assertThat(rows(service, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'public\\_\\_%'"))
+        .isEmpty();
+
+    // The live sink continues from the replay's offsets: it rewrites nothing, applies what is new.
+    produce(
+        List.of(
+            Orders.produce(topic, 1, Orders.order(1, "DELIVERED", 1), 999_999, 1_000_000, false)));
+    try (ServiceSink sink = startSink(service, options, 1)) {
+      assertThat(sink.metrics().records()).isEqualTo(1);
+    }
+    assertThat(rows(service, "SELECT status FROM public.\"order\" WHERE order_id = 1"))
+        .containsExactly("DELIVERED");
+  }
+
+  private static void readCounts(String service, AtomicBoolean reading, Set<String> seen) {
+    try (Connection c = TestPostgres.connect(service);
+        Statement s = c.createStatement()) {
+      while (reading.get()) {
+        try (ResultSet rs = s.executeQuery("SELECT count(*) FROM public.\"order\"")) {
+          rs.next();
+          seen.add(rs.getString(1));
+        } catch (SQLException e) {
+          seen.add("error: " + e.getMessage());
+        }
+      }
+    } catch (SQLException e) {
+      seen.add("error: " + e.getMessage());
+    }
+  }
+
+  @Test
+  void inPlaceReplayTruncatesAndRebuildsTheTables() {
+    String service = "replay_inplace";
+    String topic = service + ".order";
+    TestKafka.createTopics(1, true, topic, service + ".dlq");
+    TestPostgres.createDatabase(service);
+    SinkOptions options = SinkOptions.parse(options(service));
+    List<ProducerRecord<byte[], byte[]>> history = history(topic);
+    produce(history);
+    List<String> live;
+    try (ServiceSink sink = startSink(service, options, history.size())) {
+      live = rows(service, ROWS);
+    }
+    execute(service, "DELETE FROM public.\"order\" WHERE order_id < 50");
+
+    ReplayJob.Result result =
+        ReplayJob.create(
+                service,
+                options,
+                ReplayJob.Mode.IN_PLACE,
+                TestAvro.deserializer(),
+                TestAvro.deserializer())
+            .run(null);
+
+    assertThat(rows(service, ROWS)).isEqualTo(live);
+    assertThat(result.offsets()).containsEntry(topic + "-0", (long) history.size());
+    assertThat(result.tables().get("order").upserted()).isGreaterThanOrEqualTo(180);
+    assertThat(Map.copyOf(result.offsets())).hasSize(1);
+  }
+}

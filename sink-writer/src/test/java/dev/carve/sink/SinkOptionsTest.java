@@ -1,0 +1,112 @@
+package dev.carve.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.carve.core.config.ConfigException;
+import dev.carve.core.error.OnError;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SinkOptionsTest {
+  private static Map<String, Object> minimal() {
+    Map<String, Object> raw = new HashMap<>();
+    raw.put("bootstrap-servers", "localhost:9092");
+    raw.put("jdbc-url", "jdbc:postgresql://localhost/orders");
+    raw.put("entities", List.of("order", "order_line"));
+    return raw;
+  }
+
+  @Test
+  void defaultsApplyWhenOnlyTheRequiredKeysAreSet() {
+    SinkOptions o = SinkOptions.parse(minimal());
+
+    assertThat(o.schema()).isEqualTo("public");
+    assertThat(o.ddl()).isEqualTo(DdlMode.CREATE);
+    assertThat(o.onError()).isEqualTo(OnError.DEAD_LETTER);
+    assertThat(o.dlqEnabled()).isTrue();
+    assertThat(o.tombstoneRetention()).isEqualTo(Duration.ofDays(7));
+    assertThat(o.batchSize()).isEqualTo(1000);
+  }
+
+  @Test
+  void everyProblemIsReportedAtOnceNamingTheKeys() {
+    Map<String, Object> raw = new HashMap<>();
+    raw.put("jdbc-url", "jdbc:mysql://x");
+    raw.put("ddl", "drop");
+    raw.put("batch-size", "0");
+    raw.put("colour", "blue");
+
+    assertThatThrownBy(() -> SinkOptions.parse(raw, "services.orders.sink", "carve.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("services.orders.sink.bootstrap-servers")
+        .hasMessageContaining("services.orders.sink.entities")
+        .hasMessageContaining("jdbc:postgresql:")
+        .hasMessageContaining("expected one of create, validate")
+        .hasMessageContaining("between 1 and 100000")
+        .hasMessageContaining("unknown key 'services.orders.sink.colour'");
+  }
+
+  @Test
+  void managedKafkaPropertiesCannotBeOverridden() {
+    Map<String, Object> raw = minimal();
+    raw.put("kafka-properties", Map.of("enable.auto.commit", "true"));
+
+    assertThatThrownBy(() -> SinkOptions.parse(raw))
+        .hasMessageContaining("kafka-properties.enable.auto.commit")
+        .hasMessageContaining("cannot be overridden");
+  }
+
+  @Test
+  void thePasswordIsMaskedInTheEffectiveConfiguration() {
+    Map<String, Object> raw = minimal();
+    raw.put("password", "s3cret!");
+
+    assertThat(SinkOptions.parse(raw).toString())
+        .contains("password=****")
+        .doesNotContain("s3cret");
+  }
+
+  @Test
+  void aBadPasswordValueIsNeverEchoed() {
+    Map<String, Object> raw = minimal();
+    raw.put("password", List.of("s3cret!"));
+
+    assertThatThrownBy(() -> SinkOptions.parse(raw)).hasMessageNotContaining("s3cret");
+  }
+
+  @Test
+  void entitiesMustBeTopicsOfTheService() {
+    Map<String, Object> raw = minimal();
+    raw.put("entities", List.of("orders.order", "billing.invoice"));
+
+    assertThatThrownBy(
+            () ->
+                ServiceSink.create(
+                    "orders",
+                    SinkOptions.parse(raw),
+                    TestAvro.deserializer(),
+                    TestAvro.deserializer()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("'billing.invoice'");
+  }
+
+  @Test
+  void aSinkStartsOnlyOnce() {
+    ServiceSink sink =
+        ServiceSink.create(
+            "orders",
+            SinkOptions.parse(minimal()),
+            TestAvro.deserializer(),
+            TestAvro.deserializer());
+    assertThat(sink.topics()).containsExactly("orders.order", "orders.order_line");
+    assertThat(sink.close(Duration.ofSeconds(1))).isTrue();
+
+    assertThatThrownBy(sink::start)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("create a new ServiceSink");
+  }
+}

@@ -1,0 +1,75 @@
+package dev.carve.sink.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.carve.sink.Orders;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PostgresDialectTest {
+  @Test
+  void identifiersAreDoubleQuotedWithEmbeddedQuotesDoubled() {
+    assertThat(PostgresDialect.quoteIdentifier("order")).isEqualTo("\"order\"");
+    assertThat(PostgresDialect.quoteIdentifier("a\"; DROP TABLE x; --"))
+        .isEqualTo("\"a\"\"; DROP TABLE x; --\"");
+    assertThatThrownBy(() -> PostgresDialect.quoteIdentifier(""))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void theUpsertGuardComparesPositionsAndARepairWinsATie() {
+    TableSpec spec = AvroColumns.tableSpec("public", "order", Orders.KEY, Orders.VALUE);
+
+    assertThat(PostgresDialect.upsert(spec, false))
+        .contains("ON CONFLICT (\"order_id\") DO UPDATE")
+        .endsWith(
+            "WHERE (t.\"carve_commit_lsn\", t.\"carve_change_lsn\") < (EXCLUDED.\"carve_commit_lsn\","
+                + " EXCLUDED.\"carve_change_lsn\")");
+    assertThat(PostgresDialect.upsert(spec, true))
+        .endsWith("<= (EXCLUDED.\"carve_commit_lsn\", EXCLUDED.\"carve_change_lsn\")");
+  }
+
+  @Test
+  void theUpsertBindsAFixedNumberOfParametersWhateverTheBatchSize() {
+    TableSpec spec = AvroColumns.tableSpec("public", "order", Orders.KEY, Orders.VALUE);
+    String sql = PostgresDialect.upsert(spec, false);
+
+    assertThat(sql.chars().filter(ch -> ch == '?').count())
+        .isEqualTo(PostgresDialect.upsertParameterCount(spec));
+    assertThat(PostgresDialect.delete(spec, false).chars().filter(ch -> ch == '?').count())
+        .isEqualTo(PostgresDialect.deleteParameterCount(spec));
+  }
+
+  @Test
+  void avroTypesMapToPostgresTypes() {
+    TableSpec spec = AvroColumns.tableSpec("public", "order", Orders.KEY, Orders.VALUE);
+
+    assertThat(spec.keyColumns()).containsExactly(new Column("order_id", "bigint", false));
+    assertThat(spec.valueColumns())
+        .contains(
+            new Column("ordered_at", "timestamp with time zone", false),
+            new Column("status", "text", false),
+            new Column("total", "numeric(12,2)", false),
+            new Column("ship_name", "text", true),
+            new Column("line_count", "integer", false));
+    assertThat(spec.valueColumns()).extracting(Column::name).doesNotContain("order_id");
+  }
+
+  @Test
+  void tableDdlHasThePrimaryKeyAndTheBookkeepingColumns() {
+    TableSpec spec =
+        new TableSpec(
+            "s",
+            "t",
+            List.of(new Column("id", "bigint", false)),
+            List.of(new Column("v", "text", true)));
+
+    assertThat(PostgresDialect.createTable(spec))
+        .isEqualTo(
+            "CREATE TABLE IF NOT EXISTS \"s\".\"t\" (\"id\" bigint NOT NULL, \"v\" text,"
+                + " \"carve_commit_lsn\" bigint NOT NULL, \"carve_change_lsn\" bigint NOT NULL,"
+                + " \"carve_updated_at\" timestamp with time zone NOT NULL DEFAULT now(),"
+                + " PRIMARY KEY (\"id\"))");
+  }
+}

@@ -1,0 +1,138 @@
+package dev.carve.transform.api;
+
+import dev.carve.core.SourcePosition;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One Debezium change of a legacy row, as a topology sees it.
+ *
+ * <p>Rows are immutable maps from column name to value, as Debezium's JSON converter wrote them:
+ * text and {@code numeric} as {@link String}, integers, {@code date} (days) and {@code timestamp}
+ * (microseconds) as {@link Long}, booleans as {@link Boolean}. A column value may be null, and may
+ * be {@link #UNAVAILABLE} for an unchanged TOASTed column of an update.
+ *
+ * @param table the legacy table, e.g. {@code orders}; never null
+ * @param op what happened; never null
+ * @param before the row before the change; null for creates and reads, only the primary-key columns
+ *     for deletes unless the table has {@code REPLICA IDENTITY FULL}
+ * @param after the row after the change; null for deletes
+ * @param key the source primary key columns (the Debezium record key); empty when the table has
+ *     none
+ * @param position the source position of the change; never null
+ * @param source where the change was read from in Kafka; never null
+ */
+public record ChangeEvent(
+    String table,
+    Op op,
+    Map<String, Object> before,
+    Map<String, Object> after,
+    Map<String, Object> key,
+    SourcePosition position,
+    SourceOffset source) {
+
+  /** Debezium's placeholder for an unchanged TOASTed column; must never reach a target. */
+  public static final String UNAVAILABLE = "__debezium_unavailable_value";
+
+  /** Copies the rows into immutable maps (which may hold null values). */
+  public ChangeEvent {
+    Objects.requireNonNull(table, "table");
+    Objects.requireNonNull(op, "op");
+    Objects.requireNonNull(position, "position");
+    Objects.requireNonNull(source, "source");
+    before = immutable(before);
+    after = immutable(after);
+    key = key == null ? Map.of() : immutable(key);
+  }
+
+  private static Map<String, Object> immutable(Map<String, Object> row) {
+    return row == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(row));
+  }
+
+  /**
+   * The row a mapping reads: {@code after} for creates, reads and updates; for deletes {@code
+   * before} completed by the key columns.
+   */
+  public Map<String, Object> row() {
+    if (op != Op.DELETE) {
+      return after == null ? Map.of() : after;
+    }
+    Map<String, Object> row = new LinkedHashMap<>(key);
+    if (before != null) {
+      row.putAll(before);
+    }
+    return Collections.unmodifiableMap(row);
+  }
+
+  /** True for deletes. */
+  public boolean isDelete() {
+    return op == Op.DELETE;
+  }
+
+  /** Debezium's operation codes. */
+  public enum Op {
+    /** {@code c}: an insert. */
+    CREATE("c"),
+    /** {@code u}: an update. */
+    UPDATE("u"),
+    /** {@code d}: a delete. */
+    DELETE("d"),
+    /** {@code r}: a row read by a snapshot. */
+    READ("r"),
+    /** {@code t}: a truncate of the whole table. */
+    TRUNCATE("t");
+
+    private final String code;
+
+    Op(String code) {
+      this.code = code;
+    }
+
+    /** Debezium's one-letter code. */
+    public String code() {
+      return code;
+    }
+
+    /**
+     * The operation of a Debezium code.
+     *
+     * @throws IllegalArgumentException for an unknown code, listing the known ones
+     */
+    public static Op ofCode(String code) {
+      for (Op op : values()) {
+        if (op.code.equals(code)) {
+          return op;
+        }
+      }
+      throw new IllegalArgumentException(
+          "unknown Debezium op '" + code + "'; known: c, u, d, r, t");
+    }
+
+    @Override
+    public String toString() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * Where a change was read from.
+   *
+   * @param topic the raw change topic; never null
+   * @param partition the partition, or -1 when unknown
+   * @param offset the offset, or -1 when unknown
+   */
+  public record SourceOffset(String topic, int partition, long offset) {
+    /** Validates the topic. */
+    public SourceOffset {
+      Objects.requireNonNull(topic, "topic");
+    }
+
+    @Override
+    public String toString() {
+      return topic + "-" + partition + "@" + offset;
+    }
+  }
+}

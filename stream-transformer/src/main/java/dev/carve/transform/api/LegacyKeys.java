@@ -1,0 +1,42 @@
+package dev.carve.transform.api;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Objects;
+
+/**
+ * Maps a legacy key to the new numeric key of a namespace ({@code customer}, {@code order}).
+ *
+ * <p>The allocation is deterministic: the first 63 bits of SHA-256 over {@code namespace}, a zero
+ * byte and the legacy value (UTF-8). The same legacy value therefore gets the same number in every
+ * service, on every replay and after every restart, without a shared allocator to coordinate or to
+ * lose (see the module README for why, and for the collision odds).
+ */
+public final class LegacyKeys {
+  private LegacyKeys() {}
+
+  /**
+   * The new key of a legacy value.
+   *
+   * @param namespace the key space, e.g. {@code customer}; never null
+   * @param legacyValue the legacy key as text, e.g. {@code C00000042}; never null
+   * @return a positive number (at least 1)
+   */
+  public static long allocate(String namespace, String legacyValue) {
+    Objects.requireNonNull(namespace, "namespace");
+    Objects.requireNonNull(legacyValue, "legacyValue");
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+    }
+    sha.update(namespace.getBytes(StandardCharsets.UTF_8));
+    sha.update((byte) 0);
+    sha.update(legacyValue.getBytes(StandardCharsets.UTF_8));
+    long id = ByteBuffer.wrap(sha.digest()).getLong() & Long.MAX_VALUE;
+    return id == 0 ? 1 : id;
+  }
+}

@@ -1,0 +1,72 @@
+package dev.carve.transform.api;
+
+import dev.carve.core.error.OnError;
+import dev.carve.transform.internal.DefaultTopologyContext;
+import java.util.Set;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.streams.StreamsBuilder;
+
+/**
+ * The topics and building blocks of one service's topology: raw change topics by table, typed
+ * domain topics by entity, the dead-letter topic, and {@link #mapTable}, which reads a raw topic,
+ * maps every change and writes the results with their source position, dead-lettering what fails.
+ */
+public interface TopologyContext {
+
+  /**
+   * Creates a context, e.g. for a {@code TopologyTestDriver} test.
+   *
+   * @param service the service name
+   * @param rawTopicPrefix Debezium's {@code topic.prefix}, e.g. {@code legacy}
+   * @param onError what to do with a change that cannot be mapped
+   * @param serdes makes the Avro serdes of the domain topics
+   */
+  static TopologyContext create(
+      String service, String rawTopicPrefix, OnError onError, SerdeFactory serdes) {
+    return new DefaultTopologyContext(service, rawTopicPrefix, onError, serdes);
+  }
+
+  /** The service name. */
+  String service();
+
+  /** What happens to a change that cannot be mapped. */
+  OnError onError();
+
+  /** The name of a processor, store or repartition topic: {@code <service>-<step>}. */
+  String name(String step);
+
+  /**
+   * The raw change topic of a legacy table: {@code <prefix>.public.<table>}, or {@code
+   * <prefix>.<schema>.<table>} when {@code table} is written {@code schema.table}.
+   */
+  String rawTopic(String table);
+
+  /**
+   * The typed domain topic {@code <service>.<entity>} with the Avro serdes; the same instance on
+   * every call. The runtime creates (compacted) every domain topic asked for before it starts.
+   */
+  Topic<GenericRecord, GenericRecord> domainTopic(String entity);
+
+  /** The dead-letter topic {@code <service>.dlq}. */
+  String deadLetterTopic();
+
+  /**
+   * Reads the raw change topic of {@code table} and maps each change with {@code mapper}: source
+   * {@code <service>-source-<table>}, processor {@code <service>-map-<table>}, sink {@code
+   * <service>-sink-<table>}, stores {@code <service>-<store>}. Debezium tombstones are skipped; a
+   * change that fails to parse, map or serialize goes to the dead-letter topic with its original
+   * bytes (or stops the service with {@code on-error: fail}).
+   *
+   * @param builder the builder passed to {@link DomainTopology#define}
+   * @param table the legacy table (once per table and service)
+   * @param mapper the mapping of its changes
+   * @throws IllegalStateException when the table was already mapped in this context
+   */
+  void mapTable(StreamsBuilder builder, String table, TableMapper mapper);
+
+  /** The domain topics asked for so far, in order. */
+  Set<String> domainTopics();
+
+  /** The raw topics read so far, in order. */
+  Set<String> rawTopics();
+}

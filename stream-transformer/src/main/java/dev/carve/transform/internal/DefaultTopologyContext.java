@@ -1,0 +1,136 @@
+package dev.carve.transform.internal;
+
+import dev.carve.core.Topics;
+import dev.carve.core.error.OnError;
+import dev.carve.transform.TransformerMetrics;
+import dev.carve.transform.api.SerdeFactory;
+import dev.carve.transform.api.TableMapper;
+import dev.carve.transform.api.Topic;
+import dev.carve.transform.api.TopologyContext;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.Stores;
+
+/** The {@link TopologyContext} of one service. */
+public final class DefaultTopologyContext implements TopologyContext {
+  private final String service;
+  private final String rawTopicPrefix;
+  private final OnError onError;
+  private final SerdeFactory serdes;
+  private final TransformerMetrics metrics;
+  private final Map<String, Topic<GenericRecord, GenericRecord>> domainTopics =
+      new LinkedHashMap<>();
+  private final Set<String> rawTopics = new LinkedHashSet<>();
+
+  /** Creates the context with fresh metrics. */
+  public DefaultTopologyContext(
+      String service, String rawTopicPrefix, OnError onError, SerdeFactory serdes) {
+    this(service, rawTopicPrefix, onError, serdes, new TransformerMetrics(service));
+  }
+
+  /** Creates the context updating {@code metrics}. */
+  public DefaultTopologyContext(
+      String service,
+      String rawTopicPrefix,
+      OnError onError,
+      SerdeFactory serdes,
+      TransformerMetrics metrics) {
+    this.service = Topics.checkName("service", service);
+    this.rawTopicPrefix = Objects.requireNonNull(rawTopicPrefix, "rawTopicPrefix");
+    this.onError = Objects.requireNonNull(onError, "onError");
+    this.serdes = Objects.requireNonNull(serdes, "serdes");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
+  }
+
+  /** The counters the topology updates. */
+  public TransformerMetrics metrics() {
+    return metrics;
+  }
+
+  @Override
+  public String service() {
+    return service;
+  }
+
+  @Override
+  public OnError onError() {
+    return onError;
+  }
+
+  @Override
+  public String name(String step) {
+    return service + "-" + step;
+  }
+
+  @Override
+  public String rawTopic(String table) {
+    return table.contains(".") ? rawTopicPrefix + "." + table : rawTopicPrefix + ".public." + table;
+  }
+
+  @Override
+  public synchronized Topic<GenericRecord, GenericRecord> domainTopic(String entity) {
+    return domainTopics.computeIfAbsent(
+        entity,
+        e -> Topic.of(Topics.domain(service, e), serdes.create(true), serdes.create(false)));
+  }
+
+  @Override
+  public String deadLetterTopic() {
+    return Topics.deadLetter(service);
+  }
+
+  @Override
+  public synchronized void mapTable(StreamsBuilder builder, String table, TableMapper mapper) {
+    String topic = rawTopic(table);
+    if (!rawTopics.add(topic)) {
+      throw new IllegalStateException(
+          "Table '"
+              + table
+              + "' of service '"
+              + service
+              + "' is already mapped; map all entities of one table in one TableMapper");
+    }
+    String step = table.replace('.', '_');
+    String[] storeNames = mapper.stores().stream().map(this::name).toArray(String[]::new);
+    for (String store : storeNames) {
+      builder.addStateStore(
+          Stores.keyValueStoreBuilder(
+              Stores.persistentKeyValueStore(store), Serdes.String(), Serdes.String()));
+    }
+    builder.stream(
+            topic,
+            Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(name("source-" + step)))
+        .process(
+            () ->
+                new MapTableProcessor(
+                    service, table, topic, deadLetterTopic(), onError, mapper, metrics),
+            Named.as(name("map-" + step)),
+            storeNames)
+        .to(
+            (key, value, recordContext) -> value.topic(),
+            Produced.with(Serdes.ByteArray(), new Routed.RoutedSerde())
+                .withName(name("sink-" + step)));
+  }
+
+  @Override
+  public synchronized Set<String> domainTopics() {
+    Set<String> names = new LinkedHashSet<>();
+    domainTopics.values().forEach(t -> names.add(t.name()));
+    return Collections.unmodifiableSet(names);
+  }
+
+  @Override
+  public synchronized Set<String> rawTopics() {
+    return Collections.unmodifiableSet(new LinkedHashSet<>(rawTopics));
+  }
+}

@@ -1,0 +1,169 @@
+package dev.carve.transform.internal.mapping;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.carve.transform.api.MappingException;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** The conversions a field may apply, in the order written ({@code convert: [trim, lower]}). */
+enum Conversion {
+  /** Text without leading and trailing white space. */
+  TRIM("trim"),
+  /** Text in lower case (locale independent). */
+  LOWER("lower"),
+  /** Text in upper case (locale independent). */
+  UPPER("upper"),
+  /** Empty text becomes null. */
+  EMPTY_NULL("empty-null"),
+  /** 'Y' is true, 'N' is false, anything else is an error. */
+  FLAG("flag"),
+  /** Text in {@code pattern} (or Debezium's days since epoch) to an Avro {@code date}. */
+  DATE("date"),
+  /** Text in {@code pattern}, read as UTC (or Debezium's microseconds) to timestamp-micros. */
+  TIMESTAMP("timestamp"),
+  /** A decimal amount ("12.50") to minor units (1250); more than 2 decimals is an error. */
+  CENTS("cents"),
+  /** A decimal amount as an exact decimal; the field's schema gives the scale. */
+  DECIMAL("decimal"),
+  /** A whole number. */
+  INT("int"),
+  /** A whole number. */
+  LONG("long"),
+  /** Any value as text. */
+  STRING("string"),
+  /** The number of elements of a JSON array held as text. */
+  JSON_ARRAY_LENGTH("json-array-length");
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String yamlName;
+
+  Conversion(String yamlName) {
+    this.yamlName = yamlName;
+  }
+
+  String yamlName() {
+    return yamlName;
+  }
+
+  boolean needsPattern() {
+    return this == DATE || this == TIMESTAMP;
+  }
+
+  static Conversion ofYaml(String name) {
+    for (Conversion c : values()) {
+      if (c.yamlName.equals(name)) {
+        return c;
+      }
+    }
+    throw new IllegalArgumentException("unknown conversion '" + name + "'; allowed: " + allowed());
+  }
+
+  static String allowed() {
+    return Arrays.stream(values()).map(Conversion::yamlName).collect(Collectors.joining(", "));
+  }
+
+  /**
+   * Applies the conversion; null stays null.
+   *
+   * @param pattern the date or timestamp pattern; null unless {@link #needsPattern()}
+   * @throws MappingException when the value cannot be converted
+   */
+  Object apply(Object value, DateTimeFormatter pattern) {
+    if (value == null) {
+      return null;
+    }
+    try {
+      return switch (this) {
+        case TRIM -> text(value).trim();
+        case LOWER -> text(value).toLowerCase(Locale.ROOT);
+        case UPPER -> text(value).toUpperCase(Locale.ROOT);
+        case EMPTY_NULL -> text(value).isEmpty() ? null : value;
+        case FLAG -> flag(value);
+        case DATE ->
+            value instanceof Number n
+                ? (Object) Math.toIntExact(n.longValue())
+                : Math.toIntExact(LocalDate.parse(text(value), pattern).toEpochDay());
+        case TIMESTAMP ->
+            value instanceof Number n
+                ? (Object) n.longValue()
+                : ChronoUnit.MICROS.between(
+                    Instant.EPOCH,
+                    LocalDateTime.parse(text(value), pattern).toInstant(ZoneOffset.UTC));
+        case CENTS -> new BigDecimal(text(value).trim()).movePointRight(2).longValueExact();
+        case DECIMAL -> new BigDecimal(text(value).trim());
+        case INT -> new BigDecimal(text(value).trim()).intValueExact();
+        case LONG -> new BigDecimal(text(value).trim()).longValueExact();
+        case STRING -> value.toString();
+        case JSON_ARRAY_LENGTH -> jsonArray(value).size();
+      };
+    } catch (DateTimeParseException e) {
+      throw new MappingException(
+          "'" + value + "' does not match the " + yamlName + " pattern: " + e.getMessage(), e);
+    } catch (NumberFormatException e) {
+      throw new MappingException("'" + value + "' is not a number", e);
+    } catch (ArithmeticException e) {
+      throw new MappingException(
+          "'"
+              + value
+              + "' cannot be converted with '"
+              + yamlName
+              + "' without losing digits: "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  private String text(Object value) {
+    if (value instanceof CharSequence || value instanceof Number) {
+      return value.toString();
+    }
+    throw new MappingException(
+        "'"
+            + value
+            + "' ("
+            + value.getClass().getSimpleName()
+            + ") is not text ("
+            + yamlName
+            + ")");
+  }
+
+  private Boolean flag(Object value) {
+    if (value instanceof Boolean b) {
+      return b;
+    }
+    String s = text(value);
+    if (s.equals("Y")) {
+      return true;
+    }
+    if (s.equals("N")) {
+      return false;
+    }
+    throw new MappingException("'" + s + "' is not a flag; expected 'Y' or 'N'");
+  }
+
+  /** Parses a JSON array held as text. */
+  static JsonNode jsonArray(Object value) {
+    JsonNode node;
+    try {
+      node = JSON.readTree(value.toString());
+    } catch (IOException e) {
+      throw new MappingException("is not valid JSON: " + e.getMessage(), e);
+    }
+    if (node == null || !node.isArray()) {
+      throw new MappingException("is not a JSON array");
+    }
+    return node;
+  }
+}

@@ -1,0 +1,256 @@
+package dev.carve.transform.internal.mapping;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.carve.core.SourcePosition;
+import dev.carve.transform.api.ChangeEvent;
+import dev.carve.transform.api.DomainRecord;
+import dev.carve.transform.api.MappingException;
+import dev.carve.transform.api.MappingScope;
+import dev.carve.transform.api.Output;
+import dev.carve.transform.api.Topic;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+
+/** Maps the changes of one legacy table to the records of one entity. */
+final class EntityMapper {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {};
+
+  private final EntityDefinition def;
+  private final Topic<GenericRecord, GenericRecord> topic;
+  private final Map<String, FieldMapper> fieldsByName = new LinkedHashMap<>();
+  private final String toastStore;
+  private final String countStore;
+
+  EntityMapper(EntityDefinition def, Topic<GenericRecord, GenericRecord> topic) {
+    this.def = def;
+    this.topic = topic;
+    def.fields().forEach(f -> fieldsByName.put(f.field(), f));
+    this.toastStore = def.toastColumns().isEmpty() ? null : def.entity() + "-toast";
+    this.countStore = def.explodeColumn() == null ? null : def.entity() + "-count";
+  }
+
+  /** Store steps: {@code <entity>-toast} (last TOAST values), {@code <entity>-count} (children). */
+  Set<String> stores() {
+    Set<String> stores = new LinkedHashSet<>();
+    if (toastStore != null) {
+      stores.add(toastStore);
+    }
+    if (countStore != null) {
+      stores.add(countStore);
+    }
+    return stores;
+  }
+
+  void map(ChangeEvent change, MappingScope scope, List<Output<?, ?>> out) {
+    SourcePosition position = change.position();
+    String sourceKey = toastStore != null || countStore != null ? sourceKey(change) : null;
+    if (change.isDelete()) {
+      if (toastStore != null) {
+        scope.put(toastStore, sourceKey, null);
+      }
+      Row row = new Row(def.table(), change.row());
+      if (countStore != null) {
+        writeChildren(row, List.of(), sourceKey, scope, position, out);
+      } else {
+        out.add(Output.to(topic, DomainRecord.delete(keyOf(row), position)));
+      }
+      return;
+    }
+    Map<String, Object> columns = change.row();
+    if (toastStore != null) {
+      columns = fillToast(columns, sourceKey, scope);
+    }
+    Row row = new Row(def.table(), columns);
+    boolean keep = keep(row);
+    if (countStore != null) {
+      List<Map<String, Object>> items = keep ? items(row) : List.of();
+      writeChildren(row, items, sourceKey, scope, position, out);
+    } else if (keep) {
+      GenericRecord value = valueOf(row);
+      out.add(Output.to(topic, DomainRecord.upsert(keyFrom(value), value, position)));
+    } else {
+      out.add(Output.to(topic, DomainRecord.delete(keyOf(row), position)));
+    }
+  }
+
+  private boolean keep(Row row) {
+    if (def.filter() == null) {
+      return true;
+    }
+    Object result = Expressions.evaluate(def.filter(), row);
+    if (result instanceof Boolean b) {
+      return b;
+    }
+    throw new MappingException(
+        "filter '"
+            + def.filter().getSourceText()
+            + "' of entity '"
+            + def.entity()
+            + "' gave "
+            + result
+            + ", not true or false");
+  }
+
+  private void writeChildren(
+      Row row,
+      List<Map<String, Object>> items,
+      String sourceKey,
+      MappingScope scope,
+      SourcePosition position,
+      List<Output<?, ?>> out) {
+    for (int i = 1; i <= items.size(); i++) {
+      GenericRecord value = valueOf(row.withItem(items.get(i - 1), i, def.explodeColumn()));
+      out.add(Output.to(topic, DomainRecord.upsert(keyFrom(value), value, position)));
+    }
+    String stored = scope.get(countStore, sourceKey);
+    int previous = stored == null ? 0 : Integer.parseInt(stored);
+    for (int i = items.size() + 1; i <= previous; i++) {
+      GenericRecord key = keyOf(row.withItem(Map.of(), i, def.explodeColumn()));
+      out.add(Output.to(topic, DomainRecord.delete(key, position)));
+    }
+    scope.put(countStore, sourceKey, items.isEmpty() ? null : Integer.toString(items.size()));
+  }
+
+  private List<Map<String, Object>> items(Row row) {
+    Object blob = row.get(def.explodeColumn());
+    if (blob == null) {
+      return List.of();
+    }
+    JsonNode array;
+    try {
+      array = Conversion.jsonArray(blob);
+    } catch (MappingException e) {
+      throw new MappingException(
+          "column '" + def.explodeColumn() + "' of table '" + def.table() + "' " + e.getMessage(),
+          e);
+    }
+    List<Map<String, Object>> items = new java.util.ArrayList<>();
+    for (int i = 0; i < array.size(); i++) {
+      JsonNode element = array.get(i);
+      if (!element.isObject()) {
+        throw new MappingException(
+            "element "
+                + (i + 1)
+                + " of column '"
+                + def.explodeColumn()
+                + "' of table '"
+                + def.table()
+                + "' is not a JSON object: "
+                + element);
+      }
+      Map<String, Object> item = new LinkedHashMap<>();
+      element
+          .fields()
+          .forEachRemaining(
+              e ->
+                  item.put(
+                      e.getKey(),
+                      e.getValue().isNull()
+                          ? null
+                          : e.getValue().isValueNode()
+                              ? (e.getValue().isTextual()
+                                  ? e.getValue().asText()
+                                  : e.getValue().numberValue() != null
+                                      ? e.getValue().numberValue()
+                                      : (Object) e.getValue().asBoolean())
+                              : e.getValue().toString()));
+      items.add(item);
+    }
+    return items;
+  }
+
+  private Map<String, Object> fillToast(
+      Map<String, Object> columns, String sourceKey, MappingScope scope) {
+    Map<String, Object> filled = new LinkedHashMap<>(columns);
+    String stored = scope.get(toastStore, sourceKey);
+    Map<String, Object> previous = stored == null ? Map.of() : readMap(stored);
+    Map<String, Object> latest = new LinkedHashMap<>();
+    for (String column : def.toastColumns()) {
+      if (!filled.containsKey(column)) {
+        continue;
+      }
+      Object value = filled.get(column);
+      if (ChangeEvent.UNAVAILABLE.equals(value)) {
+        if (!previous.containsKey(column)) {
+          throw new MappingException(
+              "column '"
+                  + column
+                  + "' of table '"
+                  + def.table()
+                  + "' is an unchanged TOASTed value (Debezium's placeholder) and no previous value"
+                  + " is known for key "
+                  + sourceKey
+                  + "; re-snapshot the row or set REPLICA IDENTITY FULL on the table");
+        }
+        value = previous.get(column);
+        filled.put(column, value);
+      }
+      latest.put(column, value);
+    }
+    scope.put(toastStore, sourceKey, writeMap(latest));
+    return filled;
+  }
+
+  private GenericRecord valueOf(Row row) {
+    GenericData.Record value = new GenericData.Record(def.valueSchema());
+    def.defaults().forEach(value::put);
+    for (FieldMapper field : def.fields()) {
+      value.put(field.field(), field.apply(row));
+    }
+    return value;
+  }
+
+  private GenericRecord keyFrom(GenericRecord value) {
+    GenericData.Record key = new GenericData.Record(def.keySchema());
+    for (String field : def.keyFields()) {
+      key.put(field, value.get(field));
+    }
+    return key;
+  }
+
+  /** The key computed from the key fields alone, for deletes (the row may hold only the PK). */
+  private GenericRecord keyOf(Row row) {
+    GenericData.Record key = new GenericData.Record(def.keySchema());
+    for (String field : def.keyFields()) {
+      key.put(field, fieldsByName.get(field).apply(row));
+    }
+    return key;
+  }
+
+  private String sourceKey(ChangeEvent change) {
+    if (change.key().isEmpty()) {
+      throw new MappingException(
+          "table '"
+              + def.table()
+              + "' has no primary key in the change record; entity '"
+              + def.entity()
+              + "' keeps state per source key (toast or explode) and needs one");
+    }
+    return writeMap(change.key());
+  }
+
+  private static String writeMap(Map<String, Object> map) {
+    try {
+      return JSON.writeValueAsString(map);
+    } catch (JsonProcessingException e) {
+      throw new MappingException("cannot write state as JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  private static Map<String, Object> readMap(String json) {
+    try {
+      return JSON.readValue(json, MAP);
+    } catch (JsonProcessingException e) {
+      throw new MappingException("cannot read stored state: " + e.getOriginalMessage(), e);
+    }
+  }
+}

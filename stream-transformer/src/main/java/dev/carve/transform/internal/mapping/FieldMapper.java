@@ -1,0 +1,157 @@
+package dev.carve.transform.internal.mapping;
+
+import dev.carve.transform.api.LegacyKeys;
+import dev.carve.transform.api.MappingException;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.apache.avro.Schema;
+import org.apache.commons.jexl3.JexlExpression;
+
+/**
+ * Computes one field of an entity: read a column, an expression or a constant; optionally take a
+ * part of a delimited text, look a code up, apply conversions and allocate a new key; then convert
+ * to the field's Avro type.
+ */
+final class FieldMapper {
+  private final String field;
+  private final Schema schema;
+  private final String column;
+  private final JexlExpression expression;
+  private final Object constant;
+  private final Pattern splitDelimiter;
+  private final String delimiterText;
+  private final int part;
+  private final String codeTableName;
+  private final Map<String, String> codes;
+  private final List<Conversion> conversions;
+  private final DateTimeFormatter pattern;
+  private final String allocateNamespace;
+
+  FieldMapper(
+      String field,
+      Schema schema,
+      String column,
+      JexlExpression expression,
+      Object constant,
+      String delimiter,
+      int part,
+      String codeTableName,
+      Map<String, String> codes,
+      List<Conversion> conversions,
+      DateTimeFormatter pattern,
+      String allocateNamespace) {
+    this.field = field;
+    this.schema = schema;
+    this.column = column;
+    this.expression = expression;
+    this.constant = constant;
+    this.delimiterText = delimiter;
+    this.splitDelimiter = delimiter == null ? null : Pattern.compile(Pattern.quote(delimiter));
+    this.part = part;
+    this.codeTableName = codeTableName;
+    this.codes = codes;
+    this.conversions = List.copyOf(conversions);
+    this.pattern = pattern;
+    this.allocateNamespace = allocateNamespace;
+  }
+
+  String field() {
+    return field;
+  }
+
+  /** The column this field reads, or null for expressions and constants. */
+  String column() {
+    return column;
+  }
+
+  /** The expression this field evaluates, or null. */
+  JexlExpression expression() {
+    return expression;
+  }
+
+  /**
+   * Computes the Avro value of the field for {@code row} and makes it visible as {@code
+   * out.<field>}.
+   *
+   * @throws MappingException naming the field and its column
+   */
+  Object apply(Row row) {
+    Object value;
+    try {
+      value = compute(row);
+    } catch (MappingException e) {
+      throw new MappingException(
+          "field '" + field + "' (" + describeSource() + "): " + e.getMessage(), e);
+    }
+    Object avro;
+    try {
+      avro = AvroValues.coerce(value, schema);
+    } catch (MappingException e) {
+      throw new MappingException(
+          "field '" + field + "' (" + describeSource() + ") value " + e.getMessage(), e);
+    }
+    row.putComputed(field, value);
+    return avro;
+  }
+
+  private Object compute(Row row) {
+    Object value;
+    if (column != null) {
+      value = row.get(column);
+    } else if (expression != null) {
+      value = Expressions.evaluate(expression, row);
+    } else {
+      value = constant;
+    }
+    if (splitDelimiter != null && value != null) {
+      String[] parts = splitDelimiter.split(value.toString(), -1);
+      if (part > parts.length) {
+        throw new MappingException(
+            "'"
+                + value
+                + "' has "
+                + parts.length
+                + " part(s) separated by '"
+                + delimiterText
+                + "'; part "
+                + part
+                + " is missing");
+      }
+      value = parts[part - 1];
+    }
+    if (codes != null && value != null) {
+      String code = value.toString();
+      String mapped = codes.get(code);
+      if (mapped == null) {
+        throw new MappingException(
+            "unknown code '"
+                + code
+                + "'"
+                + (codeTableName == null ? "" : " in code table '" + codeTableName + "'")
+                + "; known codes: "
+                + new TreeSet<>(codes.keySet()));
+      }
+      value = mapped;
+    }
+    for (Conversion conversion : conversions) {
+      value = conversion.apply(value, pattern);
+    }
+    if (allocateNamespace != null && value != null) {
+      value = LegacyKeys.allocate(allocateNamespace, value.toString());
+    }
+    return value;
+  }
+
+  private String describeSource() {
+    if (column != null) {
+      return "column '" + column + "'";
+    }
+    if (expression != null) {
+      return "expression '" + expression.getSourceText() + "'";
+    }
+    return "constant";
+  }
+}

@@ -1,0 +1,517 @@
+package dev.carve.transform.internal.mapping;
+
+import dev.carve.core.Topics;
+import dev.carve.core.config.ConfigException;
+import dev.carve.transform.mapping.SchemaResolver;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.apache.avro.Schema;
+import org.apache.commons.jexl3.JexlExpression;
+
+/**
+ * Compiles a YAML mapping into a {@link YamlDomainTopology}, collecting every problem with its
+ * line, key and what is allowed, and failing once.
+ */
+public final class MappingCompiler {
+  private static final List<String> TOP_KEYS = List.of("service", "code-tables", "entities");
+  private static final List<String> ENTITY_KEYS =
+      List.of("table", "key", "fields", "filter", "toast", "explode", "value-schema", "key-schema");
+  private static final List<String> FIELD_KEYS =
+      List.of(
+          "column", "expr", "const", "split", "part", "codes", "convert", "pattern", "allocate");
+  private static final List<String> EXPLODE_KEYS = List.of("json-array");
+
+  private final String source;
+  private final SchemaResolver schemas;
+  private final List<String> problems = new ArrayList<>();
+  private final Map<String, Map<String, String>> codeTables = new LinkedHashMap<>();
+
+  private MappingCompiler(String source, SchemaResolver schemas) {
+    this.source = source;
+    this.schemas = schemas;
+  }
+
+  /**
+   * Compiles mapping text.
+   *
+   * @throws ConfigException listing every problem
+   */
+  public static YamlDomainTopology compile(String yaml, String source, SchemaResolver schemas) {
+    MappingCompiler compiler = new MappingCompiler(source, schemas);
+    YamlNode root = YamlNode.parse(yaml, source);
+    YamlDomainTopology topology = compiler.compile(root);
+    if (!compiler.problems.isEmpty()) {
+      throw new ConfigException(source, compiler.problems);
+    }
+    return topology;
+  }
+
+  private YamlDomainTopology compile(YamlNode root) {
+    if (!root.isMap()) {
+      problem(root, "a mapping must be a YAML map with keys " + TOP_KEYS);
+      return null;
+    }
+    checkKeys(root, TOP_KEYS);
+    String service = requiredText(root, "service");
+    if (service != null) {
+      try {
+        Topics.checkName("service", service);
+      } catch (IllegalArgumentException e) {
+        problem(root.get("service"), e.getMessage());
+        service = null;
+      }
+    }
+    YamlNode tables = root.get("code-tables");
+    if (tables != null) {
+      if (!tables.isMap()) {
+        problem(tables, "expected a map of code table name to a map of code: value");
+      } else {
+        tables.entries().forEach((name, table) -> codeTables.put(name, codeMap(table)));
+      }
+    }
+    YamlNode entitiesNode = root.get("entities");
+    List<EntityDefinition> entities = new ArrayList<>();
+    if (entitiesNode == null) {
+      problem(root, "missing required key 'entities' (a map of entity name to its mapping)");
+    } else if (!entitiesNode.isMap() || entitiesNode.entries().isEmpty()) {
+      problem(entitiesNode, "expected a non-empty map of entity name to its mapping");
+    } else if (service != null) {
+      for (Map.Entry<String, YamlNode> e : entitiesNode.entries().entrySet()) {
+        EntityDefinition def = entity(service, e.getKey(), e.getValue());
+        if (def != null) {
+          entities.add(def);
+        }
+      }
+    }
+    return service == null ? null : new YamlDomainTopology(service, source, entities);
+  }
+
+  private EntityDefinition entity(String service, String entity, YamlNode node) {
+    try {
+      Topics.checkName("entity", entity);
+    } catch (IllegalArgumentException e) {
+      problem(node, e.getMessage());
+      return null;
+    }
+    if (!node.isMap()) {
+      problem(node, "expected a map with keys " + ENTITY_KEYS);
+      return null;
+    }
+    int before = problems.size();
+    checkKeys(node, ENTITY_KEYS);
+    String table = requiredText(node, "table");
+    String valueName = optionalText(node, "value-schema", camel(entity));
+    String keyName = optionalText(node, "key-schema", camel(entity) + "Key");
+    Schema valueSchema = schema(node, service, valueName, "value-schema");
+    Schema keySchema = schema(node, service, keyName, "key-schema");
+    List<String> keyFields = textList(node, "key", true);
+    List<String> toast = textList(node, "toast", false);
+    JexlExpression filter = null;
+    YamlNode filterNode = node.get("filter");
+    if (filterNode != null) {
+      filter = expression(filterNode);
+    }
+    String explodeColumn = null;
+    YamlNode explode = node.get("explode");
+    if (explode != null) {
+      if (!explode.isMap()) {
+        problem(explode, "expected a map with key 'json-array: <column>'");
+      } else {
+        checkKeys(explode, EXPLODE_KEYS);
+        explodeColumn = requiredText(explode, "json-array");
+      }
+    }
+    YamlNode fieldsNode = node.get("fields");
+    List<FieldMapper> fields = new ArrayList<>();
+    if (fieldsNode == null) {
+      problem(node, "missing required key 'fields' (a map of field name to its source)");
+    } else if (!fieldsNode.isMap()) {
+      problem(fieldsNode, "expected a map of field name to its source");
+    } else if (valueSchema != null) {
+      for (Map.Entry<String, YamlNode> f : fieldsNode.entries().entrySet()) {
+        Schema.Field schemaField = valueSchema.getField(f.getKey());
+        if (schemaField == null) {
+          problem(
+              f.getValue(),
+              "field '"
+                  + f.getKey()
+                  + "' is not in schema "
+                  + valueSchema.getFullName()
+                  + "; its fields: "
+                  + fieldNames(valueSchema));
+          continue;
+        }
+        String unsupported = AvroValues.unsupported(schemaField.schema());
+        if (unsupported != null) {
+          problem(f.getValue(), unsupported);
+          continue;
+        }
+        FieldMapper mapper = field(f.getKey(), schemaField.schema(), f.getValue());
+        if (mapper != null) {
+          fields.add(mapper);
+        }
+      }
+    }
+    Map<String, Object> defaults = new LinkedHashMap<>();
+    if (valueSchema != null && fieldsNode != null && fieldsNode.isMap()) {
+      List<String> missing = new ArrayList<>();
+      for (Schema.Field f : valueSchema.getFields()) {
+        if (fieldsNode.get(f.name()) == null) {
+          if (f.hasDefaultValue()) {
+            defaults.put(
+                f.name(),
+                f.defaultVal() == org.apache.avro.JsonProperties.NULL_VALUE
+                    ? null
+                    : org.apache.avro.generic.GenericData.get().getDefaultValue(f));
+          } else {
+            missing.add(f.name());
+          }
+        }
+      }
+      if (!missing.isEmpty()) {
+        problem(
+            fieldsNode,
+            "schema "
+                + valueSchema.getFullName()
+                + " needs the field(s) "
+                + missing
+                + ", which have no default; map them");
+      }
+    }
+    if (keySchema != null && valueSchema != null && keyFields != null) {
+      checkKeyFields(node.get("key"), keySchema, valueSchema, keyFields, fieldsNode);
+    }
+    if (problems.size() > before) {
+      return null;
+    }
+    return new EntityDefinition(
+        entity,
+        table,
+        keySchema,
+        valueSchema,
+        fields,
+        keyFields,
+        defaults,
+        filter,
+        toast == null ? List.of() : toast,
+        explodeColumn);
+  }
+
+  private void checkKeyFields(
+      YamlNode keyNode,
+      Schema keySchema,
+      Schema valueSchema,
+      List<String> keyFields,
+      YamlNode fieldsNode) {
+    Set<String> expected = new LinkedHashSet<>(fieldNames(keySchema));
+    if (!expected.equals(new LinkedHashSet<>(keyFields))) {
+      problem(
+          keyNode,
+          "the key fields "
+              + keyFields
+              + " do not match the fields "
+              + expected
+              + " of key schema "
+              + keySchema.getFullName());
+      return;
+    }
+    for (String k : keyFields) {
+      Schema.Field valueField = valueSchema.getField(k);
+      if (valueField == null || fieldsNode == null || fieldsNode.get(k) == null) {
+        problem(keyNode, "key field '" + k + "' must also be mapped under 'fields'");
+      } else if (!valueField.schema().equals(keySchema.getField(k).schema())) {
+        problem(
+            keyNode,
+            "key field '"
+                + k
+                + "' has type "
+                + keySchema.getField(k).schema()
+                + " in the key schema but "
+                + valueField.schema()
+                + " in the value schema");
+      }
+    }
+  }
+
+  private FieldMapper field(String name, Schema schema, YamlNode node) {
+    if (node.isScalar()) {
+      return new FieldMapper(
+          name, schema, node.text(), null, null, null, 0, null, null, List.of(), null, null);
+    }
+    if (!node.isMap()) {
+      problem(node, "expected a column name or a map with keys " + FIELD_KEYS);
+      return null;
+    }
+    int before = problems.size();
+    checkKeys(node, FIELD_KEYS);
+    int sources = 0;
+    for (String k : List.of("column", "expr", "const")) {
+      if (node.get(k) != null) {
+        sources++;
+      }
+    }
+    if (sources != 1) {
+      problem(node, "give exactly one of 'column', 'expr' or 'const'");
+    }
+    String column = optionalText(node, "column", null);
+    JexlExpression expression = node.get("expr") == null ? null : expression(node.get("expr"));
+    Object constant = null;
+    if (node.get("const") != null) {
+      constant = scalar(node.get("const"));
+    }
+    String delimiter = optionalText(node, "split", null);
+    int part = 0;
+    YamlNode partNode = node.get("part");
+    if (delimiter != null || partNode != null) {
+      if (delimiter == null || delimiter.isEmpty()) {
+        problem(node, "'part' needs 'split: <delimiter>'");
+      }
+      if (partNode == null) {
+        problem(node, "'split' needs 'part: <n>' (1 for the first part)");
+      } else {
+        try {
+          part = Integer.parseInt(scalar(partNode));
+          if (part < 1) {
+            problem(partNode, "must be 1 or more (parts are counted from 1)");
+          }
+        } catch (NumberFormatException e) {
+          problem(partNode, "expected a whole number (parts are counted from 1)");
+        }
+      }
+    }
+    String codeTableName = null;
+    Map<String, String> codes = null;
+    YamlNode codesNode = node.get("codes");
+    if (codesNode != null) {
+      if (codesNode.isScalar()) {
+        codeTableName = codesNode.text();
+        codes = codeTables.get(codeTableName);
+        if (codes == null) {
+          problem(
+              codesNode,
+              "unknown code table '"
+                  + codeTableName
+                  + "'; declared under 'code-tables': "
+                  + codeTables.keySet());
+        }
+      } else {
+        codes = codeMap(codesNode);
+      }
+    }
+    List<Conversion> conversions = new ArrayList<>();
+    YamlNode convertNode = node.get("convert");
+    if (convertNode != null) {
+      List<YamlNode> items = convertNode.isList() ? convertNode.items() : List.of(convertNode);
+      for (YamlNode item : items) {
+        if (!item.isScalar()) {
+          problem(item, "expected a conversion name; allowed: " + Conversion.allowed());
+          continue;
+        }
+        try {
+          conversions.add(Conversion.ofYaml(item.text()));
+        } catch (IllegalArgumentException e) {
+          problem(item, e.getMessage());
+        }
+      }
+    }
+    DateTimeFormatter pattern = null;
+    YamlNode patternNode = node.get("pattern");
+    boolean needsPattern = conversions.stream().anyMatch(Conversion::needsPattern);
+    if (patternNode != null) {
+      try {
+        pattern = DateTimeFormatter.ofPattern(scalar(patternNode), Locale.ROOT);
+      } catch (IllegalArgumentException e) {
+        problem(patternNode, "not a date-time pattern: " + e.getMessage());
+      }
+      if (!needsPattern) {
+        problem(patternNode, "'pattern' is only used with 'convert: date' or 'convert: timestamp'");
+      }
+    } else if (needsPattern) {
+      problem(
+          node,
+          "'convert: date' and 'convert: timestamp' need 'pattern' (e.g. 'dd.MM.yyyy' or"
+              + " 'yyyy-MM-dd HH:mm:ss')");
+    }
+    String allocate = optionalText(node, "allocate", null);
+    if (allocate != null) {
+      try {
+        Topics.checkName("key namespace", allocate);
+      } catch (IllegalArgumentException e) {
+        problem(node.get("allocate"), e.getMessage());
+      }
+    }
+    if (problems.size() > before) {
+      return null;
+    }
+    return new FieldMapper(
+        name,
+        schema,
+        column,
+        expression,
+        constant,
+        delimiter,
+        part,
+        codeTableName,
+        codes,
+        conversions,
+        pattern,
+        allocate);
+  }
+
+  private Map<String, String> codeMap(YamlNode node) {
+    if (!node.isMap() || node.entries().isEmpty()) {
+      problem(node, "expected a non-empty map of legacy code to new value, e.g. {P: PAID}");
+      return Map.of();
+    }
+    Map<String, String> codes = new LinkedHashMap<>();
+    node.entries().forEach((code, value) -> codes.put(code, scalar(value)));
+    return codes;
+  }
+
+  private JexlExpression expression(YamlNode node) {
+    if (!node.isScalar()) {
+      problem(node, "expected an expression");
+      return null;
+    }
+    try {
+      return Expressions.compile(node.text());
+    } catch (IllegalArgumentException e) {
+      problem(
+          node,
+          "invalid expression '"
+              + node.text()
+              + "': "
+              + e.getMessage()
+              + " (expressions read columns by name, item.<field> and item_no of exploded"
+              + " elements, out.<field> of fields above, and call String methods and fn:"
+              + " functions)");
+      return null;
+    }
+  }
+
+  private Schema schema(YamlNode entity, String service, String name, String key) {
+    if (name == null) {
+      return null;
+    }
+    Schema schema;
+    try {
+      schema = schemas.find(service, name);
+    } catch (IllegalArgumentException e) {
+      problem(entity, e.getMessage());
+      return null;
+    }
+    if (schema == null) {
+      problem(
+          entity.get(key) != null ? entity.get(key) : entity,
+          "no Avro schema '"
+              + service
+              + "/"
+              + name
+              + ".avsc' found (classpath avro/"
+              + service
+              + "/ or a schemas/"
+              + service
+              + "/ directory); set '"
+              + key
+              + "' to the schema's name");
+      return null;
+    }
+    if (schema.getType() != Schema.Type.RECORD) {
+      problem(entity, "schema " + name + " is not an Avro record");
+      return null;
+    }
+    return schema;
+  }
+
+  private static List<String> fieldNames(Schema schema) {
+    return schema.getFields().stream().map(Schema.Field::name).toList();
+  }
+
+  private static String camel(String entity) {
+    StringBuilder sb = new StringBuilder();
+    for (String part : entity.split("[_-]")) {
+      if (!part.isEmpty()) {
+        sb.append(part.substring(0, 1).toUpperCase(Locale.ROOT)).append(part.substring(1));
+      }
+    }
+    return sb.toString();
+  }
+
+  private void checkKeys(YamlNode map, List<String> allowed) {
+    for (Map.Entry<String, YamlNode> e : map.entries().entrySet()) {
+      if (!allowed.contains(e.getKey())) {
+        problem(e.getValue(), "unknown key; allowed here: " + String.join(", ", allowed));
+      }
+    }
+  }
+
+  private String requiredText(YamlNode map, String key) {
+    YamlNode node = map.get(key);
+    if (node == null) {
+      problem(map, "missing required key '" + key + "'");
+      return null;
+    }
+    if (!node.isScalar()) {
+      problem(node, "expected a single value");
+      return null;
+    }
+    return node.text();
+  }
+
+  private String optionalText(YamlNode map, String key, String fallback) {
+    YamlNode node = map.get(key);
+    if (node == null) {
+      return fallback;
+    }
+    if (!node.isScalar()) {
+      problem(node, "expected a single value");
+      return fallback;
+    }
+    return node.text();
+  }
+
+  private List<String> textList(YamlNode map, String key, boolean required) {
+    YamlNode node = map.get(key);
+    if (node == null) {
+      if (required) {
+        problem(map, "missing required key '" + key + "' (a list of names)");
+      }
+      return null;
+    }
+    if (node.isScalar()) {
+      return List.of(node.text());
+    }
+    if (!node.isList() || node.items().isEmpty()) {
+      problem(node, "expected a non-empty list of names");
+      return null;
+    }
+    List<String> names = new ArrayList<>();
+    for (YamlNode item : node.items()) {
+      if (item.isScalar()) {
+        names.add(item.text());
+      } else {
+        problem(item, "expected a name");
+      }
+    }
+    return names;
+  }
+
+  private String scalar(YamlNode node) {
+    if (!node.isScalar()) {
+      problem(node, "expected a single value");
+      return "";
+    }
+    return node.text();
+  }
+
+  private void problem(YamlNode node, String message) {
+    String where = node.path().isEmpty() ? "line " + node.line() : node.where();
+    problems.add(where + ": " + message);
+  }
+}

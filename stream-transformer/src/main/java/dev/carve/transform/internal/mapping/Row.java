@@ -1,0 +1,130 @@
+package dev.carve.transform.internal.mapping;
+
+import dev.carve.transform.api.ChangeEvent;
+import dev.carve.transform.api.MappingException;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The columns a mapping reads for one change, plus the element of an exploded blob ({@code
+ * item.<field>}, {@code item_no}) and the fields computed so far ({@code out.<field>}). Reading a
+ * column that is missing or still holds Debezium's unchanged-TOAST placeholder fails the change.
+ */
+final class Row {
+  static final String ITEM_PREFIX = "item.";
+  static final String ITEM_NO = "item_no";
+  static final String OUT_PREFIX = "out.";
+
+  private final String table;
+  private final Map<String, Object> columns;
+  private final Map<String, Object> item;
+  private final int itemNo;
+  private final String blobColumn;
+  private final Map<String, Object> computed = new HashMap<>();
+
+  Row(String table, Map<String, Object> columns) {
+    this(table, columns, null, 0, null);
+  }
+
+  private Row(
+      String table,
+      Map<String, Object> columns,
+      Map<String, Object> item,
+      int itemNo,
+      String blob) {
+    this.table = table;
+    this.columns = columns;
+    this.item = item;
+    this.itemNo = itemNo;
+    this.blobColumn = blob;
+  }
+
+  /** This row with element {@code itemNo} (1-based) of the blob in {@code blobColumn}. */
+  Row withItem(Map<String, Object> item, int itemNo, String blobColumn) {
+    return new Row(table, columns, item, itemNo, blobColumn);
+  }
+
+  String table() {
+    return table;
+  }
+
+  /** True when {@code name} can be read: a column, an item field or a computed field. */
+  boolean has(String name) {
+    if (name.startsWith(OUT_PREFIX)) {
+      return computed.containsKey(name.substring(OUT_PREFIX.length()));
+    }
+    if (item != null) {
+      if (name.equals(ITEM_NO)) {
+        return true;
+      }
+      if (name.startsWith(ITEM_PREFIX)) {
+        return item.containsKey(name.substring(ITEM_PREFIX.length()));
+      }
+    }
+    return columns.containsKey(name);
+  }
+
+  /**
+   * Reads a column, item field ({@code item.sku}, {@code item_no}) or computed field ({@code
+   * out.total_cents}).
+   *
+   * @throws MappingException when it is missing or holds the unchanged-TOAST placeholder
+   */
+  Object get(String name) {
+    if (name.startsWith(OUT_PREFIX)) {
+      String field = name.substring(OUT_PREFIX.length());
+      if (!computed.containsKey(field)) {
+        throw new MappingException(
+            "'" + name + "' is not a field computed before this one (fields run in file order)");
+      }
+      return computed.get(field);
+    }
+    if (item != null) {
+      if (name.equals(ITEM_NO)) {
+        return itemNo;
+      }
+      if (name.startsWith(ITEM_PREFIX)) {
+        String field = name.substring(ITEM_PREFIX.length());
+        if (!item.containsKey(field)) {
+          throw new MappingException(
+              "element "
+                  + itemNo
+                  + " of column '"
+                  + blobColumn
+                  + "' of table '"
+                  + table
+                  + "' has no field '"
+                  + field
+                  + "'");
+        }
+        return item.get(field);
+      }
+    }
+    if (!columns.containsKey(name)) {
+      throw new MappingException(
+          "column '"
+              + name
+              + "' is missing from table '"
+              + table
+              + "' (dropped or renamed in the source? the row has "
+              + columns.keySet()
+              + ")");
+    }
+    Object value = columns.get(name);
+    if (ChangeEvent.UNAVAILABLE.equals(value)) {
+      throw new MappingException(
+          "column '"
+              + name
+              + "' of table '"
+              + table
+              + "' holds Debezium's unchanged-TOAST placeholder; list the column under 'toast:' of"
+              + " the entity so its last value is kept");
+    }
+    return value;
+  }
+
+  /** Makes a computed field visible to later fields as {@code out.<field>}. */
+  void putComputed(String field, Object value) {
+    computed.put(field, value);
+  }
+}

@@ -1,0 +1,198 @@
+package dev.carve.transform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.carve.core.CarveHeaders;
+import dev.carve.core.SourcePosition;
+import dev.carve.transform.api.LegacyKeys;
+import dev.carve.transform.mapping.CustomersMappingTest;
+import dev.carve.transform.mapping.MappingLoader;
+import dev.carve.transform.testing.Debezium;
+import dev.carve.transform.testing.Harness;
+import dev.carve.transform.testing.TestAvroSerdes;
+import dev.carve.testkit.TestKafka;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The customers and orders services on a real broker, fed with raw Debezium JSON. */
+@Timeout(240)
+class TransformerIT {
+  private static final String PREFIX = "transformit";
+  private static final String TWO_LINES =
+      "[{\"sku\":\"SKU-1\",\"qty\":2,\"unit_price\":\"12.50\"},"
+          + "{\"sku\":\"SKU-2\",\"qty\":1,\"unit_price\":\"5.00\"}]";
+  private static String bootstrap;
+
+  @BeforeAll
+  static void broker() {
+    bootstrap = TestKafka.bootstrapServers();
+    TestKafka.createTopics(
+        1, true, PREFIX + ".public.customers", PREFIX + ".public.addresses", PREFIX + ".public.orders");
+  }
+
+  private static TransformerOptions options(String service) throws Exception {
+    Path state = Files.createTempDirectory("carve-it-" + service);
+    return TransformerOptions.of(bootstrap, "mock://transformer-it")
+        .withRawTopicPrefix(PREFIX)
+        .withStateDir(state)
+        .withKafkaProperties(Map.of("commit.interval.ms", "100"));
+  }
+
+  private static void produce(String table, String key, String value) throws Exception {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+      producer.send(new ProducerRecord<>(PREFIX + ".public." + table, key, value)).get();
+    }
+  }
+
+  private static Map<String, Object> order(String ref, String status, String blob) {
+    return Debezium.row(
+        "order_ref", ref,
+        "cust_no", "C00000042",
+        "order_date", "2019-03-21 14:05:09",
+        "status", status,
+        "total_amount", "30.00",
+        "currency", "EUR",
+        "lines_blob", blob,
+        "ship_to", "Anna Schmidt|Hauptstr. 1|Berlin|10115|DE",
+        "deleted_flag", "N",
+        "updated_at", 1L);
+  }
+
+  private static final class Reader implements AutoCloseable {
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+
+    Reader(String topic) {
+      Properties p = new Properties();
+      p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      p.put(ConsumerConfig.GROUP_ID_CONFIG, "transformer-it-" + topic + "-" + System.nanoTime());
+      p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      consumer.subscribe(List.of(topic));
+    }
+
+    List<ConsumerRecord<byte[], byte[]>> awaitCount(int n) {
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .until(
+              () -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                return records.size() >= n;
+              });
+      return records;
+    }
+
+    @Override
+    public void close() {
+      consumer.close();
+    }
+  }
+
+  private static GenericRecord avro(String topic, byte[] bytes) {
+    return TestAvroSerdes.serde().deserializer().deserialize(topic, bytes);
+  }
+
+  @Test
+  void servicesReshapeRawChangesOnRealKafkaAndResumeAfterARestart() throws Exception {
+    produce(
+        "customers",
+        Debezium.key("cust_no", "C00000042"),
+        Debezium.read("customers", CustomersMappingTest.customer("C00000042", "A", "N", "n")));
+    produce(
+        "customers",
+        Debezium.key("cust_no", "C99"),
+        Debezium.create("customers", CustomersMappingTest.customer("C99", "Q", "N", "n"), 500));
+    produce("orders", Debezium.key("order_ref", "ORD-1"), Debezium.read("orders", order("ORD-1", "N", TWO_LINES)));
+
+    TransformerRuntime customers =
+        TransformerRuntime.create(
+            MappingLoader.load(Harness.topologyFile("customers")),
+            options("customers"),
+            TestAvroSerdes.factory());
+    TransformerRuntime orders =
+        TransformerRuntime.create(
+            MappingLoader.load(Harness.topologyFile("orders")),
+            options("orders"),
+            TestAvroSerdes.factory());
+    try (Reader customerTopic = new Reader("customers.customer");
+        Reader dlq = new Reader("customers.dlq");
+        Reader orderTopic = new Reader("orders.order");
+        Reader lineTopic = new Reader("orders.order_line")) {
+      customers.start();
+      orders.start();
+      assertThat(customers.awaitRunning(Duration.ofSeconds(90))).isTrue();
+      assertThat(orders.awaitRunning(Duration.ofSeconds(90))).isTrue();
+
+      ConsumerRecord<byte[], byte[]> c = customerTopic.awaitCount(1).get(0);
+      ConsumerRecord<byte[], byte[]> o = orderTopic.awaitCount(1).get(0);
+      long customerId = (Long) avro("customers.customer", c.key()).get("customer_id");
+      assertThat(customerId).isEqualTo(LegacyKeys.allocate("customer", "C00000042"));
+      assertThat(avro("orders.order", o.value()).get("customer_id")).isEqualTo(customerId);
+      assertThat(SourcePosition.readFrom(o.headers())).isEqualTo(SourcePosition.SNAPSHOT);
+      assertThat(lineTopic.awaitCount(2)).hasSize(2);
+
+      ConsumerRecord<byte[], byte[]> letter = dlq.awaitCount(1).get(0);
+      assertThat(new String(letter.key(), StandardCharsets.UTF_8)).contains("C99");
+      assertThat(
+              new String(
+                  letter.headers().lastHeader(CarveHeaders.DLQ_ERROR).value(),
+                  StandardCharsets.UTF_8))
+          .contains("unknown code 'Q'");
+      assertThat(customers.metrics().deadLettered()).isEqualTo(1);
+      assertThat(customers.state()).isEqualTo(TransformerRuntime.State.RUNNING);
+
+      orders.close(Duration.ofSeconds(30));
+      assertThat(orders.state()).isEqualTo(TransformerRuntime.State.STOPPED);
+
+      // A new runtime on the same application resumes; the line count of ORD-1 comes back from
+      // the changelog, so the line that disappears from the blob is deleted.
+      produce(
+          "orders",
+          Debezium.key("order_ref", "ORD-1"),
+          Debezium.update(
+              "orders", order("ORD-1", "P", "[{\"sku\":\"SKU-1\",\"qty\":3,\"unit_price\":\"12.50\"}]"), 900));
+      TransformerRuntime restarted =
+          TransformerRuntime.create(
+              MappingLoader.load(Harness.topologyFile("orders")),
+              options("orders-restarted"),
+              TestAvroSerdes.factory());
+      try {
+        restarted.start();
+        List<ConsumerRecord<byte[], byte[]>> lines = lineTopic.awaitCount(4);
+        assertThat(avro("orders.order_line", lines.get(2).value()).get("quantity")).isEqualTo(3);
+        assertThat(avro("orders.order_line", lines.get(3).key()).get("line_no")).isEqualTo(2);
+        assertThat(lines.get(3).value()).isNull();
+        assertThat(restarted.metrics().recordsIn()).isEqualTo(1);
+      } finally {
+        restarted.close(Duration.ofSeconds(30));
+      }
+    } finally {
+      customers.close(Duration.ofSeconds(30));
+      orders.close(Duration.ofSeconds(30));
+    }
+  }
+}

@@ -1,0 +1,158 @@
+package dev.carve.transform.mapping;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.carve.core.config.ConfigException;
+import dev.carve.transform.api.DomainTopology;
+import dev.carve.transform.testing.Harness;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MappingLoaderTest {
+  private static final SchemaResolver SCHEMAS =
+      SchemaResolver.classpathThenDirectories(List.of(Path.of("../schemas")));
+
+  private static ConfigException loadError(String yaml) {
+    return (ConfigException)
+        org.assertj.core.api.Assertions.catchThrowable(
+            () -> MappingLoader.parse(yaml, "test.yaml", SCHEMAS));
+  }
+
+  @Test
+  void demoMappingsLoad() {
+    DomainTopology customers = MappingLoader.load(Harness.topologyFile("customers"));
+    DomainTopology orders = MappingLoader.load(Harness.topologyFile("orders"));
+    assertThat(customers.service()).isEqualTo("customers");
+    assertThat(orders.service()).isEqualTo("orders");
+  }
+
+  @Test
+  void unknownKeyIsReportedWithLineAndAllowedKeys() {
+    ConfigException e =
+        loadError(
+            """
+            service: orders
+            entities:
+              order:
+                table: orders
+                key: [order_id]
+                filtr: "deleted_flag != 'Y'"
+                fields:
+                  order_id: {column: order_ref, allocate: order}
+            """);
+    assertThat(e).isNotNull();
+    assertThat(e.getMessage())
+        .contains("test.yaml")
+        .contains("line 6: key 'entities.order.filtr': unknown key; allowed here: table, key,");
+  }
+
+  @Test
+  void everyProblemIsReportedAtOnceWithItsLine() {
+    ConfigException e =
+        loadError(
+            """
+            service: orders
+            entities:
+              order:
+                table: orders
+                key: [order_id]
+                fields:
+                  order_id: {column: order_ref, allocate: order}
+                  totl: total_amount
+                  status: {column: status, codes: order_states}
+                  total_cents: {column: total_amount, convert: cent}
+                  ordered_at: {column: order_date, convert: timestamp}
+                  currency: {expr: "currency.getClass("}
+            """);
+    assertThat(e.problems())
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith("line 8: key 'entities.order.fields.totl'")
+                    .contains("not in schema dev.carve.schemas.orders.Order"))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith("line 9: key 'entities.order.fields.status.codes'")
+                    .contains("unknown code table 'order_states'"))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith("line 10: key 'entities.order.fields.total_cents.convert'")
+                    .contains("unknown conversion 'cent'; allowed: trim, lower"))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith("line 11: key 'entities.order.fields.ordered_at'")
+                    .contains("need 'pattern'"))
+        .anySatisfy(p -> assertThat(p).startsWith("line 12:").contains("invalid expression"))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .contains("needs the field(s)")
+                    .contains("order_ref")
+                    .contains("line_count"));
+  }
+
+  @Test
+  void keyMustMatchTheKeySchema() {
+    ConfigException e =
+        loadError(
+            """
+            service: orders
+            entities:
+              order_line:
+                table: orders
+                key: [order_id]
+                explode: {json-array: lines_blob}
+                fields:
+                  order_id: {column: order_ref, allocate: order}
+                  line_no: item_no
+                  sku: item.sku
+                  quantity: {column: item.qty, convert: int}
+                  unit_price_cents: {column: item.unit_price, convert: cents}
+            """);
+    assertThat(e.getMessage())
+        .contains("line 5: key 'entities.order_line.key'")
+        .contains("[order_id, line_no]");
+  }
+
+  @Test
+  void missingSchemaNamesWhereItWasLookedFor() {
+    ConfigException e =
+        loadError(
+            """
+            service: orders
+            entities:
+              parcel:
+                table: shipments
+                key: [parcel_id]
+                fields:
+                  parcel_id: shipment_no
+            """);
+    assertThat(e.getMessage()).contains("no Avro schema 'orders/Parcel.avsc' found");
+  }
+
+  @Test
+  void malformedYamlNamesTheLine() {
+    assertThatThrownBy(
+            () ->
+                MappingLoader.parse(
+                    "service: orders\nentities:\n  order: [a, b\n  x: 1\n", "bad.yaml", SCHEMAS))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("bad.yaml")
+        .hasMessageContaining("line ");
+  }
+
+  @Test
+  void duplicateKeyIsAnError() {
+    assertThatThrownBy(
+            () ->
+                MappingLoader.parse(
+                    "service: orders\nservice: billing\nentities: {}\n", "dup.yaml", SCHEMAS))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("line 2: key 'service' appears twice");
+  }
+}

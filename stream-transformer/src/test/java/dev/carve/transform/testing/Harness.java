@@ -1,0 +1,107 @@
+package dev.carve.transform.testing;
+
+import dev.carve.core.error.OnError;
+import dev.carve.transform.TransformerMetrics;
+import dev.carve.transform.api.DomainTopology;
+import dev.carve.transform.internal.DefaultTopologyContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+
+/** Runs a {@link DomainTopology} in a {@link TopologyTestDriver} fed with raw Debezium JSON. */
+public final class Harness implements AutoCloseable {
+  private final DefaultTopologyContext ctx;
+  private final Topology topology;
+  private final TopologyTestDriver driver;
+  private final Map<String, org.apache.kafka.streams.TestInputTopic<String, String>> inputs =
+      new HashMap<>();
+
+  /** Starts the driver for {@code domainTopology}. */
+  public Harness(DomainTopology domainTopology, OnError onError) {
+    ctx =
+        new DefaultTopologyContext(
+            domainTopology.service(), "legacy", onError, TestAvroSerdes.factory());
+    topology = domainTopology.build(ctx);
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "carve-" + domainTopology.service());
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    try {
+      props.put(
+          StreamsConfig.STATE_DIR_CONFIG,
+          Files.createTempDirectory("carve-ttd").toAbsolutePath().toString());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    driver = new TopologyTestDriver(topology, props);
+  }
+
+  /** The topology under test. */
+  public Topology topology() {
+    return topology;
+  }
+
+  /** The counters. */
+  public TransformerMetrics metrics() {
+    return ctx.metrics();
+  }
+
+  /** The driver, for stores. */
+  public TopologyTestDriver driver() {
+    return driver;
+  }
+
+  /** Pipes a raw record (null value = Debezium tombstone) into the raw topic of {@code table}. */
+  public void send(String table, String key, String value) {
+    inputs
+        .computeIfAbsent(
+            table,
+            t ->
+                driver.createInputTopic(
+                    ctx.rawTopic(t), new StringSerializer(), new StringSerializer()))
+        .pipeInput(key, value);
+  }
+
+  /** Every record written to {@code <service>.<entity>} since the last call. */
+  public List<TestRecord<GenericRecord, GenericRecord>> read(String entity) {
+    return driver
+        .createOutputTopic(
+            ctx.domainTopic(entity).name(),
+            TestAvroSerdes.serde().deserializer(),
+            TestAvroSerdes.serde().deserializer())
+        .readRecordsToList();
+  }
+
+  /** Every dead letter since the last call. */
+  public List<TestRecord<byte[], byte[]>> readDeadLetters() {
+    return driver
+        .createOutputTopic(
+            ctx.deadLetterTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer())
+        .readRecordsToList();
+  }
+
+  /** A header value as text, or null. */
+  public static String header(TestRecord<?, ?> record, String name) {
+    var h = record.headers().lastHeader(name);
+    return h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** Loads a mapping of {@code stream-transformer/topologies}. */
+  public static Path topologyFile(String service) {
+    return Path.of("topologies", service + ".yaml");
+  }
+
+  @Override
+  public void close() {
+    driver.close();
+  }
+}
