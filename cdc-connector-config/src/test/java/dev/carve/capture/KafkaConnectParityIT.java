@@ -10,7 +10,6 @@ import dev.carve.examples.DataGenerator;
 import dev.carve.examples.LegacyShop;
 import dev.carve.testkit.TestKafka;
 import dev.carve.testkit.TestPostgres;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -55,7 +54,8 @@ class KafkaConnectParityIT {
     TestPostgres.createDatabase(DB);
     try (Connection c = TestPostgres.connect(DB)) {
       LegacyShop.createSchema(c);
-      DataGenerator.create(new DataGenerator.Sizes(15, 6, 25), 23).generate(c, DataGenerator.Progress.NONE);
+      DataGenerator.create(new DataGenerator.Sizes(15, 6, 25), 23)
+          .generate(c, DataGenerator.Progress.NONE);
     }
     connect =
         new ConnectStandalone()
@@ -64,10 +64,25 @@ class KafkaConnectParityIT {
                     "bootstrap.servers", TestKafka.bootstrapServers(),
                     "key.converter", "org.apache.kafka.connect.json.JsonConverter",
                     "value.converter", "org.apache.kafka.connect.json.JsonConverter",
-                    "offset.storage.file.filename", Files.createTempFile(workDir, "offsets", ".dat").toString(),
+                    "offset.storage.file.filename",
+                        Files.createTempFile(workDir, "offsets", ".dat").toString(),
                     "offset.flush.interval.ms", "500",
                     "listeners", "http://localhost:0"));
     client = ConnectClient.create(connect.rest().advertisedUrl());
+  }
+
+  private static void probe(String what) {
+    try {
+      java.io.StringWriter w = new java.io.StringWriter();
+      new Throwable(what).printStackTrace(new java.io.PrintWriter(w));
+      Files.writeString(
+          Path.of("/tmp/exit-probe.txt"),
+          w.toString(),
+          java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @AfterAll
@@ -80,18 +95,29 @@ class KafkaConnectParityIT {
   private static ConnectorConfig connector(String name, String prefix) {
     Map<String, String> env =
         Map.of(
-            "MONOLITH_PORT", Integer.toString(TestPostgres.port()),
-            "MONOLITH_DB", DB,
-            "MONOLITH_PASSWORD", TestPostgres.PASSWORD);
+            "MONOLITH_PORT",
+            Integer.toString(TestPostgres.port()),
+            "MONOLITH_DB",
+            DB,
+            "MONOLITH_PASSWORD",
+            TestPostgres.PASSWORD);
     String json;
     try {
-      json = Files.readString(Path.of("connectors/legacy-shop.json")).replace("\"legacy-shop\"", "\"" + name + "\"");
+      json =
+          Files.readString(Path.of("connectors/legacy-shop.json"))
+              .replace("\"legacy-shop\"", "\"" + name + "\"");
     } catch (java.io.IOException e) {
       throw new IllegalStateException(e);
     }
     return ConnectorConfig.parse(json, "legacy-shop.json", new Substitution(env::get))
         .withOverrides(
-            Map.of("topic.prefix", prefix, "slot.name", DB + "_" + prefix, "publication.name", DB + "_" + prefix));
+            Map.of(
+                "topic.prefix",
+                prefix,
+                "slot.name",
+                DB + "_" + prefix,
+                "publication.name",
+                DB + "_" + prefix));
   }
 
   @Test
@@ -100,12 +126,15 @@ class KafkaConnectParityIT {
     assertThat(client.deploy(viaConnect)).isEqualTo(ConnectClient.DeployResult.CREATED);
     assertThat(client.deploy(viaConnect)).isEqualTo(ConnectClient.DeployResult.UNCHANGED);
     assertThat(client.diff(viaConnect).empty()).isTrue();
-    Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> client.status("parity-connect").healthy());
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> client.status("parity-connect").healthy());
 
     try (EmbeddedCapture capture =
         EmbeddedCapture.create(
             connector("parity-embedded", "viaembedded"),
-            EmbeddedCapture.Options.of(TestKafka.bootstrapServers()).withOffsetsTopic("capture-it-offsets-parity"))) {
+            EmbeddedCapture.Options.of(TestKafka.bootstrapServers())
+                .withOffsetsTopic("capture-it-offsets-parity"))) {
       capture.start();
       for (String table : List.of("customers", "orders", "products")) {
         int expected = table.equals("customers") ? 15 : table.equals("orders") ? 25 : 6;
@@ -115,15 +144,21 @@ class KafkaConnectParityIT {
         b.sort(Comparator.comparing(r -> new String(r.key())));
         for (int i = 0; i < expected; i++) {
           assertThat(b.get(i).key()).as(table + " key").isEqualTo(a.get(i).key());
-          assertThat(normalized(b.get(i).value())).as(table + " value").isEqualTo(normalized(a.get(i).value()));
+          assertThat(normalized(b.get(i).value()))
+              .as(table + " value")
+              .isEqualTo(normalized(a.get(i).value()));
           assertThat(b.get(i).partition()).isEqualTo(a.get(i).partition());
         }
       }
     }
     client.pause("parity-connect");
-    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> client.status("parity-connect").state().equals("PAUSED"));
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> client.status("parity-connect").state().equals("PAUSED"));
     client.resume("parity-connect");
-    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> client.status("parity-connect").healthy());
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> client.status("parity-connect").healthy());
     client.delete("parity-connect");
   }
 
@@ -137,7 +172,8 @@ class KafkaConnectParityIT {
     }
     JsonNode source = node.get("source");
     if (source instanceof ObjectNode s) {
-      for (String f : List.of("ts_ms", "ts_us", "ts_ns", "lsn", "txId", "sequence", "name", "snapshot")) {
+      for (String f :
+          List.of("ts_ms", "ts_us", "ts_ns", "lsn", "txId", "sequence", "name", "snapshot")) {
         if (s.has(f)) {
           s.put(f, "x");
         }
@@ -153,7 +189,9 @@ class KafkaConnectParityIT {
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
-      Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !consumer.partitionsFor(topic).isEmpty());
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> !consumer.partitionsFor(topic).isEmpty());
       TopicPartition tp = new TopicPartition(topic, 0);
       consumer.assign(List.of(tp));
       consumer.seekToBeginning(List.of(tp));

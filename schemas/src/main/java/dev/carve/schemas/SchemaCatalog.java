@@ -272,6 +272,13 @@ public final class SchemaCatalog {
   }
 
   private static SchemaCatalog build(String source, List<SchemaFile> files) {
+    if (files.isEmpty()) {
+      throw new SchemaCatalogException(
+          source,
+          List.of(
+              "no Avro schemas found; expected <service>/<Name>.avsc files (e.g."
+                  + " orders/Order.avsc beside orders/OrderKey.avsc)"));
+    }
     List<String> problems = new ArrayList<>();
     Map<String, Map<String, Schema>> keys = new TreeMap<>();
     Map<String, Map<String, Schema>> values = new TreeMap<>();

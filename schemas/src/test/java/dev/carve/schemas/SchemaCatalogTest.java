@@ -108,4 +108,14 @@ class SchemaCatalogTest {
                         p -> assertThat(p).contains("Lonely.avsc", "no key schema", "LonelyKey"),
                         p -> assertThat(p).contains("Misnamed.avsc", "'Other'")));
   }
+
+  @Test
+  void directoryWithoutSchemasIsAnError(@TempDir Path dir) throws IOException {
+    Files.createDirectories(dir.resolve("empty"));
+
+    assertThatThrownBy(() -> SchemaCatalog.load(dir))
+        .isInstanceOf(SchemaCatalogException.class)
+        .hasMessageContaining(dir.toString())
+        .hasMessageContaining("no Avro schemas found");
+  }
 }

@@ -5,13 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import dev.carve.core.CarveHeaders;
 import dev.carve.core.SourcePosition;
+import dev.carve.testkit.TestKafka;
 import dev.carve.transform.api.LegacyKeys;
 import dev.carve.transform.mapping.CustomersMappingTest;
 import dev.carve.transform.mapping.MappingLoader;
 import dev.carve.transform.testing.Debezium;
 import dev.carve.transform.testing.Harness;
 import dev.carve.transform.testing.TestAvroSerdes;
-import dev.carve.testkit.TestKafka;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -47,7 +46,11 @@ class TransformerIT {
   static void broker() {
     bootstrap = TestKafka.bootstrapServers();
     TestKafka.createTopics(
-        1, true, PREFIX + ".public.customers", PREFIX + ".public.addresses", PREFIX + ".public.orders");
+        1,
+        true,
+        PREFIX + ".public.customers",
+        PREFIX + ".public.addresses",
+        PREFIX + ".public.orders");
   }
 
   private static TransformerOptions options(String service) throws Exception {
@@ -126,7 +129,10 @@ class TransformerIT {
         "customers",
         Debezium.key("cust_no", "C99"),
         Debezium.create("customers", CustomersMappingTest.customer("C99", "Q", "N", "n"), 500));
-    produce("orders", Debezium.key("order_ref", "ORD-1"), Debezium.read("orders", order("ORD-1", "N", TWO_LINES)));
+    produce(
+        "orders",
+        Debezium.key("order_ref", "ORD-1"),
+        Debezium.read("orders", order("ORD-1", "N", TWO_LINES)));
 
     TransformerRuntime customers =
         TransformerRuntime.create(
@@ -174,7 +180,9 @@ class TransformerIT {
           "orders",
           Debezium.key("order_ref", "ORD-1"),
           Debezium.update(
-              "orders", order("ORD-1", "P", "[{\"sku\":\"SKU-1\",\"qty\":3,\"unit_price\":\"12.50\"}]"), 900));
+              "orders",
+              order("ORD-1", "P", "[{\"sku\":\"SKU-1\",\"qty\":3,\"unit_price\":\"12.50\"}]"),
+              900));
       TransformerRuntime restarted =
           TransformerRuntime.create(
               MappingLoader.load(Harness.topologyFile("orders")),

@@ -26,8 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The whole pipeline on real embedded infrastructure, as {@code carve up} runs it: real
- * PostgreSQL, a real KRaft broker, Debezium's embedded engine, Kafka Streams, the sinks.
+ * The whole pipeline on real embedded infrastructure, as {@code carve up} runs it: real PostgreSQL,
+ * a real KRaft broker, Debezium's embedded engine, Kafka Streams, the sinks.
  */
 @Timeout(900)
 class PipelineIT {
@@ -36,7 +36,8 @@ class PipelineIT {
   private static final DataGenerator.Sizes SMALL = new DataGenerator.Sizes(120, 30, 300);
 
   @Test
-  void snapshotThenStreamedChangesEndEqualToTheMappedMonolith(@TempDir Path state) throws Exception {
+  void snapshotThenStreamedChangesEndEqualToTheMappedMonolith(@TempDir Path state)
+      throws Exception {
     try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(options(state, 0), LOG::info)) {
       awaitSynced(pipeline, "after the snapshot");
       String renamedFrom;
@@ -53,14 +54,25 @@ class PipelineIT {
               "INSERT INTO addresses (addr_id, cust_no, addr_type, line1, city, zip, country_code)"
                   + " VALUES (9900001, 'C99999001', 'B', '12 St James Sq', 'London', 'SW1Y 4JH', 'GB')");
           // An update of a non-key column only.
-          s.execute("UPDATE customers SET phone = '+49 30 1234' WHERE cust_no = (SELECT min(cust_no) FROM customers WHERE deleted_flag = 'N')");
+          s.execute(
+              "UPDATE customers SET phone = '+49 30 1234' WHERE cust_no = (SELECT min(cust_no) FROM customers WHERE deleted_flag = 'N')");
           // A primary-key change.
           renamedFrom = one(c, "SELECT min(order_ref) FROM orders WHERE deleted_flag = 'N'");
-          s.execute("UPDATE orders SET order_ref = 'ORD-2099-00001' WHERE order_ref = '" + renamedFrom + "'");
+          s.execute(
+              "UPDATE orders SET order_ref = 'ORD-2099-00001' WHERE order_ref = '"
+                  + renamedFrom
+                  + "'");
           // A soft delete and a hard delete.
-          softDeleted = one(c, "SELECT max(cust_no) FROM customers WHERE deleted_flag = 'N' AND cust_no <> 'C99999001'");
-          s.execute("UPDATE customers SET deleted_flag = 'Y' WHERE cust_no = '" + softDeleted + "'");
-          hardDeletedOrder = one(c, "SELECT max(order_ref) FROM orders WHERE deleted_flag = 'N' AND order_ref <> 'ORD-2099-00001'");
+          softDeleted =
+              one(
+                  c,
+                  "SELECT max(cust_no) FROM customers WHERE deleted_flag = 'N' AND cust_no <> 'C99999001'");
+          s.execute(
+              "UPDATE customers SET deleted_flag = 'Y' WHERE cust_no = '" + softDeleted + "'");
+          hardDeletedOrder =
+              one(
+                  c,
+                  "SELECT max(order_ref) FROM orders WHERE deleted_flag = 'N' AND order_ref <> 'ORD-2099-00001'");
           s.execute("DELETE FROM payments WHERE order_ref = '" + hardDeletedOrder + "'");
           s.execute("DELETE FROM shipments WHERE order_ref = '" + hardDeletedOrder + "'");
           s.execute("DELETE FROM orders WHERE order_ref = '" + hardDeletedOrder + "'");
@@ -72,7 +84,8 @@ class PipelineIT {
               "INSERT INTO orders (order_ref, cust_no, order_date, status, total_amount, currency, lines_blob, ship_to, deleted_flag)"
                   + " VALUES ('ORD-2099-00002', 'C99999001', '2099-01-02 03:04:05', 'P', 37.50, 'EUR',"
                   + " '[{\"sku\":\"SKU-00001\",\"qty\":3,\"unit_price\":\"12.50\"}]', 'Ada Lovelace|12 St James Sq|London|SW1Y 4JH|GB', 'N')");
-          s.execute("INSERT INTO payments (payment_id, order_ref, amount, currency, method, paid_at, status) VALUES (9900001, 'ORD-2099-00002', 37.50, 'EUR', 'CC', now(), 'A')");
+          s.execute(
+              "INSERT INTO payments (payment_id, order_ref, amount, currency, method, paid_at, status) VALUES (9900001, 'ORD-2099-00002', 37.50, 'EUR', 'CC', now(), 'A')");
           s.execute("UPDATE customers SET vip_flag = 'N' WHERE cust_no = 'C99999001'");
         }
         c.commit();
@@ -81,8 +94,10 @@ class PipelineIT {
 
       // An independent oracle, written in SQL against the targets, for the changes above.
       try (Connection t = pipeline.postgres().connect("customers")) {
-        try (ResultSet rs = t.createStatement().executeQuery(
-            "SELECT first_name, last_name, email, vip, status FROM customer WHERE legacy_ref = 'C99999001'")) {
+        try (ResultSet rs =
+            t.createStatement()
+                .executeQuery(
+                    "SELECT first_name, last_name, email, vip, status FROM customer WHERE legacy_ref = 'C99999001'")) {
           assertThat(rs.next()).as("inserted customer").isTrue();
           assertThat(rs.getString(1)).isEqualTo("Ada King");
           assertThat(rs.getString(2)).isEqualTo("Lovelace");
@@ -90,20 +105,40 @@ class PipelineIT {
           assertThat(rs.getBoolean(4)).as("vip after the multi-table transaction").isFalse();
           assertThat(rs.getString(5)).isEqualTo("ACTIVE");
         }
-        assertThat(count(t, "SELECT count(*) FROM customer WHERE legacy_ref = '" + softDeleted + "'")).as("soft-deleted").isZero();
-        assertThat(count(t, "SELECT count(*) FROM address WHERE address_id = 9900001")).isEqualTo(1);
+        assertThat(
+                count(t, "SELECT count(*) FROM customer WHERE legacy_ref = '" + softDeleted + "'"))
+            .as("soft-deleted")
+            .isZero();
+        assertThat(count(t, "SELECT count(*) FROM address WHERE address_id = 9900001"))
+            .isEqualTo(1);
       }
       try (Connection src = pipeline.postgres().connect(EmbeddedPipeline.MONOLITH_DB);
           Connection t = pipeline.postgres().connect("orders")) {
-        assertThat(count(t, "SELECT count(*) FROM \"order\" WHERE order_ref = '" + renamedFrom + "'")).as("old key of a PK change").isZero();
-        assertThat(count(t, "SELECT count(*) FROM \"order\" WHERE order_ref = 'ORD-2099-00001'")).as("new key of a PK change").isEqualTo(1);
-        assertThat(count(t, "SELECT count(*) FROM \"order\" WHERE order_ref = '" + hardDeletedOrder + "'")).as("hard-deleted").isZero();
-        assertThat(count(t, "SELECT count(*) FROM \"order\"")).isEqualTo(count(src, "SELECT count(*) FROM orders WHERE deleted_flag = 'N'"));
+        assertThat(
+                count(t, "SELECT count(*) FROM \"order\" WHERE order_ref = '" + renamedFrom + "'"))
+            .as("old key of a PK change")
+            .isZero();
+        assertThat(count(t, "SELECT count(*) FROM \"order\" WHERE order_ref = 'ORD-2099-00001'"))
+            .as("new key of a PK change")
+            .isEqualTo(1);
+        assertThat(
+                count(
+                    t,
+                    "SELECT count(*) FROM \"order\" WHERE order_ref = '" + hardDeletedOrder + "'"))
+            .as("hard-deleted")
+            .isZero();
+        assertThat(count(t, "SELECT count(*) FROM \"order\""))
+            .isEqualTo(count(src, "SELECT count(*) FROM orders WHERE deleted_flag = 'N'"));
         assertThat(count(t, "SELECT count(*) FROM order_line"))
-            .isEqualTo(count(src, "SELECT count(*) FROM orders o, jsonb_array_elements(o.lines_blob::jsonb) WHERE o.deleted_flag = 'N'"));
-        try (ResultSet rs = t.createStatement().executeQuery(
-            "SELECT o.total_cents, o.status, o.ordered_at, l.quantity, l.unit_price_cents FROM \"order\" o JOIN order_line l USING (order_id)"
-                + " WHERE o.order_ref = 'ORD-2099-00002'")) {
+            .isEqualTo(
+                count(
+                    src,
+                    "SELECT count(*) FROM orders o, jsonb_array_elements(o.lines_blob::jsonb) WHERE o.deleted_flag = 'N'"));
+        try (ResultSet rs =
+            t.createStatement()
+                .executeQuery(
+                    "SELECT o.total_cents, o.status, o.ordered_at, l.quantity, l.unit_price_cents FROM \"order\" o JOIN order_line l USING (order_id)"
+                        + " WHERE o.order_ref = 'ORD-2099-00002'")) {
           assertThat(rs.next()).isTrue();
           assertThat(rs.getLong(1)).isEqualTo(3750);
           assertThat(rs.getString(2)).isEqualTo("PAID");
@@ -124,16 +159,28 @@ class PipelineIT {
       while (pipeline.load().orElseThrow().total() < 300 && System.nanoTime() < deadline) {
         Thread.sleep(500);
       }
-      assertThat(pipeline.load().orElseThrow().total()).as("changes applied before the stop").isGreaterThanOrEqualTo(300);
+      assertThat(pipeline.load().orElseThrow().total())
+          .as("changes applied before the stop")
+          .isGreaterThanOrEqualTo(300);
       snapshotRows = snapshotRecords(pipeline.bootstrapServers());
       // Closing here stops everything mid-stream: the load generator runs until the very end.
     }
     EmbeddedPipeline.Options noLoad =
-        new EmbeddedPipeline.Options(withLoad.stateDir(), HOME, withLoad.kafkaPort(), withLoad.postgresPort(), withLoad.registryPort(), SMALL, 7, 0, false);
+        new EmbeddedPipeline.Options(
+            withLoad.stateDir(),
+            HOME,
+            withLoad.kafkaPort(),
+            withLoad.postgresPort(),
+            withLoad.registryPort(),
+            SMALL,
+            7,
+            0,
+            false);
     try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(noLoad, LOG::info)) {
       awaitSynced(pipeline, "after the restart");
       assertThat(snapshotRecords(pipeline.bootstrapServers()))
-          .as("snapshot records in the raw topics: the restart resumed instead of snapshotting again")
+          .as(
+              "snapshot records in the raw topics: the restart resumed instead of snapshotting again")
           .isEqualTo(snapshotRows);
     }
   }
@@ -144,9 +191,14 @@ class PipelineIT {
     SyncCheck.Result result = new SyncCheck.Result(false, "not checked");
     while (System.nanoTime() - started < Duration.ofMinutes(8).toNanos()) {
       assertThat(pipeline.failure()).as("a part failed " + when).isEmpty();
-      result = check.check(PipelineStatus.of(pipeline, Duration.ofNanos(System.nanoTime() - started)));
+      result =
+          check.check(PipelineStatus.of(pipeline, Duration.ofNanos(System.nanoTime() - started)));
       if (result.synced()) {
-        LOG.info("Synced {} in {} s: {}", when, (System.nanoTime() - started) / 1_000_000_000, result.detail());
+        LOG.info(
+            "Synced {} in {} s: {}",
+            when,
+            (System.nanoTime() - started) / 1_000_000_000,
+            result.detail());
         return;
       }
       Thread.sleep(1000);
@@ -161,13 +213,17 @@ class PipelineIT {
             ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
             ConsumerConfig.GROUP_ID_CONFIG, "pipeline-it-count",
             ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
       List<TopicPartition> partitions = new ArrayList<>();
-      consumer.listTopics().forEach((topic, infos) -> {
-        if (topic.startsWith("legacy.public.")) {
-          infos.forEach(i -> partitions.add(new TopicPartition(i.topic(), i.partition())));
-        }
-      });
+      consumer
+          .listTopics()
+          .forEach(
+              (topic, infos) -> {
+                if (topic.startsWith("legacy.public.")) {
+                  infos.forEach(i -> partitions.add(new TopicPartition(i.topic(), i.partition())));
+                }
+              });
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
@@ -184,7 +240,8 @@ class PipelineIT {
   }
 
   private static EmbeddedPipeline.Options options(Path state, double load) throws Exception {
-    return new EmbeddedPipeline.Options(state, HOME, freePair(), freePort(), freePort(), SMALL, 7, load, false);
+    return new EmbeddedPipeline.Options(
+        state, HOME, freePair(), freePort(), freePort(), SMALL, 7, load, false);
   }
 
   private static String one(Connection c, String sql) throws Exception {

@@ -59,7 +59,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
   private final Map<SubjectSchema, RegisteredSchema> lookups = new ConcurrentHashMap<>();
   private final Map<SubjectVersion, RegisteredSchema> versions = new ConcurrentHashMap<>();
 
-  private record SubjectSchema(String subject, Schema schema) {}
+  /** Keyed by the schema's full JSON: Schema.equals ignores docs, the registry does not. */
+  private record SubjectSchema(String subject, String schema) {}
 
   private record SubjectVersion(String subject, int version) {}
 
@@ -134,7 +135,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
   @Override
   public int register(String subject, Schema schema) {
-    SubjectSchema key = new SubjectSchema(subject, schema);
+    SubjectSchema key = new SubjectSchema(subject, schema.toString());
     Integer cached = idsBySubjectSchema.get(key);
     if (cached != null) {
       return cached;
@@ -153,7 +154,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
   @Override
   public RegisteredSchema lookup(String subject, Schema schema) {
-    SubjectSchema key = new SubjectSchema(subject, schema);
+    SubjectSchema key = new SubjectSchema(subject, schema.toString());
     RegisteredSchema cached = lookups.get(key);
     if (cached != null) {
       return cached;

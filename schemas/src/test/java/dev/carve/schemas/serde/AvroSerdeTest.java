@@ -139,6 +139,23 @@ class AvroSerdeTest {
   }
 
   @Test
+  void specificAvroReaderTurnsGenericBytesIntoGeneratedClasses() {
+    Serde<GenericRecord> writer = AvroSerdes.generic(config, true);
+    GenericRecord key =
+        new GenericRecordBuilder(SchemaCatalog.fromClasspath().require("orders", "order").key())
+            .set("order_id", 42L)
+            .build();
+    byte[] bytes = writer.serializer().serialize("orders.order", key);
+    config.put(AvroSerdeConfig.SPECIFIC_AVRO_READER, "true");
+    AvroDeserializer<Object> reader = new AvroDeserializer<>();
+    reader.configure(config, true);
+
+    Object read = reader.deserialize("orders.order", bytes);
+
+    assertThat(read).isEqualTo(new dev.carve.schemas.orders.OrderKey(42L));
+  }
+
+  @Test
   void genericRecordsAcceptLogicalTypesAndRawForms() {
     Schema orderSchema = Order.getClassSchema();
     Serde<GenericRecord> serde = AvroSerdes.generic(config, false);

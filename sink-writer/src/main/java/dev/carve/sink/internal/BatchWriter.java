@@ -100,8 +100,10 @@ public final class BatchWriter {
                 g -> new ArrayList<>())
             .add(r);
       }
+      boolean tombstones = hasTombstones(c, table);
       for (Map.Entry<Group, List<ChangeRecord>> g : groups.entrySet()) {
-        tableCounts = tableCounts.plus(writeGroup(c, table, g.getKey(), g.getValue(), failures));
+        tableCounts =
+            tableCounts.plus(writeGroup(c, table, g.getKey(), g.getValue(), tombstones, failures));
       }
       counts.put(table, tableCounts);
     }
@@ -110,10 +112,30 @@ public final class BatchWriter {
 
   private record Group(Schema keySchema, Schema valueSchema, boolean delete, boolean repair) {}
 
+  /**
+   * Whether the table has tombstones. Without any, upserts skip the tombstone parts of the guard;
+   * the check runs in the batch's transaction, right before the statements that rely on it.
+   */
+  private boolean hasTombstones(Connection c, String table) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(PostgresDialect.hasTombstones(tables.schema()))) {
+      ps.setString(1, table);
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getBoolean(1);
+      }
+    }
+  }
+
   private Counts writeGroup(
-      Connection c, String table, Group group, List<ChangeRecord> rows, List<Failure> failures)
+      Connection c,
+      String table,
+      Group group,
+      List<ChangeRecord> rows,
+      boolean tombstones,
+      List<Failure> failures)
       throws SQLException {
-    Statement statement = prepare(c, table, group);
+    Statement statement = prepare(c, table, group, tombstones);
     int applied;
     Savepoint sp = c.setSavepoint();
     try {
@@ -149,28 +171,39 @@ public final class BatchWriter {
     int execute(Connection c, List<ChangeRecord> rows) throws SQLException;
   }
 
-  private Statement prepare(Connection c, String table, Group group) throws SQLException {
+  private Statement prepare(Connection c, String table, Group group, boolean tombstones)
+      throws SQLException {
     if (group.delete()) {
       DeleteTarget target = tables.forDelete(c, table, group.keySchema());
       String sql =
           target.exists()
               ? PostgresDialect.delete(target.spec(), group.repair())
               : PostgresDialect.tombstoneOnly(target.spec(), group.repair());
-      return (conn, rows) -> run(conn, sql, target.spec(), rows, true);
+      return (conn, rows) -> run(conn, sql, target.spec(), rows, true, true);
     }
     TableSpec spec = tables.forUpsert(c, table, group.keySchema(), group.valueSchema());
-    String sql = PostgresDialect.upsert(spec, group.repair());
-    return (conn, rows) -> run(conn, sql, spec, rows, false);
+    String sql = PostgresDialect.upsert(spec, group.repair(), tombstones);
+    return (conn, rows) -> run(conn, sql, spec, rows, false, tombstones);
   }
 
   private static int run(
-      Connection c, String sql, TableSpec spec, List<ChangeRecord> rows, boolean delete)
+      Connection c,
+      String sql,
+      TableSpec spec,
+      List<ChangeRecord> rows,
+      boolean delete,
+      boolean tombstones)
       throws SQLException {
     List<Column> columns = delete ? spec.keyColumns() : spec.allColumns();
     int n = rows.size();
     List<Array> arrays = new ArrayList<>();
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       int p = 1;
+      if (tombstones) {
+        for (Column k : spec.keyColumns()) {
+          ps.setString(p++, k.name());
+        }
+      }
       for (Column col : columns) {
         String[] texts = new String[n];
         for (int i = 0; i < n; i++) {
@@ -193,25 +226,18 @@ public final class BatchWriter {
       arrays.add(changeArray);
       ps.setArray(p++, commitArray);
       ps.setArray(p++, changeArray);
-      if (!delete) {
-        p = bindTombstoneKey(ps, p, spec);
+      if (tombstones) {
+        ps.setString(p++, spec.table());
+        if (!delete) {
+          ps.setString(p, spec.table());
+        }
       }
-      bindTombstoneKey(ps, p, spec);
       return ps.executeUpdate();
     } finally {
       for (Array a : arrays) {
         a.free();
       }
     }
-  }
-
-  private static int bindTombstoneKey(PreparedStatement ps, int p, TableSpec spec)
-      throws SQLException {
-    ps.setString(p++, spec.table());
-    for (Column k : spec.keyColumns()) {
-      ps.setString(p++, k.name());
-    }
-    return p;
   }
 
   private static String cell(ChangeRecord r, String column, boolean keyColumn) {

@@ -200,40 +200,49 @@ public final class PostgresDialect {
   // ---------------------------------------------------------------- guarded writes
 
   /**
-   * The guarded multi-row upsert of one table. Parameters, in order: one {@code text[]} per column
-   * of {@link TableSpec#allColumns()}, then {@code bigint[]} commit LSNs and {@code bigint[]}
-   * change LSNs, then the table name and key column names for the tombstone key (twice: once to
-   * purge older tombstones, once to check for newer ones). See {@link #upsertParameterCount}.
+   * The guarded multi-row upsert of one table. Parameters, in order: when {@code tombstones}, the
+   * key column names (for the tombstone key, built once per row in the {@code u} CTE); one {@code
+   * text[]} per column of {@link TableSpec#allColumns()}; {@code bigint[]} commit LSNs and {@code
+   * bigint[]} change LSNs; when {@code tombstones}, the table name twice (once to purge older
+   * tombstones, once to check for newer ones). See {@link #upsertParameterCount}.
    *
    * <p>A row is written when no stored row and no tombstone of its key has a newer position ({@code
    * >=} for ordinary records, {@code >} for repairs, which win a tie). A tombstone older than the
    * incoming row is removed in the same statement; since all parts of a statement see the same
-   * snapshot, the tombstones it removes and those that block the insert are disjoint sets.
+   * snapshot, the tombstones it removes and those that block the insert are disjoint sets. Without
+   * {@code tombstones} (the caller saw none for this table in this transaction) the tombstone parts
+   * are left out, which halves the cost of the statement.
    */
-  public static String upsert(TableSpec spec, boolean repair) {
+  public static String upsert(TableSpec spec, boolean repair, boolean tombstones) {
     String target = qualified(spec.schema(), spec.table());
-    String tombstones = qualified(spec.schema(), TOMBSTONES);
+    String tombstoneTable = qualified(spec.schema(), TOMBSTONES);
     List<Column> all = spec.allColumns();
     String older = repair ? "<=" : "<";
     String notOlder = repair ? ">" : ">=";
     StringBuilder sql = new StringBuilder();
-    sql.append("WITH u AS (").append(unnestSelect(all)).append("), purged AS (DELETE FROM ");
-    sql.append(tombstones).append(" tb USING u WHERE tb.table_name = ? AND tb.key = ");
-    sql.append(keyJson("u", spec.keyColumns())).append(" AND ").append(position("tb", "lsn"));
-    sql.append(' ').append(older).append(' ').append(position("u", "carve")).append(") ");
-    sql.append("INSERT INTO ").append(target).append(" AS t (");
+    sql.append("WITH u AS (").append(unnestSelect(all, tombstones ? spec.keyColumns() : null));
+    sql.append(")");
+    if (tombstones) {
+      sql.append(", purged AS (DELETE FROM ").append(tombstoneTable);
+      sql.append(" tb USING u WHERE tb.table_name = ? AND tb.key = u.carve_key AND ");
+      sql.append(position("tb", "lsn")).append(' ').append(older).append(' ');
+      sql.append(position("u", "carve")).append(")");
+    }
+    sql.append(" INSERT INTO ").append(target).append(" AS t (");
     sql.append(names(all, c -> quoteIdentifier(c.name())))
         .append(", ")
         .append(bookkeeping())
         .append(") SELECT ");
     sql.append(names(all, c -> "u." + quoteIdentifier(c.name())));
     sql.append(", u.").append(quoteIdentifier(COMMIT_LSN)).append(", u.");
-    sql.append(quoteIdentifier(CHANGE_LSN))
-        .append(", now() FROM u WHERE NOT EXISTS (SELECT 1 FROM ");
-    sql.append(tombstones).append(" tb WHERE tb.table_name = ? AND tb.key = ");
-    sql.append(keyJson("u", spec.keyColumns())).append(" AND ").append(position("tb", "lsn"));
-    sql.append(' ').append(notOlder).append(' ').append(position("u", "carve")).append(") ");
-    sql.append("ON CONFLICT (").append(names(spec.keyColumns(), c -> quoteIdentifier(c.name())));
+    sql.append(quoteIdentifier(CHANGE_LSN)).append(", now() FROM u");
+    if (tombstones) {
+      sql.append(" WHERE NOT EXISTS (SELECT 1 FROM ").append(tombstoneTable);
+      sql.append(" tb WHERE tb.table_name = ? AND tb.key = u.carve_key AND ");
+      sql.append(position("tb", "lsn")).append(' ').append(notOlder).append(' ');
+      sql.append(position("u", "carve")).append(")");
+    }
+    sql.append(" ON CONFLICT (").append(names(spec.keyColumns(), c -> quoteIdentifier(c.name())));
     sql.append(") DO UPDATE SET ");
     StringJoiner set = new StringJoiner(", ");
     for (Column c : spec.valueColumns()) {
@@ -248,15 +257,20 @@ public final class PostgresDialect {
   }
 
   /** How many parameters {@link #upsert} binds. */
-  public static int upsertParameterCount(TableSpec spec) {
-    return spec.allColumns().size() + 2 + 2 * (1 + spec.keyColumns().size());
+  public static int upsertParameterCount(TableSpec spec, boolean tombstones) {
+    return spec.allColumns().size() + 2 + (tombstones ? spec.keyColumns().size() + 2 : 0);
+  }
+
+  /** Whether a table has tombstones; binds the table name. */
+  public static String hasTombstones(String schema) {
+    return "SELECT EXISTS (SELECT 1 FROM " + qualified(schema, TOMBSTONES) + " WHERE table_name = ?)";
   }
 
   /**
-   * The guarded multi-row delete of one table. Parameters: one {@code text[]} per key column, then
-   * {@code bigint[]} commit and change LSNs, then the table name and the key column names for the
-   * tombstone key. Removes rows whose stored position is older ({@code <=} for repairs) and writes
-   * or advances the tombstone, unless a row at least as new remains.
+   * The guarded multi-row delete of one table. Parameters: the key column names, one {@code
+   * text[]} per key column, {@code bigint[]} commit and change LSNs, then the table name. Removes
+   * rows whose stored position is older ({@code <=} for repairs) and writes or advances the
+   * tombstone, unless a row at least as new remains.
    */
   public static String delete(TableSpec spec, boolean repair) {
     String target = qualified(spec.schema(), spec.table());
@@ -268,7 +282,7 @@ public final class PostgresDialect {
       join.add("t." + quoteIdentifier(c.name()) + " = u." + quoteIdentifier(c.name()));
     }
     return "WITH u AS ("
-        + unnestSelect(keys)
+        + unnestSelect(keys, keys)
         + "), removed AS (DELETE FROM "
         + target
         + " t USING u WHERE "
@@ -280,7 +294,7 @@ public final class PostgresDialect {
         + " "
         + position("u", "carve")
         + ") "
-        + tombstoneInsert(spec, repair)
+        + tombstoneInsert(spec)
         + " WHERE NOT EXISTS (SELECT 1 FROM "
         + target
         + " t WHERE "
@@ -296,28 +310,26 @@ public final class PostgresDialect {
   }
 
   /**
-   * A delete for a table that does not exist yet: only leaves the tombstone behind, so that an
-   * older upsert arriving later cannot create the row. Same parameters as {@link #delete}.
+   * A delete for a table that does not exist yet: only leaves the tombstone behind, so that an older
+   * upsert arriving later cannot create the row. Same parameters as {@link #delete}.
    */
   public static String tombstoneOnly(TableSpec spec, boolean repair) {
     return "WITH u AS ("
-        + unnestSelect(spec.keyColumns())
+        + unnestSelect(spec.keyColumns(), spec.keyColumns())
         + ") "
-        + tombstoneInsert(spec, repair)
+        + tombstoneInsert(spec)
         + tombstoneConflict(repair ? "<=" : "<");
   }
 
   /** How many parameters {@link #delete} and {@link #tombstoneOnly} bind. */
   public static int deleteParameterCount(TableSpec spec) {
-    return spec.keyColumns().size() + 2 + 1 + spec.keyColumns().size();
+    return 2 * spec.keyColumns().size() + 2 + 1;
   }
 
-  private static String tombstoneInsert(TableSpec spec, boolean repair) {
+  private static String tombstoneInsert(TableSpec spec) {
     return "INSERT INTO "
         + qualified(spec.schema(), TOMBSTONES)
-        + " AS tb (table_name, key, commit_lsn, change_lsn, deleted_at) SELECT ?, "
-        + keyJson("u", spec.keyColumns())
-        + ", u."
+        + " AS tb (table_name, key, commit_lsn, change_lsn, deleted_at) SELECT ?, u.carve_key, u."
         + quoteIdentifier(COMMIT_LSN)
         + ", u."
         + quoteIdentifier(CHANGE_LSN)
@@ -334,10 +346,22 @@ public final class PostgresDialect {
         + position("EXCLUDED", "lsn");
   }
 
-  private static String unnestSelect(List<Column> columns) {
+  /**
+   * Unpacks the parallel arrays into typed rows; with {@code keyJson} also the tombstone key
+   * {@code carve_key}, built once per row from the typed key columns (its key-name parameters come
+   * first, as they appear in the select list).
+   */
+  private static String unnestSelect(List<Column> columns, List<Column> keyJson) {
     StringJoiner select = new StringJoiner(", ");
     StringJoiner args = new StringJoiner(", ");
     StringJoiner alias = new StringJoiner(", ");
+    if (keyJson != null) {
+      StringJoiner j = new StringJoiner(", ");
+      for (Column c : keyJson) {
+        j.add("?::text, x." + quoteIdentifier(c.name()) + "::" + c.sqlType());
+      }
+      select.add("jsonb_build_object(" + j + ") AS carve_key");
+    }
     for (Column c : columns) {
       String q = quoteIdentifier(c.name());
       select.add("x." + q + "::" + c.sqlType() + " AS " + q);
@@ -350,14 +374,6 @@ public final class PostgresDialect {
       alias.add(quoteIdentifier(b));
     }
     return "SELECT " + select + " FROM unnest(" + args + ") AS x(" + alias + ")";
-  }
-
-  private static String keyJson(String alias, List<Column> keys) {
-    StringJoiner j = new StringJoiner(", ");
-    for (Column c : keys) {
-      j.add("?::text, " + alias + "." + quoteIdentifier(c.name()));
-    }
-    return "jsonb_build_object(" + j + ")";
   }
 
   /** The position pair of a row: carve bookkeeping columns, or the tombstone's lsn columns. */

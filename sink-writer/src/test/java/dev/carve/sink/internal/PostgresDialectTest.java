@@ -21,22 +21,24 @@ class PostgresDialectTest {
   void theUpsertGuardComparesPositionsAndARepairWinsATie() {
     TableSpec spec = AvroColumns.tableSpec("public", "order", Orders.KEY, Orders.VALUE);
 
-    assertThat(PostgresDialect.upsert(spec, false))
+    assertThat(PostgresDialect.upsert(spec, false, true))
         .contains("ON CONFLICT (\"order_id\") DO UPDATE")
         .endsWith(
             "WHERE (t.\"carve_commit_lsn\", t.\"carve_change_lsn\") < (EXCLUDED.\"carve_commit_lsn\","
                 + " EXCLUDED.\"carve_change_lsn\")");
-    assertThat(PostgresDialect.upsert(spec, true))
+    assertThat(PostgresDialect.upsert(spec, true, true))
         .endsWith("<= (EXCLUDED.\"carve_commit_lsn\", EXCLUDED.\"carve_change_lsn\")");
   }
 
   @Test
   void theUpsertBindsAFixedNumberOfParametersWhateverTheBatchSize() {
     TableSpec spec = AvroColumns.tableSpec("public", "order", Orders.KEY, Orders.VALUE);
-    String sql = PostgresDialect.upsert(spec, false);
+    String sql = PostgresDialect.upsert(spec, false, true);
 
     assertThat(sql.chars().filter(ch -> ch == '?').count())
-        .isEqualTo(PostgresDialect.upsertParameterCount(spec));
+        .isEqualTo(PostgresDialect.upsertParameterCount(spec, true));
+    assertThat(PostgresDialect.upsert(spec, false, false).chars().filter(ch -> ch == '?').count())
+        .isEqualTo(PostgresDialect.upsertParameterCount(spec, false));
     assertThat(PostgresDialect.delete(spec, false).chars().filter(ch -> ch == '?').count())
         .isEqualTo(PostgresDialect.deleteParameterCount(spec));
   }

@@ -113,7 +113,7 @@ public final class DefaultTopologyContext implements TopologyContext {
         .process(
             () ->
                 new MapTableProcessor(
-                    service, table, topic, deadLetterTopic(), onError, mapper, metrics),
+                    service, Map.of(topic, table), deadLetterTopic(), onError, mapper, metrics),
             Named.as(name("map-" + step)),
             storeNames)
         .to(

@@ -40,13 +40,13 @@ final class MapTableProcessor implements Processor<byte[], byte[], byte[], Route
   private static final String STAGE = "transform";
 
   private final String service;
-  private final String table;
-  private final String rawTopic;
+  private final Map<String, String> tableByTopic;
+  private final String firstTopic;
   private final String deadLetterTopic;
   private final PoisonRecordPolicy policy;
   private final TableMapper mapper;
   private final TransformerMetrics metrics;
-  private final ChangeParser parser;
+  private final Map<String, ChangeParser> parsers = new HashMap<>();
   private final Map<String, Serializer<Object>> keySerializers = new HashMap<>();
   private final Map<String, Serializer<Object>> valueSerializers = new HashMap<>();
   private final Map<String, KeyValueStore<String, String>> stores = new HashMap<>();
@@ -54,20 +54,19 @@ final class MapTableProcessor implements Processor<byte[], byte[], byte[], Route
 
   MapTableProcessor(
       String service,
-      String table,
-      String rawTopic,
+      Map<String, String> tableByTopic,
       String deadLetterTopic,
       OnError onError,
       TableMapper mapper,
       TransformerMetrics metrics) {
     this.service = service;
-    this.table = table;
-    this.rawTopic = rawTopic;
+    this.tableByTopic = Map.copyOf(tableByTopic);
+    this.firstTopic = tableByTopic.keySet().iterator().next();
     this.deadLetterTopic = deadLetterTopic;
     this.policy = new PoisonRecordPolicy(onError, 1, e -> false);
     this.mapper = mapper;
     this.metrics = metrics;
-    this.parser = new ChangeParser(service, table);
+    tableByTopic.forEach((topic, table) -> parsers.put(topic, new ChangeParser(service, table)));
   }
 
   @Override
@@ -80,19 +79,33 @@ final class MapTableProcessor implements Processor<byte[], byte[], byte[], Route
 
   @Override
   public void process(Record<byte[], byte[]> record) {
-    SourceOffset source =
-        context
-            .recordMetadata()
-            .map(m -> new SourceOffset(m.topic(), m.partition(), m.offset()))
-            .orElse(new SourceOffset(rawTopic, -1, -1));
+    SourceOffset source = InternalHeaders.source(record.headers());
+    if (source == null) {
+      source =
+          context
+              .recordMetadata()
+              .map(m -> new SourceOffset(m.topic(), m.partition(), m.offset()))
+              .orElse(new SourceOffset(firstTopic, -1, -1));
+    }
+    String rejected = InternalHeaders.rejection(record.headers());
+    InternalHeaders.strip(record.headers());
+    String table = tableByTopic.getOrDefault(source.topic(), source.topic());
     metrics.recordIn(table);
     if (record.value() == null) {
       metrics.recordTombstone();
       return;
     }
-    BufferedScope scope = new BufferedScope();
+    BufferedScope scope = new BufferedScope(table);
     List<Record<byte[], Routed>> results = new ArrayList<>();
     try {
+      if (rejected != null) {
+        throw new MappingException(rejected);
+      }
+      ChangeParser parser = parsers.get(source.topic());
+      if (parser == null) {
+        throw new MappingException(
+            "records of topic '" + source.topic() + "' are not mapped by this processor");
+      }
       ChangeEvent change = parser.parse(record.key(), record.value(), source);
       if (change.op() == ChangeEvent.Op.TRUNCATE) {
         throw new MappingException(
@@ -105,7 +118,7 @@ final class MapTableProcessor implements Processor<byte[], byte[], byte[], Route
         results.add(serialize(output, record.timestamp()));
       }
     } catch (Exception e) {
-      reject(record, source, e);
+      reject(record, source, table, e);
       return;
     }
     scope.commit();
@@ -151,7 +164,8 @@ final class MapTableProcessor implements Processor<byte[], byte[], byte[], Route
     return new Record<>(key, new Routed(topic.name(), value), timestamp, headers);
   }
 
-  private void reject(Record<byte[], byte[]> record, SourceOffset source, Exception error) {
+  private void reject(
+      Record<byte[], byte[]> record, SourceOffset source, String table, Exception error) {
     String key = record.key() == null ? "null" : new String(record.key(), StandardCharsets.UTF_8);
     String message =
         "Service '"
@@ -193,6 +207,11 @@ final class MapTableProcessor implements Processor<byte[], byte[], byte[], Route
   /** Buffers store writes until the whole change has been mapped and serialized. */
   private final class BufferedScope implements MappingScope {
     private final Map<String, Map<String, Optional<String>>> pending = new LinkedHashMap<>();
+    private final String table;
+
+    BufferedScope(String table) {
+      this.table = table;
+    }
 
     @Override
     public String service() {

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class CustomersMappingTest {
+public class CustomersMappingTest {
   private Harness harness;
 
   @BeforeEach
@@ -34,7 +34,8 @@ class CustomersMappingTest {
     harness.close();
   }
 
-  static Map<String, Object> customer(String custNo, String status, String deleted, String notes) {
+  public static Map<String, Object> customer(
+      String custNo, String status, String deleted, String notes) {
     return Debezium.row(
         "cust_no",
         custNo,

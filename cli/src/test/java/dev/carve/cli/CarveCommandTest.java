@@ -1,0 +1,95 @@
+package dev.carve.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class CarveCommandTest {
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    CommandLine cmd = Carve.commandLine();
+    cmd.setOut(new PrintWriter(out, true));
+    cmd.setErr(new PrintWriter(err, true));
+    return cmd.execute(args);
+  }
+
+  @Test
+  void helpListsEveryPart() {
+    assertThat(run("--help")).isZero();
+    assertThat(out.toString()).contains("up", "capture", "transform", "sink");
+  }
+
+  @Test
+  void negativeLoadIsRejectedNamingTheOption() {
+    assertThat(run("up", "--load", "-5")).isEqualTo(2);
+    assertThat(err.toString()).contains("--load must be 0 or more changes/s, was -5.0");
+  }
+
+  @Test
+  void badDurationIsRejectedNamingTheOption() {
+    assertThat(run("up", "--timeout", "soon")).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--timeout takes a positive duration such as 500ms, 30s, 5m or 2h, not 'soon'");
+  }
+
+  @Test
+  void untilSyncedWithEndlessLoadIsRejected() {
+    assertThat(run("up", "--until-synced", "--load", "100")).isEqualTo(2);
+    assertThat(err.toString()).contains("--until-synced with --load needs --load-for");
+  }
+
+  @Test
+  void missingConfigFileNamesTheFile(@TempDir Path dir) {
+    Path missing = dir.resolve("nope.yaml");
+    assertThat(run("sink", "orders", "--config", missing.toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("--config: no such file '" + missing + "'");
+  }
+
+  @Test
+  void invalidConfigListsEveryProblemWithoutAStackTrace(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("carve.yaml");
+    Files.writeString(
+        file,
+        """
+        kafka:
+          bootstrap-servers: localhost:9092
+          colour: blue
+        schema-registry:
+          url: localhost:8081
+        services:
+          orders:
+            topology: stream-transformer/topologies/orders.yaml
+            on-error: ignore
+            target:
+              jdbc-url: jdbc:mysql://db/orders
+              username: app
+        """);
+    assertThat(run("sink", "orders", "--config", file.toString())).isEqualTo(2);
+    String e = err.toString();
+    assertThat(e)
+        .contains("unknown key 'kafka.colour'")
+        .contains(
+            "key 'schema-registry.url' has value 'localhost:8081': must start with http:// or https://")
+        .contains(
+            "key 'services.orders.on-error' has value 'ignore': expected one of dead-letter, fail")
+        .contains(
+            "key 'services.orders.target.jdbc-url' has value 'jdbc:mysql://db/orders': must be a PostgreSQL JDBC URL")
+        .doesNotContain("\tat ");
+  }
+
+  @Test
+  void unknownServiceListsTheKnownOnes() {
+    Path config = Path.of(System.getProperty("user.dir")).getParent().resolve("carve.yaml");
+    assertThat(run("sink", "invoices", "--config", config.toString())).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("Unknown service 'invoices'; services in the configuration: customers, orders");
+  }
+}

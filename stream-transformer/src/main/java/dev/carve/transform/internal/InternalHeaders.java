@@ -1,0 +1,62 @@
+package dev.carve.transform.internal;
+
+import dev.carve.transform.api.ChangeEvent.SourceOffset;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * Headers that carry a change's original source offset (and a rejection reason) through a
+ * repartition topic, so dead letters still name the raw topic, partition and offset. They never
+ * leave the topology: the mapping processor strips them.
+ */
+final class InternalHeaders {
+  static final String TOPIC = "carve.internal.source.topic";
+  static final String PARTITION = "carve.internal.source.partition";
+  static final String OFFSET = "carve.internal.source.offset";
+  static final String REJECTED = "carve.internal.rejected";
+
+  private InternalHeaders() {}
+
+  static void stamp(Headers headers, SourceOffset source) {
+    put(headers, TOPIC, source.topic());
+    put(headers, PARTITION, Integer.toString(source.partition()));
+    put(headers, OFFSET, Long.toString(source.offset()));
+  }
+
+  static void reject(Headers headers, String reason) {
+    put(headers, REJECTED, reason);
+  }
+
+  /** The stamped source, or null when the record was read from its raw topic directly. */
+  static SourceOffset source(Headers headers) {
+    String topic = text(headers.lastHeader(TOPIC));
+    if (topic == null) {
+      return null;
+    }
+    return new SourceOffset(
+        topic,
+        Integer.parseInt(text(headers.lastHeader(PARTITION))),
+        Long.parseLong(text(headers.lastHeader(OFFSET))));
+  }
+
+  static String rejection(Headers headers) {
+    return text(headers.lastHeader(REJECTED));
+  }
+
+  static void strip(Headers headers) {
+    headers.remove(TOPIC);
+    headers.remove(PARTITION);
+    headers.remove(OFFSET);
+    headers.remove(REJECTED);
+  }
+
+  private static void put(Headers headers, String key, String value) {
+    headers.remove(key);
+    headers.add(key, value.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String text(Header header) {
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+}
