@@ -89,6 +89,7 @@ class KafkaConnectParityIT {
   static void stopConnect() {
     if (connect != null) {
       connect.stop();
+      connect.awaitStop();
     }
   }
 

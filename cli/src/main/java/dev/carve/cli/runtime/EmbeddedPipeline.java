@@ -132,7 +132,17 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
   private void startAll() {
     state = State.STARTING;
+    // Check every port before starting anything, so a clash fails fast with nothing to undo.
+    Ports.requireFree(options.postgresPort(), "embedded PostgreSQL", "--postgres-port");
+    Ports.requireFree(options.kafkaPort(), "Kafka broker", "--kafka-port");
+    Ports.requireFree(
+        options.kafkaPort() + 1,
+        "Kafka controller",
+        "--kafka-port (the controller uses the next port)");
     Ports.requireFree(options.registryPort(), "schema registry", "--registry-port");
+    // Validate all configuration before any I/O: carve.yaml, then the connector file.
+    config = serviceConfig();
+    ConnectorConfig connector = connectorConfig();
     if (options.fresh()) {
       forgetState();
     }
@@ -144,7 +154,6 @@ public final class EmbeddedPipeline implements AutoCloseable {
     infrastructure.add(postgres);
     say.accept("postgres   ready on port " + postgres.port() + " (" + ms(t0) + ")");
 
-    config = serviceConfig();
     prepareDatabases();
 
     t0 = System.nanoTime();
@@ -170,7 +179,6 @@ public final class EmbeddedPipeline implements AutoCloseable {
       }
     }
 
-    ConnectorConfig connector = connectorConfig();
     capture =
         EmbeddedCapture.create(
             connector,
@@ -251,7 +259,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
         "source",
         Map.of(
             "jdbc-url",
-            postgres.jdbcUrl(MONOLITH_DB),
+            jdbcUrl(MONOLITH_DB),
             "username",
             EmbeddedPostgresServer.USER,
             "password",
@@ -269,7 +277,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 "target",
                 Map.of(
                     "jdbc-url",
-                    postgres.jdbcUrl(String.valueOf(name)),
+                    jdbcUrl(String.valueOf(name)),
                     "username",
                     EmbeddedPostgresServer.USER,
                     "password",
@@ -284,11 +292,15 @@ public final class EmbeddedPipeline implements AutoCloseable {
   private ConnectorConfig connectorConfig() {
     Map<String, String> env = new HashMap<>();
     env.put("MONOLITH_HOST", "localhost");
-    env.put("MONOLITH_PORT", String.valueOf(postgres.port()));
+    env.put("MONOLITH_PORT", String.valueOf(options.postgresPort()));
     env.put("MONOLITH_USER", EmbeddedPostgresServer.USER);
     env.put("MONOLITH_PASSWORD", "");
     env.put("MONOLITH_DB", MONOLITH_DB);
     return ConnectorConfig.load(config.capture().connector(), new Substitution(env::get));
+  }
+
+  private String jdbcUrl(String database) {
+    return "jdbc:postgresql://localhost:" + options.postgresPort() + "/" + database;
   }
 
   private void forgetState() {

@@ -263,14 +263,16 @@ public final class PostgresDialect {
 
   /** Whether a table has tombstones; binds the table name. */
   public static String hasTombstones(String schema) {
-    return "SELECT EXISTS (SELECT 1 FROM " + qualified(schema, TOMBSTONES) + " WHERE table_name = ?)";
+    return "SELECT EXISTS (SELECT 1 FROM "
+        + qualified(schema, TOMBSTONES)
+        + " WHERE table_name = ?)";
   }
 
   /**
-   * The guarded multi-row delete of one table. Parameters: the key column names, one {@code
-   * text[]} per key column, {@code bigint[]} commit and change LSNs, then the table name. Removes
-   * rows whose stored position is older ({@code <=} for repairs) and writes or advances the
-   * tombstone, unless a row at least as new remains.
+   * The guarded multi-row delete of one table. Parameters: the key column names, one {@code text[]}
+   * per key column, {@code bigint[]} commit and change LSNs, then the table name. Removes rows
+   * whose stored position is older ({@code <=} for repairs) and writes or advances the tombstone,
+   * unless a row at least as new remains.
    */
   public static String delete(TableSpec spec, boolean repair) {
     String target = qualified(spec.schema(), spec.table());
@@ -310,8 +312,8 @@ public final class PostgresDialect {
   }
 
   /**
-   * A delete for a table that does not exist yet: only leaves the tombstone behind, so that an older
-   * upsert arriving later cannot create the row. Same parameters as {@link #delete}.
+   * A delete for a table that does not exist yet: only leaves the tombstone behind, so that an
+   * older upsert arriving later cannot create the row. Same parameters as {@link #delete}.
    */
   public static String tombstoneOnly(TableSpec spec, boolean repair) {
     return "WITH u AS ("
@@ -347,9 +349,9 @@ public final class PostgresDialect {
   }
 
   /**
-   * Unpacks the parallel arrays into typed rows; with {@code keyJson} also the tombstone key
-   * {@code carve_key}, built once per row from the typed key columns (its key-name parameters come
-   * first, as they appear in the select list).
+   * Unpacks the parallel arrays into typed rows; with {@code keyJson} also the tombstone key {@code
+   * carve_key}, built once per row from the typed key columns (its key-name parameters come first,
+   * as they appear in the select list).
    */
   private static String unnestSelect(List<Column> columns, List<Column> keyJson) {
     StringJoiner select = new StringJoiner(", ");

@@ -2,6 +2,7 @@ package dev.carve.transform.api;
 
 import dev.carve.core.error.OnError;
 import dev.carve.transform.internal.DefaultTopologyContext;
+import java.util.Map;
 import java.util.Set;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -63,6 +64,30 @@ public interface TopologyContext {
    * @throws IllegalStateException when the table was already mapped in this context
    */
   void mapTable(StreamsBuilder builder, String table, TableMapper mapper);
+
+  /**
+   * Reads a primary table and joined tables in one mapping processor, each joined change re-keyed
+   * by the primary-table row it belongs to (a foreign-key join), e.g. orders with their payments.
+   * Names: sources {@code <service>-source-<table>}, re-key processors {@code
+   * <service>-rekey-<table>} with stores {@code <service>-<table>-link}, repartition topics {@code
+   * <service>-<table>-by-<step>}, processor {@code <service>-map-<step>}, sink {@code
+   * <service>-sink-<step>}. The raw topics must have the same number of partitions (Debezium's
+   * {@code topic.creation.default.partitions}).
+   *
+   * @param builder the builder passed to {@link DomainTopology#define}
+   * @param step the name of the join, e.g. {@code invoice}
+   * @param primaryTable the table whose key partitions the join, e.g. {@code orders}
+   * @param joinedTables each joined table with how its changes find their primary row
+   * @param mapper the mapping of the changes of all these tables ({@link ChangeEvent#table()} says
+   *     which)
+   * @throws IllegalStateException when one of the tables was already mapped in this context
+   */
+  void joinTables(
+      StreamsBuilder builder,
+      String step,
+      String primaryTable,
+      Map<String, PartitionKey> joinedTables,
+      TableMapper mapper);
 
   /** The domain topics asked for so far, in order. */
   Set<String> domainTopics();

@@ -3,6 +3,7 @@ package dev.carve.transform.internal;
 import dev.carve.core.Topics;
 import dev.carve.core.error.OnError;
 import dev.carve.transform.TransformerMetrics;
+import dev.carve.transform.api.PartitionKey;
 import dev.carve.transform.api.SerdeFactory;
 import dev.carve.transform.api.TableMapper;
 import dev.carve.transform.api.Topic;
@@ -17,8 +18,10 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 
 /** The {@link TopologyContext} of one service. */
@@ -91,6 +94,75 @@ public final class DefaultTopologyContext implements TopologyContext {
 
   @Override
   public synchronized void mapTable(StreamsBuilder builder, String table, TableMapper mapper) {
+    String topic = claim(table);
+    String step = stepOf(table);
+    addStores(builder, mapper);
+    builder.stream(
+            topic,
+            Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(name("source-" + step)))
+        .process(
+            () ->
+                new MapTableProcessor(
+                    service, Map.of(topic, table), deadLetterTopic(), onError, mapper, metrics),
+            Named.as(name("map-" + step)),
+            storeNames(mapper))
+        .to(
+            (key, value, recordContext) -> value.topic(),
+            Produced.with(Serdes.ByteArray(), new Routed.RoutedSerde())
+                .withName(name("sink-" + step)));
+  }
+
+  @Override
+  public synchronized void joinTables(
+      StreamsBuilder builder,
+      String step,
+      String primaryTable,
+      Map<String, PartitionKey> joinedTables,
+      TableMapper mapper) {
+    Map<String, String> tableByTopic = new LinkedHashMap<>();
+    tableByTopic.put(claim(primaryTable), primaryTable);
+    joinedTables.keySet().forEach(t -> tableByTopic.put(claim(t), t));
+    addStores(builder, mapper);
+    KStream<byte[], byte[]> merged =
+        builder.stream(
+            rawTopic(primaryTable),
+            Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                .withName(name("source-" + stepOf(primaryTable))));
+    for (Map.Entry<String, PartitionKey> joined : joinedTables.entrySet()) {
+      String table = joined.getKey();
+      String tableStep = stepOf(table);
+      String linkStore = name(tableStep + "-link");
+      builder.addStateStore(
+          Stores.keyValueStoreBuilder(
+              Stores.persistentKeyValueStore(linkStore), Serdes.String(), Serdes.String()));
+      KStream<byte[], byte[]> rekeyed =
+          builder.stream(
+                  rawTopic(table),
+                  Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                      .withName(name("source-" + tableStep)))
+              .process(
+                  () -> new RekeyProcessor(service, table, linkStore, joined.getValue()),
+                  Named.as(name("rekey-" + tableStep)),
+                  linkStore)
+              .repartition(
+                  Repartitioned.with(Serdes.ByteArray(), Serdes.ByteArray())
+                      .withName(service + "-" + tableStep + "-by-" + step));
+      merged = merged.merge(rekeyed, Named.as(name("merge-" + step + "-" + tableStep)));
+    }
+    merged
+        .process(
+            () ->
+                new MapTableProcessor(
+                    service, tableByTopic, deadLetterTopic(), onError, mapper, metrics),
+            Named.as(name("map-" + step)),
+            storeNames(mapper))
+        .to(
+            (key, value, recordContext) -> value.topic(),
+            Produced.with(Serdes.ByteArray(), new Routed.RoutedSerde())
+                .withName(name("sink-" + step)));
+  }
+
+  private String claim(String table) {
     String topic = rawTopic(table);
     if (!rawTopics.add(topic)) {
       throw new IllegalStateException(
@@ -100,26 +172,23 @@ public final class DefaultTopologyContext implements TopologyContext {
               + service
               + "' is already mapped; map all entities of one table in one TableMapper");
     }
-    String step = table.replace('.', '_');
-    String[] storeNames = mapper.stores().stream().map(this::name).toArray(String[]::new);
-    for (String store : storeNames) {
+    return topic;
+  }
+
+  private static String stepOf(String table) {
+    return table.replace('.', '_');
+  }
+
+  private String[] storeNames(TableMapper mapper) {
+    return mapper.stores().stream().map(this::name).toArray(String[]::new);
+  }
+
+  private void addStores(StreamsBuilder builder, TableMapper mapper) {
+    for (String store : storeNames(mapper)) {
       builder.addStateStore(
           Stores.keyValueStoreBuilder(
               Stores.persistentKeyValueStore(store), Serdes.String(), Serdes.String()));
     }
-    builder.stream(
-            topic,
-            Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(name("source-" + step)))
-        .process(
-            () ->
-                new MapTableProcessor(
-                    service, Map.of(topic, table), deadLetterTopic(), onError, mapper, metrics),
-            Named.as(name("map-" + step)),
-            storeNames)
-        .to(
-            (key, value, recordContext) -> value.topic(),
-            Produced.with(Serdes.ByteArray(), new Routed.RoutedSerde())
-                .withName(name("sink-" + step)));
   }
 
   @Override

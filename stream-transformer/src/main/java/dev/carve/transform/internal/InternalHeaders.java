@@ -15,10 +15,19 @@ final class InternalHeaders {
   static final String PARTITION = "carve.internal.source.partition";
   static final String OFFSET = "carve.internal.source.offset";
   static final String REJECTED = "carve.internal.rejected";
+  static final String KEY = "carve.internal.source.key";
+  static final String NULL_KEY = "carve.internal.source.key.null";
 
   private InternalHeaders() {}
 
-  static void stamp(Headers headers, SourceOffset source) {
+  static void stamp(Headers headers, SourceOffset source, byte[] originalKey) {
+    headers.remove(KEY);
+    headers.remove(NULL_KEY);
+    if (originalKey == null) {
+      headers.add(NULL_KEY, new byte[0]);
+    } else {
+      headers.add(KEY, originalKey);
+    }
     put(headers, TOPIC, source.topic());
     put(headers, PARTITION, Integer.toString(source.partition()));
     put(headers, OFFSET, Long.toString(source.offset()));
@@ -40,6 +49,15 @@ final class InternalHeaders {
         Long.parseLong(text(headers.lastHeader(OFFSET))));
   }
 
+  /** The key the record had in its raw topic: stamped, or {@code current} when not stamped. */
+  static byte[] originalKey(Headers headers, byte[] current) {
+    if (headers.lastHeader(NULL_KEY) != null) {
+      return null;
+    }
+    Header key = headers.lastHeader(KEY);
+    return key == null ? current : key.value();
+  }
+
   static String rejection(Headers headers) {
     return text(headers.lastHeader(REJECTED));
   }
@@ -49,6 +67,8 @@ final class InternalHeaders {
     headers.remove(PARTITION);
     headers.remove(OFFSET);
     headers.remove(REJECTED);
+    headers.remove(KEY);
+    headers.remove(NULL_KEY);
   }
 
   private static void put(Headers headers, String key, String value) {

@@ -88,7 +88,9 @@ final class MapTableProcessor implements Processor<byte[], byte[], byte[], Route
               .orElse(new SourceOffset(firstTopic, -1, -1));
     }
     String rejected = InternalHeaders.rejection(record.headers());
+    byte[] originalKey = InternalHeaders.originalKey(record.headers(), record.key());
     InternalHeaders.strip(record.headers());
+    record = record.withKey(originalKey);
     String table = tableByTopic.getOrDefault(source.topic(), source.topic());
     metrics.recordIn(table);
     if (record.value() == null) {
