@@ -71,8 +71,10 @@ public final class SerdeBenchmark {
         ROUNDS,
         seconds,
         SLICES);
-    run(records, plain, seconds / 2);
-    run(records, framed, seconds / 2);
+    for (int warmUp = 0; warmUp < 4; warmUp++) {
+      run(records, plain, seconds / 2);
+      run(records, framed, seconds / 2);
+    }
 
     double[] plainRates = new double[ROUNDS];
     double[] serdeRates = new double[ROUNDS];

@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
       CaptureCommand.class,
       TransformCommand.class,
       SinkCommand.class,
+      VerifyCommand.class,
+      StatusCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Carve implements Callable<Integer> {

@@ -3,6 +3,7 @@ package dev.carve.cli.runtime;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -81,6 +82,43 @@ public final class LagProbe {
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException(
           "Could not measure the lag of consumer group '" + group + "': " + e.getMessage(), e);
+    }
+  }
+
+  /** Records currently held by a topic (end minus start offsets); 0 when it does not exist. */
+  public long size(String topic) throws InterruptedException {
+    try {
+      if (!admin
+          .listTopics()
+          .names()
+          .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+          .contains(topic)) {
+        return 0;
+      }
+      TopicDescription d =
+          admin
+              .describeTopics(List.of(topic))
+              .allTopicNames()
+              .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+              .get(topic);
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
+      d.partitions()
+          .forEach(
+              p -> {
+                latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
+                earliest.put(new TopicPartition(topic, p.partition()), OffsetSpec.earliest());
+              });
+      var ends = admin.listOffsets(latest).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      var starts = admin.listOffsets(earliest).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      long n = 0;
+      for (TopicPartition tp : latest.keySet()) {
+        n += ends.get(tp).offset() - starts.get(tp).offset();
+      }
+      return n;
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException(
+          "Could not measure topic '" + topic + "': " + e.getMessage(), e);
     }
   }
 }

@@ -5,17 +5,12 @@ import dev.carve.transform.TransformerOptions;
 import dev.carve.transform.TransformerRuntime;
 import dev.carve.transform.api.DomainTopology;
 import dev.carve.transform.api.TableMapper;
-import dev.carve.transform.api.Topic;
-import dev.carve.transform.api.TopologyContext;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.apache.avro.generic.GenericRecord;
-import org.apache.kafka.streams.StreamsBuilder;
 
 /**
  * A service's Kafka Streams application, as the CLI runs and observes it, plus the service's
@@ -129,74 +124,8 @@ final class Transformer {
     return runtime.metrics().deadLettered();
   }
 
-  /**
-   * The mapping per monolith table, captured by defining the topology on a context that records
-   * each {@link TopologyContext#mapTable} call. Tables a Java topology wires by hand (without
-   * mapTable) are not included.
-   */
+  /** The mapping per monolith table, for reconciliation (see {@link MappingFunctions}). */
   Map<String, TableMapper> tableMappers(String registryUrl) {
-    Map<String, Object> serdeConfig = Map.of("schema.registry.url", registryUrl);
-    TopologyContext real =
-        TopologyContext.create(
-            topology.service(),
-            options.rawTopicPrefix(),
-            options.onError(),
-            isKey -> dev.carve.schemas.serde.AvroSerdes.generic(serdeConfig, isKey));
-    Map<String, TableMapper> mappers = new LinkedHashMap<>();
-    topology.define(new StreamsBuilder(), new RecordingContext(real, mappers));
-    return mappers;
-  }
-
-  /** Delegates to a real context but records table mappers instead of wiring streams. */
-  private record RecordingContext(TopologyContext delegate, Map<String, TableMapper> mappers)
-      implements TopologyContext {
-    @Override
-    public String service() {
-      return delegate.service();
-    }
-
-    @Override
-    public dev.carve.core.error.OnError onError() {
-      return delegate.onError();
-    }
-
-    @Override
-    public String name(String step) {
-      return delegate.name(step);
-    }
-
-    @Override
-    public String rawTopic(String table) {
-      return delegate.rawTopic(table);
-    }
-
-    @Override
-    public Topic<GenericRecord, GenericRecord> domainTopic(String entity) {
-      return delegate.domainTopic(entity);
-    }
-
-    @Override
-    public String deadLetterTopic() {
-      return delegate.deadLetterTopic();
-    }
-
-    @Override
-    public void mapTable(StreamsBuilder builder, String table, TableMapper mapper) {
-      TableMapper previous = mappers.putIfAbsent(table, mapper);
-      if (previous != null) {
-        throw new IllegalStateException(
-            "Topology of service '" + service() + "' maps table '" + table + "' twice");
-      }
-    }
-
-    @Override
-    public Set<String> domainTopics() {
-      return delegate.domainTopics();
-    }
-
-    @Override
-    public Set<String> rawTopics() {
-      return delegate.rawTopics();
-    }
+    return MappingFunctions.of(topology, options.rawTopicPrefix(), options.onError(), registryUrl);
   }
 }
