@@ -51,9 +51,37 @@ class KafkaConnectParityIT {
 
   @BeforeAll
   static void startConnectAndShop() throws Exception {
-    org.apache.kafka.common.utils.Exit.setExitProcedure((code, msg) -> { probe("exit " + code + " " + msg); System.exit(code); });
-    org.apache.kafka.common.utils.Exit.setHaltProcedure((code, msg) -> { probe("halt " + code + " " + msg); Runtime.getRuntime().halt(code); });
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> { probe("hook start"); try { Thread.sleep(3000); } catch (InterruptedException e) { Thread.currentThread().interrupt(); } StringBuilder sb = new StringBuilder(); Thread.getAllStackTraces().forEach((t, st) -> { sb.append(t.getName()).append('\n'); for (StackTraceElement el : st) { sb.append("   ").append(el).append('\n'); } }); probe("threads after 3s:\n" + sb); }));
+    org.apache.kafka.common.utils.Exit.setExitProcedure(
+        (code, msg) -> {
+          probe("exit " + code + " " + msg);
+          System.exit(code);
+        });
+    org.apache.kafka.common.utils.Exit.setHaltProcedure(
+        (code, msg) -> {
+          probe("halt " + code + " " + msg);
+          Runtime.getRuntime().halt(code);
+        });
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  probe("hook start");
+                  try {
+                    Thread.sleep(3000);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  StringBuilder sb = new StringBuilder();
+                  Thread.getAllStackTraces()
+                      .forEach(
+                          (t, st) -> {
+                            sb.append(t.getName()).append('\n');
+                            for (StackTraceElement el : st) {
+                              sb.append("   ").append(el).append('\n');
+                            }
+                          });
+                  probe("threads after 3s:\n" + sb);
+                }));
     TestPostgres.createDatabase(DB);
     try (Connection c = TestPostgres.connect(DB)) {
       LegacyShop.createSchema(c);

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       SinkCommand.class,
       VerifyCommand.class,
       StatusCommand.class,
+      ConnectorsCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Carve implements Callable<Integer> {

@@ -6,6 +6,7 @@ import dev.carve.sink.internal.JdbcTarget;
 import dev.carve.sink.internal.KafkaClients;
 import dev.carve.sink.internal.PostgresDialect;
 import dev.carve.sink.internal.RecordDecoder;
+import dev.carve.sink.internal.Serdes;
 import dev.carve.sink.internal.SinkCounters;
 import dev.carve.sink.internal.SinkEngine;
 import dev.carve.sink.internal.TargetTables;
@@ -86,6 +87,20 @@ public final class FailureLog implements AutoCloseable {
         Objects.requireNonNull(options, "options"),
         Objects.requireNonNull(keyDeserializer, "keyDeserializer"),
         Objects.requireNonNull(valueDeserializer, "valueDeserializer"));
+  }
+
+  /**
+   * Opens the failure log of a service with Carve's Avro deserializers for the configured {@code
+   * schema-registry-url}.
+   *
+   * @throws dev.carve.core.config.ConfigException when {@code schema-registry-url} is missing
+   */
+  public static FailureLog open(String service, SinkOptions options) {
+    return open(
+        service,
+        options,
+        Serdes.deserializer(service, options, true),
+        Serdes.deserializer(service, options, false));
   }
 
   /**

@@ -6,6 +6,7 @@ import dev.carve.sink.internal.JdbcTarget;
 import dev.carve.sink.internal.KafkaClients;
 import dev.carve.sink.internal.PostgresDialect;
 import dev.carve.sink.internal.RecordDecoder;
+import dev.carve.sink.internal.Serdes;
 import dev.carve.sink.internal.SinkCounters;
 import dev.carve.sink.internal.SinkEngine;
 import dev.carve.sink.internal.TargetTables;
@@ -226,6 +227,21 @@ public final class ReplayJob {
         Objects.requireNonNull(mode, "mode"),
         Objects.requireNonNull(keyDeserializer, "keyDeserializer"),
         Objects.requireNonNull(valueDeserializer, "valueDeserializer"));
+  }
+
+  /**
+   * Creates a replay of one service with Carve's Avro deserializers for the configured {@code
+   * schema-registry-url}.
+   *
+   * @throws dev.carve.core.config.ConfigException when {@code schema-registry-url} is missing
+   */
+  public static ReplayJob create(String service, SinkOptions options, Mode mode) {
+    return create(
+        service,
+        options,
+        mode,
+        Serdes.deserializer(service, options, true),
+        Serdes.deserializer(service, options, false));
   }
 
   /** The schema the rebuild writes into: {@code <schema>__shadow}, or the live schema in place. */

@@ -4,6 +4,7 @@ import dev.carve.core.retry.RetriesExhaustedException;
 import dev.carve.sink.internal.JdbcTarget;
 import dev.carve.sink.internal.KafkaClients;
 import dev.carve.sink.internal.RecordDecoder;
+import dev.carve.sink.internal.Serdes;
 import dev.carve.sink.internal.SinkCounters;
 import dev.carve.sink.internal.SinkEngine;
 import dev.carve.sink.internal.TargetTables;
@@ -101,6 +102,21 @@ public final class ServiceSink implements AutoCloseable {
     Objects.requireNonNull(keyDeserializer, "keyDeserializer");
     Objects.requireNonNull(valueDeserializer, "valueDeserializer");
     return new ServiceSink(service, options, keyDeserializer, valueDeserializer);
+  }
+
+  /**
+   * Creates the sink of a service with Carve's Avro deserializers for the configured {@code
+   * schema-registry-url} (Confluent wire format); no I/O happens before {@link #start()}.
+   *
+   * @throws dev.carve.core.config.ConfigException when {@code schema-registry-url} is missing or an
+   *     entity name is invalid
+   */
+  public static ServiceSink create(String service, SinkOptions options) {
+    return create(
+        service,
+        options,
+        Serdes.deserializer(service, options, true),
+        Serdes.deserializer(service, options, false));
   }
 
   /** The consumer group of a service's sink: {@code carve-sink-<service>}. */

@@ -16,10 +16,35 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Exit;
 
 /** Shared helpers of the sink's integration tests. */
 final class SinkTestSupport {
+  static {
+    // The shared test broker's temporary directories are deleted by a JVM shutdown hook that can
+    // run before the broker has stopped; its log cleaner then finds its directory gone and the
+    // broker halts the JVM with status 1, failing the build after every test passed. A halt while
+    // the JVM is already shutting down is ignored; any other halt goes through.
+    Exit.setHaltProcedure(
+        (code, message) -> {
+          if (!shuttingDown()) {
+            Runtime.getRuntime().halt(code);
+          }
+        });
+  }
+
   private SinkTestSupport() {}
+
+  private static boolean shuttingDown() {
+    try {
+      Thread probe = new Thread(() -> {});
+      Runtime.getRuntime().addShutdownHook(probe);
+      Runtime.getRuntime().removeShutdownHook(probe);
+      return false;
+    } catch (IllegalStateException e) {
+      return true;
+    }
+  }
 
   /** Sink options on the shared broker and a test database. */
   static Map<String, Object> options(String database, String... extra) {

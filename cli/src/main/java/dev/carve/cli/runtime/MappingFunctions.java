@@ -3,6 +3,7 @@ package dev.carve.cli.runtime;
 import dev.carve.core.error.OnError;
 import dev.carve.schemas.serde.AvroSerdes;
 import dev.carve.transform.api.DomainTopology;
+import dev.carve.transform.api.PartitionKey;
 import dev.carve.transform.api.TableMapper;
 import dev.carve.transform.api.Topic;
 import dev.carve.transform.api.TopologyContext;
@@ -15,8 +16,8 @@ import org.apache.kafka.streams.StreamsBuilder;
 /**
  * A service's mapping as plain functions per monolith table, taken from the same topology its Kafka
  * Streams application runs: the topology is defined on a context that records each {@link
- * TopologyContext#mapTable} call instead of wiring streams. Tables a Java topology wires by hand
- * (without mapTable) are not included.
+ * TopologyContext#mapTable} and {@link TopologyContext#joinTables} call instead of wiring streams.
+ * Tables a Java topology wires by hand (without them) are not included.
  */
 public final class MappingFunctions {
   private MappingFunctions() {}
@@ -71,6 +72,25 @@ public final class MappingFunctions {
 
     @Override
     public void mapTable(StreamsBuilder builder, String table, TableMapper mapper) {
+      record(table, mapper);
+    }
+
+    /**
+     * A join is reconciled like Kafka Streams runs it: one mapper sees the primary table's rows,
+     * then each joined table's rows, sharing its state.
+     */
+    @Override
+    public void joinTables(
+        StreamsBuilder builder,
+        String step,
+        String primaryTable,
+        Map<String, PartitionKey> joinedTables,
+        TableMapper mapper) {
+      record(primaryTable, mapper);
+      joinedTables.keySet().forEach(t -> record(t, mapper));
+    }
+
+    private void record(String table, TableMapper mapper) {
       TableMapper previous = mappers.putIfAbsent(table, mapper);
       if (previous != null) {
         throw new IllegalStateException(
