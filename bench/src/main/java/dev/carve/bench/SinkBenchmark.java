@@ -158,6 +158,10 @@ public final class SinkBenchmark {
           carve / copy,
           carve / dbz);
     }
+    if (kafka) {
+      // Stop the shared broker before the JVM's shutdown hooks delete its directories under it.
+      TestKafka.cluster().close();
+    }
     System.exit(0);
   }
 

@@ -39,6 +39,10 @@ import org.junit.jupiter.api.Timeout;
 class EmbeddedCaptureIT {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  static {
+    BrokerShutdownGuard.install();
+  }
+
   /** The legacy-shop connector pointed at a test database, with its own slot and prefix. */
   private static ConnectorConfig connector(String db, String prefix) {
     Map<String, String> env =

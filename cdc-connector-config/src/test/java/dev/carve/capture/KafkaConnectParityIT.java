@@ -51,37 +51,7 @@ class KafkaConnectParityIT {
 
   @BeforeAll
   static void startConnectAndShop() throws Exception {
-    org.apache.kafka.common.utils.Exit.setExitProcedure(
-        (code, msg) -> {
-          probe("exit " + code + " " + msg);
-          System.exit(code);
-        });
-    org.apache.kafka.common.utils.Exit.setHaltProcedure(
-        (code, msg) -> {
-          probe("halt " + code + " " + msg);
-          Runtime.getRuntime().halt(code);
-        });
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  probe("hook start");
-                  try {
-                    Thread.sleep(3000);
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                  StringBuilder sb = new StringBuilder();
-                  Thread.getAllStackTraces()
-                      .forEach(
-                          (t, st) -> {
-                            sb.append(t.getName()).append('\n');
-                            for (StackTraceElement el : st) {
-                              sb.append("   ").append(el).append('\n');
-                            }
-                          });
-                  probe("threads after 3s:\n" + sb);
-                }));
+    BrokerShutdownGuard.install();
     TestPostgres.createDatabase(DB);
     try (Connection c = TestPostgres.connect(DB)) {
       LegacyShop.createSchema(c);
@@ -100,20 +70,6 @@ class KafkaConnectParityIT {
                     "offset.flush.interval.ms", "500",
                     "listeners", "http://localhost:0"));
     client = ConnectClient.create(connect.rest().advertisedUrl());
-  }
-
-  private static void probe(String what) {
-    try {
-      java.io.StringWriter w = new java.io.StringWriter();
-      new Throwable(what).printStackTrace(new java.io.PrintWriter(w));
-      Files.writeString(
-          Path.of("/tmp/exit-probe.txt"),
-          w.toString(),
-          java.nio.file.StandardOpenOption.CREATE,
-          java.nio.file.StandardOpenOption.APPEND);
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   @AfterAll

@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       VerifyCommand.class,
       StatusCommand.class,
       ConnectorsCommand.class,
+      SchemasCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Carve implements Callable<Integer> {

@@ -69,6 +69,7 @@ public final class ServiceSink implements AutoCloseable {
   private volatile Throwable failure;
   private volatile KafkaConsumer<byte[], byte[]> consumer;
   private Thread thread;
+  private SinkState endState = SinkState.STOPPED;
 
   private ServiceSink(
       String service,
@@ -284,6 +285,7 @@ public final class ServiceSink implements AutoCloseable {
       } else {
         target.close();
       }
+      state.set(endState);
     }
   }
 
@@ -295,7 +297,7 @@ public final class ServiceSink implements AutoCloseable {
     } else {
       LOG.info("The sink for '{}' stopped", service);
     }
-    state.set(end);
+    endState = end;
   }
 
   private void loop(SinkEngine engine) throws InterruptedException {

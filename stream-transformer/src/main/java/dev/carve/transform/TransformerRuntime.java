@@ -280,7 +280,10 @@ public final class TransformerRuntime implements AutoCloseable {
       if (!failed) {
         state = State.STOPPING;
       }
-      boolean closed = streams.close(timeout);
+      // Leave the group so a restarted instance gets the partitions at once, not after the session
+      // timeout of the old member.
+      boolean closed =
+          streams.close(new KafkaStreams.CloseOptions().timeout(timeout).leaveGroup(true));
       if (!closed) {
         LOG.warn(
             "Transformer of '{}' did not stop within {}; its threads end on their own",

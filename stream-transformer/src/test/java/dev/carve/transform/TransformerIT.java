@@ -5,13 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import dev.carve.core.CarveHeaders;
 import dev.carve.core.SourcePosition;
+import dev.carve.schemas.registry.embedded.EmbeddedSchemaRegistry;
+import dev.carve.schemas.serde.AvroSerdes;
 import dev.carve.testkit.TestKafka;
 import dev.carve.transform.api.LegacyKeys;
 import dev.carve.transform.mapping.CustomersMappingTest;
 import dev.carve.transform.mapping.MappingLoader;
 import dev.carve.transform.testing.Debezium;
 import dev.carve.transform.testing.Harness;
-import dev.carve.transform.testing.TestAvroSerdes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +30,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -41,10 +43,14 @@ class TransformerIT {
       "[{\"sku\":\"SKU-1\",\"qty\":2,\"unit_price\":\"12.50\"},"
           + "{\"sku\":\"SKU-2\",\"qty\":1,\"unit_price\":\"5.00\"}]";
   private static String bootstrap;
+  private static EmbeddedSchemaRegistry registry;
 
   @BeforeAll
   static void broker() {
     bootstrap = TestKafka.bootstrapServers();
+    registry =
+        EmbeddedSchemaRegistry.start(
+            EmbeddedSchemaRegistry.Options.kafka(bootstrap).withTopic("_schemas_transformer_it"));
     TestKafka.createTopics(
         1,
         true,
@@ -53,9 +59,14 @@ class TransformerIT {
         PREFIX + ".public.orders");
   }
 
+  @AfterAll
+  static void stopRegistry() {
+    registry.close();
+  }
+
   private static TransformerOptions options(String service) throws Exception {
     Path state = Files.createTempDirectory("carve-it-" + service);
-    return TransformerOptions.of(bootstrap, "mock://transformer-it")
+    return TransformerOptions.of(bootstrap, registry.url())
         .withRawTopicPrefix(PREFIX)
         .withStateDir(state)
         .withKafkaProperties(Map.of("commit.interval.ms", "100"));
@@ -116,7 +127,9 @@ class TransformerIT {
   }
 
   private static GenericRecord avro(String topic, byte[] bytes) {
-    return TestAvroSerdes.serde().deserializer().deserialize(topic, bytes);
+    return AvroSerdes.generic(Map.of("schema.registry.url", registry.url()), false)
+        .deserializer()
+        .deserialize(topic, bytes);
   }
 
   @Test
@@ -136,14 +149,10 @@ class TransformerIT {
 
     TransformerRuntime customers =
         TransformerRuntime.create(
-            MappingLoader.load(Harness.topologyFile("customers")),
-            options("customers"),
-            TestAvroSerdes.factory());
+            MappingLoader.load(Harness.topologyFile("customers")), options("customers"));
     TransformerRuntime orders =
         TransformerRuntime.create(
-            MappingLoader.load(Harness.topologyFile("orders")),
-            options("orders"),
-            TestAvroSerdes.factory());
+            MappingLoader.load(Harness.topologyFile("orders")), options("orders"));
     try (Reader customerTopic = new Reader("customers.customer");
         Reader dlq = new Reader("customers.dlq");
         Reader orderTopic = new Reader("orders.order");
@@ -174,8 +183,8 @@ class TransformerIT {
       orders.close(Duration.ofSeconds(30));
       assertThat(orders.state()).isEqualTo(TransformerRuntime.State.STOPPED);
 
-      // A new runtime on the same application resumes; the line count of ORD-1 comes back from
-      // the changelog, so the line that disappears from the blob is deleted.
+      // A new runtime of the same application resumes from its committed offsets and state, so
+      // the line that disappears from the blob of ORD-1 is deleted.
       produce(
           "orders",
           Debezium.key("order_ref", "ORD-1"),
@@ -185,9 +194,7 @@ class TransformerIT {
               900));
       TransformerRuntime restarted =
           TransformerRuntime.create(
-              MappingLoader.load(Harness.topologyFile("orders")),
-              options("orders-restarted"),
-              TestAvroSerdes.factory());
+              MappingLoader.load(Harness.topologyFile("orders")), options("orders-restarted"));
       try {
         restarted.start();
         List<ConsumerRecord<byte[], byte[]>> lines = lineTopic.awaitCount(4);

@@ -41,11 +41,20 @@ public final class TestKafka {
                 .setConfigProp("auto.create.topics.enable", "false")
                 .setConfigProp("log.cleaner.backoff.ms", "1000")
                 .build();
+        // Kafka's fatal paths call Exit.exit/halt, which would end the test JVM with a non-zero
+        // status; record them instead so the test fails with a message.
+        org.apache.kafka.common.utils.Exit.setExitProcedure(
+            (code, message) -> {
+              throw new IllegalStateException("Kafka asked to exit(" + code + "): " + message);
+            });
+        org.apache.kafka.common.utils.Exit.setHaltProcedure(
+            (code, message) -> {
+              throw new IllegalStateException("Kafka asked to halt(" + code + "): " + message);
+            });
         kit.format();
         kit.startup();
         kit.waitForReadyBrokers();
         cluster = kit;
-        Runtime.getRuntime().addShutdownHook(new Thread(TestKafka::stopQuietly, "test-kafka-stop"));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("Interrupted while starting the test Kafka broker", e);
@@ -94,7 +103,8 @@ public final class TestKafka {
     return cluster;
   }
 
-  private static synchronized void stopQuietly() {
+  /** Stops the broker (at the end of the JUnit session, see {@link SharedInfrastructure}). */
+  public static synchronized void stop() {
     if (cluster != null) {
       try {
         cluster.close();

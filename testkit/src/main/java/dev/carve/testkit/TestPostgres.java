@@ -36,7 +36,8 @@ public final class TestPostgres {
                 .setServerConfig("synchronous_commit", "off")
                 .setServerConfig("full_page_writes", "off")
                 .start();
-        Runtime.getRuntime().addShutdownHook(new Thread(TestPostgres::stopQuietly, "test-pg-stop"));
+        // Fallback for runs outside a JUnit session; normally SharedInfrastructure stops it first.
+        Runtime.getRuntime().addShutdownHook(new Thread(TestPostgres::stop, "test-pg-stop"));
       } catch (IOException e) {
         throw new IllegalStateException("Could not start embedded PostgreSQL: " + e, e);
       }
@@ -81,7 +82,8 @@ public final class TestPostgres {
     return jdbcUrl(name);
   }
 
-  private static synchronized void stopQuietly() {
+  /** Stops the server (at the end of the JUnit session, see {@link SharedInfrastructure}). */
+  public static synchronized void stop() {
     if (server != null) {
       try {
         server.close();

@@ -21,10 +21,15 @@ final class Transformer {
   private final DomainTopology topology;
   private final TransformerOptions options;
   private final List<String> sourceTopics;
+  private final String registryUrl;
 
   private Transformer(
-      TransformerRuntime runtime, DomainTopology topology, TransformerOptions options) {
+      TransformerRuntime runtime,
+      DomainTopology topology,
+      TransformerOptions options,
+      String registryUrl) {
     this.runtime = runtime;
+    this.registryUrl = registryUrl;
     this.topology = topology;
     this.options = options;
     this.sourceTopics =
@@ -69,7 +74,7 @@ final class Transformer {
             .withKafkaProperties(config.kafka().properties())
             .withStateDir(streamsDir)
             .withOnError(service.onError());
-    return new Transformer(TransformerRuntime.create(topology, options), topology, options);
+    return new Transformer(TransformerRuntime.create(topology, options), topology, options, registryUrl);
   }
 
   Part part() {
@@ -81,6 +86,7 @@ final class Transformer {
 
       @Override
       public void start() {
+        checkSchemas();
         runtime.start();
         try {
           if (!runtime.awaitRunning(Duration.ofSeconds(120))) {
@@ -110,6 +116,35 @@ final class Transformer {
             : Optional.empty();
       }
     };
+  }
+
+  /**
+   * Refuses to start when the service's output schemas are incompatible with those registered,
+   * with the same report as {@code carve schemas check}.
+   */
+  private void checkSchemas() {
+    Map<String, Object> registry = new java.util.HashMap<>();
+    registry.put("schema.registry.url", registryUrl);
+    try (dev.carve.schemas.registry.SchemaRegistryClient client =
+        dev.carve.schemas.registry.SchemaRegistryClient.create(registry)) {
+      dev.carve.schemas.tools.SchemaCheckReport report =
+          new dev.carve.schemas.tools.SchemaCheck(dev.carve.schemas.SchemaCatalog.fromClasspath(), client)
+              .check(runtime.service());
+      if (!report.ok()) {
+        throw new dev.carve.cli.UserFacingException(
+            "The transformer of service '"
+                + runtime.service()
+                + "' refuses to start: its output schemas are incompatible with the registry at "
+                + registryUrl
+                + System.lineSeparator()
+                + report.render());
+      }
+    } catch (dev.carve.cli.UserFacingException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(
+          "Could not check the schemas of service '" + runtime.service() + "' against " + registryUrl + ": " + e.getMessage(), e);
+    }
   }
 
   List<String> sourceTopics() {

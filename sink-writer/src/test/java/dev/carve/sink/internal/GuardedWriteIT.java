@@ -4,14 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.carve.sink.DdlMode;
+import dev.carve.core.error.OnError;
 import dev.carve.sink.Orders;
+import dev.carve.sink.TestAvro;
 import dev.carve.testkit.TestPostgres;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.avro.Schema;
@@ -155,6 +159,33 @@ class GuardedWriteIT {
 
     assertThat(status(1)).isEqualTo("PAID");
     assertThat(count("SELECT count(*) FROM \"" + schema + "\".carve_tombstones")).isZero();
+  }
+
+  @Test
+  void tombstonesOlderThanTheRetentionAreCollected() throws Exception {
+    write(delete(1, 200, 210), delete(2, 300, 310));
+    try (Statement s = conn.createStatement()) {
+      s.executeUpdate(
+          "UPDATE \""
+              + schema
+              + "\".carve_tombstones SET deleted_at = now() - interval '8 days'"
+              + " WHERE key = '{\"order_id\": 1}'");
+    }
+    conn.commit();
+    try (SinkEngine engine =
+        new SinkEngine(
+            new SinkEngine.Settings(
+                "orders", OnError.DEAD_LETTER, 0, Duration.ofMillis(10), Duration.ofMillis(10)),
+            new RecordDecoder(Map.of(TOPIC, "order"), TestAvro.deserializer(), TestAvro.deserializer()),
+            new JdbcTarget(TestPostgres.jdbcUrl(DB), TestPostgres.USER, TestPostgres.PASSWORD),
+            new TargetTables(schema, DdlMode.CREATE),
+            null,
+            () -> false,
+            new SinkCounters())) {
+      assertThat(engine.collectGarbage(Duration.ofDays(7), Duration.ofDays(30))).isEqualTo(1);
+    }
+
+    assertThat(count("SELECT count(*) FROM \"" + schema + "\".carve_tombstones")).isEqualTo(1);
   }
 
   @Test

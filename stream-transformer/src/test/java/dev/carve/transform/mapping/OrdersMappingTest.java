@@ -221,4 +221,37 @@ class OrdersMappingTest {
       assertThat(failing.readDeadLetters()).isEmpty();
     }
   }
+
+  @Test
+  void newSourceColumnIsIgnoredByTheMapping() {
+    Map<String, Object> row = new java.util.LinkedHashMap<>(order("ORD-9", "N", "[]", "N"));
+    send("c", row, 800);
+    row.put("loyalty_points", 120L);
+    send("u", row, 810);
+
+    assertThat(harness.read("order")).hasSize(2);
+    assertThat(harness.readDeadLetters()).isEmpty();
+  }
+
+  @Test
+  void usedColumnMissingFromTheSourceIsDeadLetteredNamingIt() {
+    Map<String, Object> row = new java.util.LinkedHashMap<>(order("ORD-10", "N", "[]", "N"));
+    row.remove("currency");
+    send("c", row, 820);
+
+    assertThat(harness.read("order")).isEmpty();
+    assertThat(Harness.header(harness.readDeadLetters().get(0), CarveHeaders.DLQ_ERROR))
+        .contains("field 'currency'", "column 'currency' is missing from table 'orders'");
+  }
+
+  @Test
+  void usedColumnOfAnotherTypeIsDeadLetteredNamingIt() {
+    Map<String, Object> row = new java.util.LinkedHashMap<>(order("ORD-11", "N", "[]", "N"));
+    row.put("total_amount", true);
+    send("c", row, 830);
+
+    assertThat(harness.read("order")).isEmpty();
+    assertThat(Harness.header(harness.readDeadLetters().get(0), CarveHeaders.DLQ_ERROR))
+        .contains("field 'total'", "column 'total_amount'", "'true'");
+  }
 }
