@@ -668,14 +668,16 @@ public final class EmbeddedCapture implements AutoCloseable {
     close(Duration.ofSeconds(30));
   }
 
-  private void releaseResources(Duration timeout) {
+  // Idempotent: called by a failed start() and again by close().
+  private synchronized void releaseResources(Duration timeout) {
     if (engine != null) {
       try {
         engine.close();
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) {
         metrics.error("closing the engine failed: " + e.getMessage());
         LOG.warn("Closing the engine of connector '{}' failed: {}", connector.name(), e.toString());
       }
+      engine = null;
     }
     if (executor != null) {
       executor.shutdown();
@@ -689,15 +691,19 @@ public final class EmbeddedCapture implements AutoCloseable {
         Thread.currentThread().interrupt();
         executor.shutdownNow();
       }
+      executor = null;
     }
     if (producer != null) {
       producer.close(timeout);
+      producer = null;
     }
     if (admin != null) {
       admin.close(timeout);
+      admin = null;
     }
     if (converters != null) {
       converters.close();
+      converters = null;
     }
   }
 

@@ -314,6 +314,7 @@ public final class ServiceSink implements AutoCloseable {
       ConsumerRecords<byte[], byte[]> polled = consumer.poll(options.pollTimeout());
       updateLag();
       if (polled.isEmpty()) {
+        commitSkippedMarkers();
         continue;
       }
       List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(polled.count());
@@ -325,9 +326,46 @@ public final class ServiceSink implements AutoCloseable {
             new OffsetAndMetadata(r.offset() + 1, r.leaderEpoch(), ""));
       }
       engine.process(batch);
+      // Every record the poll returned is written, so the consumer's position is safe to commit.
+      // It lies past the transaction markers exactly-once producers leave after the last record,
+      // which the record offsets alone never reach (the group would show a lag of one forever).
+      for (TopicPartition tp : polled.partitions()) {
+        long position = consumer.position(tp);
+        if (position > offsets.get(tp).offset()) {
+          offsets.put(tp, new OffsetAndMetadata(position, offsets.get(tp).leaderEpoch(), ""));
+        }
+      }
       commit(offsets, batch.size());
+      offsets.forEach((tp, o) -> committedPositions.put(tp, o.offset()));
     }
   }
+
+  /**
+   * Commits positions that moved without records: the consumer skipped transaction markers at
+   * the end of a partition. Nothing unwritten lies before such a position.
+   */
+  private void commitSkippedMarkers() {
+    Map<TopicPartition, OffsetAndMetadata> moved = new HashMap<>();
+    for (TopicPartition tp : consumer.assignment()) {
+      long position = consumer.position(tp);
+      Long committed = committedPositions.get(tp);
+      if (committed == null) {
+        OffsetAndMetadata c = consumer.committed(java.util.Set.of(tp)).get(tp);
+        committed = c == null ? -1L : c.offset();
+        committedPositions.put(tp, committed);
+      }
+      if (position > committed) {
+        moved.put(tp, new OffsetAndMetadata(position));
+      }
+    }
+    if (!moved.isEmpty()) {
+      commit(moved, 0);
+      moved.forEach((tp, o) -> committedPositions.put(tp, o.offset()));
+    }
+  }
+
+  /** Offsets this sink committed last, per partition; only touched by the sink thread. */
+  private final Map<TopicPartition, Long> committedPositions = new HashMap<>();
 
   private void commit(Map<TopicPartition, OffsetAndMetadata> offsets, int records) {
     try {

@@ -280,8 +280,8 @@ public final class TransformerRuntime implements AutoCloseable {
       if (!failed) {
         state = State.STOPPING;
       }
-      // Leave the group so a restarted instance gets the partitions at once, not after the session
-      // timeout of the old member.
+      // Ask to leave the group (honoured with static membership), so a replacement need not wait
+      // for the session timeout of this member.
       boolean closed =
           streams.close(new KafkaStreams.CloseOptions().timeout(timeout).leaveGroup(true));
       if (!closed) {

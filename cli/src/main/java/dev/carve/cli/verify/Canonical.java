@@ -103,11 +103,12 @@ final class Canonical {
     }
     if (logical instanceof LogicalTypes.TimestampMicros
         || logical instanceof LogicalTypes.TimestampMillis) {
-      if (raw instanceof java.sql.Timestamp || raw instanceof LocalDateTime) {
-        LocalDateTime ldt = rs.getObject(column, LocalDateTime.class);
-        return micros(ldt.toInstant(ZoneOffset.UTC));
+      int index = rs.findColumn(column);
+      if (rs.getMetaData().getColumnTypeName(index).equalsIgnoreCase("timestamptz")) {
+        return micros(rs.getObject(index, OffsetDateTime.class).toInstant());
       }
-      return micros(rs.getObject(column, OffsetDateTime.class).toInstant());
+      // timestamp without time zone holds UTC wall-clock time (docs/contracts.md)
+      return micros(rs.getObject(index, LocalDateTime.class).toInstant(ZoneOffset.UTC));
     }
     return switch (s.getType()) {
       case INT, LONG -> Long.toString(rs.getLong(column));
