@@ -126,7 +126,8 @@ public final class SinkBenchmark {
     for (int r = 1; r <= rounds; r++) {
       System.out.printf(Locale.ROOT, "Round %d of %d%n", r, rounds);
       rates.merge("a) COPY, 1 connection", copy(keys, values, r), Math::max);
-      rates.merge("b) Carve batch writer (in-memory records)", carve(keys, values, batch, r), Math::max);
+      rates.merge(
+          "b) Carve batch writer (in-memory records)", carve(keys, values, batch, r), Math::max);
       if (kafka) {
         rates.merge(
             "b') Carve ServiceSink (Kafka -> PostgreSQL)",
@@ -140,7 +141,11 @@ public final class SinkBenchmark {
     double copy = rates.values().iterator().next();
     double carve = rates.get("b) Carve batch writer (in-memory records)");
     System.out.printf(
-        Locale.ROOT, "%nSink benchmark: %,d rows, batch %d, best of %d rounds%n", rows, batch, rounds);
+        Locale.ROOT,
+        "%nSink benchmark: %,d rows, batch %d, best of %d rounds%n",
+        rows,
+        batch,
+        rounds);
     rates.forEach(
         (name, rate) ->
             System.out.printf(
@@ -325,8 +330,7 @@ public final class SinkBenchmark {
   }
 
   private static double carveConsumer(
-      List<GenericRecord> keys, List<GenericRecord> values, int batch, int round)
-      throws Exception {
+      List<GenericRecord> keys, List<GenericRecord> values, int batch, int round) throws Exception {
     String service = "benchsink" + round;
     String topic = service + ".order";
     TestKafka.createTopics(1, true, topic, service + ".dlq");

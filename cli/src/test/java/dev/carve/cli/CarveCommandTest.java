@@ -87,7 +87,7 @@ class CarveCommandTest {
 
   @Test
   void unknownServiceListsTheKnownOnes() {
-    Path config = Path.of(System.getProperty("user.dir")).getParent().resolve("carve.yaml");
+    Path config = dev.carve.cli.TestHome.dir().resolve("carve.yaml");
     assertThat(run("sink", "invoices", "--config", config.toString())).isEqualTo(2);
     assertThat(err.toString())
         .contains("Unknown service 'invoices'; services in the configuration: customers, orders");

@@ -47,13 +47,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link Mode#SHADOW} (the default) writes into a shadow schema {@code <schema>__shadow} with
  * its own consumer (no group; partitions assigned), reads up to the end offsets captured at start,
- * then up to the end offsets captured again (records that arrived meanwhile), and swaps the shadow
- * in with one transaction ({@code ALTER SCHEMA ... RENAME}, old schema dropped). Readers see the
- * old store until that transaction commits and the rebuilt one afterwards, never an empty or
- * half-built one. It then commits the offsets it reached to the live group {@code
- * carve-sink-<service>}, so the live sink continues from the shadow's position. A crash before the
- * swap leaves the live store untouched (the shadow is dropped by the next run); a crash between the
- * swap and the offset commit only makes the live sink redeliver what the guard skips.
+ * then up to the end offsets captured again (records that arrived meanwhile), and swaps the rebuilt
+ * tables in with one transaction ({@code ALTER TABLE ... SET SCHEMA}; the replaced tables are
+ * dropped, other objects of the live schema are left alone). Readers see the old store until that
+ * transaction commits and the rebuilt one afterwards, never an empty or half-built one. It then
+ * commits the offsets it reached to the live group {@code carve-sink-<service>}, so the live sink
+ * continues from the shadow's position. A crash before the swap leaves the live store untouched
+ * (the shadow is dropped by the next run); a crash between the swap and the offset commit only
+ * makes the live sink redeliver what the guard skips.
  *
  * <p>{@link Mode#IN_PLACE} first rewinds the live group to the earliest offsets, then truncates the
  * tables and their tombstones and re-consumes into the live schema: cheaper, but readers see the
@@ -115,9 +116,9 @@ public final class ReplayJob {
       if (mode == Mode.SHADOW) {
         sb.append("  would drop and rebuild schema \"")
             .append(buildSchema)
-            .append("\", then swap it in for \"")
+            .append("\", then in one transaction replace these tables of \"")
             .append(targetSchema)
-            .append("\" in one transaction and drop the old schema\n");
+            .append("\" (and carve_tombstones, carve_failures) with the rebuilt ones\n");
       } else {
         sb.append("  would rewind consumer group ")
             .append(ServiceSink.groupId(service))
@@ -406,21 +407,48 @@ public final class ReplayJob {
     return true;
   }
 
+  /**
+   * Swaps the rebuilt tables in, table by table, in one transaction: each live table (and Carve's
+   * own tables) moves to a scratch schema and is dropped with RESTRICT, and the shadow's table
+   * takes its place. Other objects in the live schema are left alone; a view depending on a
+   * replaced table makes the swap fail and roll back, leaving the live store untouched. A live
+   * table with no rebuilt counterpart (its topic is empty) is truncated.
+   */
   private void swap(SinkEngine engine) throws InterruptedException {
     String live = options.schema();
+    String shadow = buildSchema();
     String old = live + "__replaced";
+    List<String> tables = new ArrayList<>(tablesByTopic.values());
+    tables.add(PostgresDialect.TOMBSTONES);
+    tables.add(PostgresDialect.FAILURES);
     engine.inTransaction(
-        "swap schema \"" + buildSchema() + "\" in for \"" + live + "\"",
+        "swap the tables of schema \"" + shadow + "\" into \"" + live + "\"",
         c -> {
           execute(c, PostgresDialect.dropSchema(old));
-          if (schemaExists(c, live)) {
-            execute(c, PostgresDialect.renameSchema(live, old));
+          execute(c, PostgresDialect.createSchema(old));
+          execute(c, PostgresDialect.createSchema(live));
+          List<String> replaced = new ArrayList<>();
+          for (String table : tables) {
+            boolean rebuilt = tableExists(c, shadow, table);
+            boolean existing = tableExists(c, live, table);
+            if (rebuilt) {
+              if (existing) {
+                execute(c, PostgresDialect.moveTable(live, table, old));
+                replaced.add(table);
+              }
+              execute(c, PostgresDialect.moveTable(shadow, table, live));
+            } else if (existing) {
+              execute(c, PostgresDialect.truncate(live, List.of(table)));
+            }
           }
-          execute(c, PostgresDialect.renameSchema(buildSchema(), live));
-          execute(c, PostgresDialect.dropSchema(old));
+          for (String table : replaced) {
+            execute(c, PostgresDialect.dropTableRestrict(old, table));
+          }
+          execute(c, PostgresDialect.dropSchemaRestrict(old));
+          execute(c, PostgresDialect.dropSchema(shadow));
           return null;
         });
-    LOG.info("Replay of '{}': swapped the rebuilt schema in as \"{}\"", service, live);
+    LOG.info("Replay of '{}': swapped the rebuilt tables into schema \"{}\"", service, live);
   }
 
   private void truncate(SinkEngine engine) throws InterruptedException {
@@ -577,15 +605,6 @@ public final class ReplayJob {
       s.execute(sql);
     }
     return null;
-  }
-
-  private static boolean schemaExists(Connection c, String schema) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(PostgresDialect.schemaExists())) {
-      ps.setString(1, schema);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next();
-      }
-    }
   }
 
   private static boolean tableExists(Connection c, String schema, String table)

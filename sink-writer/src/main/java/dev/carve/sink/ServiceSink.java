@@ -341,8 +341,8 @@ public final class ServiceSink implements AutoCloseable {
   }
 
   /**
-   * Commits positions that moved without records: the consumer skipped transaction markers at
-   * the end of a partition. Nothing unwritten lies before such a position.
+   * Commits positions that moved without records: the consumer skipped transaction markers at the
+   * end of a partition. Nothing unwritten lies before such a position.
    */
   private void commitSkippedMarkers() {
     Map<TopicPartition, OffsetAndMetadata> moved = new HashMap<>();

@@ -92,6 +92,10 @@ class ReplayJobIT {
     assertThat(live).hasSize(180);
     // Damage the live store outside the pipeline; the rebuild must not copy it.
     execute(service, "UPDATE public.\"order\" SET status = 'BROKEN' WHERE order_id < 50");
+    // A table of the team's own in the same schema: the swap must leave it alone.
+    execute(
+        service,
+        "CREATE TABLE public.team_notes (note text); INSERT INTO public.team_notes VALUES ('keep')");
 
     ReplayJob job =
         ReplayJob.create(
@@ -123,6 +127,7 @@ class ReplayJobIT {
     assertThat(progress.get(progress.size() - 1).recordsRead()).isEqualTo(history.size());
     assertThat(rows(service, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'public\\_\\_%'"))
         .isEmpty();
+    assertThat(rows(service, "SELECT note FROM public.team_notes")).containsExactly("keep");
 
     // The live sink continues from the replay's offsets: it rewrites nothing, applies what is new.
     produce(

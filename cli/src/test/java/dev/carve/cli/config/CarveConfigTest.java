@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class CarveConfigTest {
   private static final Path SHIPPED =
-      Path.of(System.getProperty("user.dir")).getParent().resolve("carve.yaml");
+      dev.carve.cli.TestHome.dir().resolve("carve.yaml");
 
   @Test
   void shippedConfigIsValidWithDefaults() {

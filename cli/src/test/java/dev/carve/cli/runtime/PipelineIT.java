@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
 @Timeout(900)
 class PipelineIT {
   private static final Logger LOG = LoggerFactory.getLogger(PipelineIT.class);
-  private static final Path HOME = Path.of(System.getProperty("user.dir")).getParent();
+  private static final Path HOME = dev.carve.cli.TestHome.dir();
   private static final DataGenerator.Sizes SMALL = new DataGenerator.Sizes(120, 30, 300);
 
   @Test

@@ -67,9 +67,19 @@ public final class PostgresDialect {
     return "DROP SCHEMA IF EXISTS " + quoteIdentifier(schema) + " CASCADE";
   }
 
-  /** Renames a schema (replay's swap). */
-  public static String renameSchema(String from, String to) {
-    return "ALTER SCHEMA " + quoteIdentifier(from) + " RENAME TO " + quoteIdentifier(to);
+  /** Moves a table to another schema (replay's swap); indexes and owned sequences move with it. */
+  public static String moveTable(String schema, String table, String toSchema) {
+    return "ALTER TABLE " + qualified(schema, table) + " SET SCHEMA " + quoteIdentifier(toSchema);
+  }
+
+  /** Drops a table, refusing when other objects (views) depend on it. */
+  public static String dropTableRestrict(String schema, String table) {
+    return "DROP TABLE " + qualified(schema, table) + " RESTRICT";
+  }
+
+  /** Drops an empty schema, refusing when anything is left in it. */
+  public static String dropSchemaRestrict(String schema) {
+    return "DROP SCHEMA " + quoteIdentifier(schema) + " RESTRICT";
   }
 
   /** Whether a schema exists; binds the schema name. */

@@ -3,8 +3,8 @@ package dev.carve.sink.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.carve.sink.DdlMode;
 import dev.carve.core.error.OnError;
+import dev.carve.sink.DdlMode;
 import dev.carve.sink.Orders;
 import dev.carve.sink.TestAvro;
 import dev.carve.testkit.TestPostgres;
@@ -12,8 +12,8 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -176,7 +176,8 @@ class GuardedWriteIT {
         new SinkEngine(
             new SinkEngine.Settings(
                 "orders", OnError.DEAD_LETTER, 0, Duration.ofMillis(10), Duration.ofMillis(10)),
-            new RecordDecoder(Map.of(TOPIC, "order"), TestAvro.deserializer(), TestAvro.deserializer()),
+            new RecordDecoder(
+                Map.of(TOPIC, "order"), TestAvro.deserializer(), TestAvro.deserializer()),
             new JdbcTarget(TestPostgres.jdbcUrl(DB), TestPostgres.USER, TestPostgres.PASSWORD),
             new TargetTables(schema, DdlMode.CREATE),
             null,
