@@ -94,7 +94,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         }
       }
       try (Statement s = c.createStatement()) {
-        s.execute("CREATE DATABASE \"" + name.replace("\"", "\"\"") + "\"");
+        s.execute("CREATE DATABASE " + dev.carve.core.SqlIdentifiers.quote(name));
       }
       return true;
     }

@@ -176,7 +176,7 @@ public final class ServiceRuntime {
             DriverManager.getConnection(target.jdbcUrl(), target.username(), target.password());
         Statement s = c.createStatement()) {
       for (EntitySchemas e : entities) {
-        String table = quote(target.schema()) + "." + quote(e.entity());
+        String table = dev.carve.core.SqlIdentifiers.qualified(target.schema(), e.entity());
         try (ResultSet rs =
             s.executeQuery(
                 "SELECT CASE WHEN to_regclass('"
@@ -197,7 +197,4 @@ public final class ServiceRuntime {
     return counts;
   }
 
-  private static String quote(String identifier) {
-    return "\"" + identifier.replace("\"", "\"\"") + "\"";
-  }
 }

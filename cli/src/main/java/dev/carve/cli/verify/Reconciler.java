@@ -151,7 +151,7 @@ public final class Reconciler {
 
   private ReconcileReport.EntityResult compare(
       Connection c, EntitySchemas e, Map<String, String> expected) throws SQLException {
-    String table = SourceRows.quote(target.schema()) + "." + SourceRows.quote(e.entity());
+    String table = dev.carve.core.SqlIdentifiers.qualified(target.schema(), e.entity());
     Map<String, String> remaining = new HashMap<>(expected);
     List<String> extra = new ArrayList<>();
     List<String> different = new ArrayList<>();
