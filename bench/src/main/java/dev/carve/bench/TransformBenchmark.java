@@ -7,6 +7,7 @@ import dev.carve.transform.api.DomainRecord;
 import dev.carve.transform.api.DomainTopology;
 import dev.carve.transform.api.Output;
 import dev.carve.transform.api.SerdeFactory;
+import dev.carve.transform.api.StoreType;
 import dev.carve.transform.api.Topic;
 import dev.carve.transform.api.TopologyContext;
 import dev.carve.transform.mapping.MappingLoader;
@@ -64,7 +65,7 @@ public final class TransformBenchmark {
         MappingLoader.load(home.resolve("stream-transformer/topologies/orders.yaml"));
     DomainTopology passthrough = new PassthroughTopology();
     List<byte[][]> input = events(events);
-    List<byte[][]> warmup = events(5_000);
+    List<byte[][]> warmup = events(Math.min(5_000, events / 10));
 
     run(orders, warmup);
     run(passthrough, warmup);
@@ -106,7 +107,8 @@ public final class TransformBenchmark {
     Map<String, Object> serdeConfig = Map.of("schema.registry.url", "mock://" + scope);
     SerdeFactory serdes = isKey -> AvroSerdes.generic(serdeConfig, isKey);
     TopologyContext ctx =
-        TopologyContext.create(topology.service(), "legacy", OnError.DEAD_LETTER, serdes);
+        TopologyContext.create(
+            topology.service(), "legacy", OnError.DEAD_LETTER, serdes, StoreType.IN_MEMORY);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "carve-" + topology.service());
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

@@ -25,6 +25,8 @@ import picocli.CommandLine.Command;
       StatusCommand.class,
       ConnectorsCommand.class,
       SchemasCommand.class,
+      ReplayCommand.class,
+      DlqCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Carve implements Callable<Integer> {

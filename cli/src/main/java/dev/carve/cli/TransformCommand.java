@@ -7,43 +7,26 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 /** {@code carve transform <service>}: the Kafka Streams application of one service. */
 @Command(
     name = "transform",
     mixinStandardHelpOptions = true,
-    description =
-        "Runs the Kafka Streams application of one service (application id carve-<service>).")
+    description = "Runs the Kafka Streams application of one service (application id carve-<service>).")
 public final class TransformCommand implements Callable<Integer> {
-  @CommandLine.Mixin ConfigMixin config;
+  @CommandLine.Mixin ServiceArgs args;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(
-      index = "0",
-      paramLabel = "SERVICE",
-      description = "The service, as named in carve.yaml.")
-  String service;
-
-  @CommandLine.Option(
-      names = "--state-dir",
-      paramLabel = "DIR",
-      description = "Kafka Streams state directory (default: .carve/streams).")
+  @CommandLine.Option(names = "--state-dir", paramLabel = "DIR", description = "Where Kafka Streams keeps its state (default: <carve home>/.carve).")
   Path stateDir;
 
   @Override
   public Integer call() throws Exception {
-    CarveConfig c = config.load();
-    CarveConfig.ServiceSettings s = c.service(service);
+    CarveConfig c = args.config();
     ServiceRuntime runtime =
         ServiceRuntime.create(
-            s,
-            c,
-            c.kafka().bootstrapServers(),
-            c.registryUrl(),
-            stateDir == null
-                ? Home.dir().resolve(".carve")
-                : stateDir.toAbsolutePath().getParent());
+            args.settings(), c, c.kafka().bootstrapServers(), c.registryUrl(),
+            stateDir == null ? Home.dir().resolve(".carve") : stateDir.toAbsolutePath());
     return RunUntilStopped.run(List.of(runtime.parts().get(0)), spec.commandLine().getOut());
   }
 }

@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -272,7 +273,7 @@ public final class ServiceSink implements AutoCloseable {
       KafkaConsumer<byte[], byte[]> c = consumer;
       if (c != null) {
         try {
-          c.close(Duration.ofSeconds(5));
+          c.close(CloseOptions.timeout(Duration.ofSeconds(5)));
         } catch (RuntimeException e) {
           LOG.warn("Closing the consumer of the sink for '{}' failed: {}", service, e.toString());
         }

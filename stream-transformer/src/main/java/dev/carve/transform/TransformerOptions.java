@@ -5,6 +5,7 @@ import dev.carve.core.config.ConfigDef;
 import dev.carve.core.config.ConfigException;
 import dev.carve.core.config.ConfigOption;
 import dev.carve.core.error.OnError;
+import dev.carve.transform.api.StoreType;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,6 +30,7 @@ import java.util.TreeMap;
  * @param onError what happens to a change that cannot be mapped; never null
  * @param partitions partitions of the topics the runtime creates; -1 for the broker default
  * @param replicationFactor replication of created and internal topics; -1 for the broker default
+ * @param storeType where the state stores keep their data; never null
  */
 public record TransformerOptions(
     String bootstrapServers,
@@ -38,7 +40,8 @@ public record TransformerOptions(
     String rawTopicPrefix,
     OnError onError,
     int partitions,
-    int replicationFactor) {
+    int replicationFactor,
+    StoreType storeType) {
 
   /** Kafka Streams settings Carve owns: setting them in {@code properties} is an error. */
   public static final Set<String> RESERVED_PROPERTIES =
@@ -121,6 +124,13 @@ public record TransformerOptions(
           .doc("replication factor of created topics and of Streams' internal topics")
           .build();
 
+  /** {@code store-type}: rocksdb or in-memory. */
+  public static final ConfigOption<StoreType> STORE_TYPE =
+      ConfigOption.enumeration("store-type", StoreType.class)
+          .defaultValue(StoreType.ROCKSDB)
+          .doc("where the state stores keep their data (both backed by a compacted changelog)")
+          .build();
+
   /** Every option, for validation and documentation. */
   public static final ConfigDef CONFIG_DEF =
       new ConfigDef(
@@ -131,7 +141,8 @@ public record TransformerOptions(
           RAW_TOPIC_PREFIX,
           ON_ERROR,
           PARTITIONS,
-          REPLICATION_FACTOR);
+          REPLICATION_FACTOR,
+          STORE_TYPE);
 
   /** Validates and copies. */
   public TransformerOptions {
@@ -141,6 +152,7 @@ public record TransformerOptions(
     Objects.requireNonNull(stateDir, "stateDir");
     Objects.requireNonNull(rawTopicPrefix, "rawTopicPrefix");
     Objects.requireNonNull(onError, "onError");
+    Objects.requireNonNull(storeType, "storeType");
     List<String> reserved =
         kafkaProperties.keySet().stream().filter(RESERVED_PROPERTIES::contains).sorted().toList();
     if (!reserved.isEmpty()) {
@@ -159,7 +171,8 @@ public record TransformerOptions(
         RAW_TOPIC_PREFIX.defaultValue(),
         ON_ERROR.defaultValue(),
         -1,
-        -1);
+        -1,
+        STORE_TYPE.defaultValue());
   }
 
   /**
@@ -186,7 +199,8 @@ public record TransformerOptions(
         c.get(RAW_TOPIC_PREFIX),
         c.get(ON_ERROR),
         c.get(PARTITIONS),
-        c.get(REPLICATION_FACTOR));
+        c.get(REPLICATION_FACTOR),
+        c.get(STORE_TYPE));
   }
 
   /** A copy with other extra Kafka properties. */
@@ -199,7 +213,8 @@ public record TransformerOptions(
         rawTopicPrefix,
         onError,
         partitions,
-        replicationFactor);
+        replicationFactor,
+        storeType);
   }
 
   /** A copy with another state directory. */
@@ -212,7 +227,8 @@ public record TransformerOptions(
         rawTopicPrefix,
         onError,
         partitions,
-        replicationFactor);
+        replicationFactor,
+        storeType);
   }
 
   /** A copy with another raw topic prefix. */
@@ -225,7 +241,8 @@ public record TransformerOptions(
         prefix,
         onError,
         partitions,
-        replicationFactor);
+        replicationFactor,
+        storeType);
   }
 
   /** A copy with another on-error behaviour. */
@@ -238,7 +255,8 @@ public record TransformerOptions(
         rawTopicPrefix,
         behaviour,
         partitions,
-        replicationFactor);
+        replicationFactor,
+        storeType);
   }
 
   /** A copy with other partitions and replication of created topics (-1 = broker default). */
@@ -251,7 +269,22 @@ public record TransformerOptions(
         rawTopicPrefix,
         onError,
         partitionCount,
-        replication);
+        replication,
+        storeType);
+  }
+
+  /** A copy with another store type. */
+  public TransformerOptions withStoreType(StoreType type) {
+    return new TransformerOptions(
+        bootstrapServers,
+        kafkaProperties,
+        schemaRegistryUrl,
+        stateDir,
+        rawTopicPrefix,
+        onError,
+        partitions,
+        replicationFactor,
+        type);
   }
 
   /** The options for logs, with every property whose key suggests a secret masked. */
@@ -279,6 +312,8 @@ public record TransformerOptions(
         + partitions
         + ", replication-factor="
         + replicationFactor
+        + ", store-type="
+        + storeType
         + "}";
   }
 }

@@ -83,7 +83,12 @@ public final class TransformerRuntime implements AutoCloseable {
     this.metrics = new TransformerMetrics(domainTopology.service());
     this.context =
         new DefaultTopologyContext(
-            domainTopology.service(), options.rawTopicPrefix(), options.onError(), serdes, metrics);
+            domainTopology.service(),
+            options.rawTopicPrefix(),
+            options.onError(),
+            serdes,
+            metrics,
+            options.storeType());
     this.topology = domainTopology.build(context);
   }
 

@@ -72,21 +72,7 @@ public final class ServiceRuntime {
     Transformer transformer =
         Transformer.create(
             service, config, bootstrapServers, registryUrl, stateDir.resolve("streams"));
-    Map<String, Object> sinkRaw = new LinkedHashMap<>();
-    sinkRaw.put(SinkOptions.BOOTSTRAP_SERVERS.key(), bootstrapServers);
-    sinkRaw.put(SinkOptions.KAFKA_PROPERTIES.key(), config.kafka().properties());
-    sinkRaw.put(SinkOptions.SCHEMA_REGISTRY_URL.key(), registryUrl);
-    sinkRaw.put(SinkOptions.JDBC_URL.key(), service.target().jdbcUrl());
-    sinkRaw.put(SinkOptions.USERNAME.key(), service.target().username());
-    sinkRaw.put(SinkOptions.PASSWORD.key(), service.target().password());
-    sinkRaw.put(SinkOptions.SCHEMA.key(), service.target().schema());
-    sinkRaw.put(SinkOptions.DDL.key(), service.target().ddl());
-    sinkRaw.put(SinkOptions.ENTITIES.key(), entities.stream().map(EntitySchemas::entity).toList());
-    sinkRaw.put(SinkOptions.BATCH_SIZE.key(), service.batchSize());
-    sinkRaw.put(SinkOptions.MAX_RETRIES.key(), service.maxRetries());
-    sinkRaw.put(SinkOptions.ON_ERROR.key(), service.onError().name());
-    SinkOptions sinkOptions =
-        SinkOptions.parse(sinkRaw, "services." + service.name() + ".sink", "carve.yaml");
+    SinkOptions sinkOptions = sinkOptions(service, config, bootstrapServers, registryUrl, entities);
     Map<String, Object> serdeConfig = new HashMap<>();
     serdeConfig.put("schema.registry.url", registryUrl);
     if (config.registryUserInfo() != null) {
@@ -116,6 +102,33 @@ public final class ServiceRuntime {
             source.jdbcUrl(), source.username(), source.password(), "public"),
         new dev.carve.cli.verify.Reconciler.Db(
             t.jdbcUrl(), t.username(), t.password(), t.schema()));
+  }
+
+  /**
+   * The sink options of a service: its target and tuning from carve.yaml, the given endpoints.
+   *
+   * @throws dev.carve.core.config.ConfigException listing every problem
+   */
+  public static SinkOptions sinkOptions(
+      CarveConfig.ServiceSettings service,
+      CarveConfig config,
+      String bootstrapServers,
+      String registryUrl,
+      List<EntitySchemas> entities) {
+    Map<String, Object> sinkRaw = new LinkedHashMap<>();
+    sinkRaw.put(SinkOptions.BOOTSTRAP_SERVERS.key(), bootstrapServers);
+    sinkRaw.put(SinkOptions.KAFKA_PROPERTIES.key(), config.kafka().properties());
+    sinkRaw.put(SinkOptions.SCHEMA_REGISTRY_URL.key(), registryUrl);
+    sinkRaw.put(SinkOptions.JDBC_URL.key(), service.target().jdbcUrl());
+    sinkRaw.put(SinkOptions.USERNAME.key(), service.target().username());
+    sinkRaw.put(SinkOptions.PASSWORD.key(), service.target().password());
+    sinkRaw.put(SinkOptions.SCHEMA.key(), service.target().schema());
+    sinkRaw.put(SinkOptions.DDL.key(), service.target().ddl());
+    sinkRaw.put(SinkOptions.ENTITIES.key(), entities.stream().map(EntitySchemas::entity).toList());
+    sinkRaw.put(SinkOptions.BATCH_SIZE.key(), service.batchSize());
+    sinkRaw.put(SinkOptions.MAX_RETRIES.key(), service.maxRetries());
+    sinkRaw.put(SinkOptions.ON_ERROR.key(), service.onError().name());
+    return SinkOptions.parse(sinkRaw, "services." + service.name() + ".sink", "carve.yaml");
   }
 
   /** The service name. */

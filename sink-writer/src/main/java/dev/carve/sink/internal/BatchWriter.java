@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,15 +80,15 @@ public final class BatchWriter {
    * @throws UnsupportedSchemaException when a schema cannot be written to its table (fatal)
    */
   public Outcome write(Connection c, List<ChangeRecord> records) throws SQLException {
-    Map<String, Map<String, ChangeRecord>> byTable = new LinkedHashMap<>();
+    Map<String, Map<List<Object>, ChangeRecord>> byTable = new LinkedHashMap<>();
     Map<String, Counts> counts = new LinkedHashMap<>();
     for (ChangeRecord r : records) {
-      Map<String, ChangeRecord> newest =
+      Map<List<Object>, ChangeRecord> newest =
           byTable.computeIfAbsent(r.table(), t -> new LinkedHashMap<>());
-      newest.merge(r.key().toString(), r, BatchWriter::newer);
+      newest.merge(keyIdentity(r.key()), r, BatchWriter::newer);
     }
     List<Failure> failures = new ArrayList<>();
-    for (Map.Entry<String, Map<String, ChangeRecord>> e : byTable.entrySet()) {
+    for (Map.Entry<String, Map<List<Object>, ChangeRecord>> e : byTable.entrySet()) {
       String table = e.getKey();
       long received = records.stream().filter(r -> r.table().equals(table)).count();
       Counts tableCounts = new Counts(0, 0, received - e.getValue().size());
@@ -205,10 +206,20 @@ public final class BatchWriter {
         }
       }
       for (Column col : columns) {
+        // All rows of a statement share the key and value schemas: look the field up once.
+        boolean keyColumn = spec.keyColumns().contains(col);
+        ChangeRecord first = rows.get(0);
+        Schema.Field field =
+            (keyColumn ? first.key() : first.value()).getSchema().getField(col.name());
         String[] texts = new String[n];
-        for (int i = 0; i < n; i++) {
-          ChangeRecord r = rows.get(i);
-          texts[i] = cell(r, col.name(), spec.keyColumns().contains(col));
+        if (field != null) {
+          int pos = field.pos();
+          Schema fieldSchema = field.schema();
+          for (int i = 0; i < n; i++) {
+            ChangeRecord r = rows.get(i);
+            GenericRecord source = keyColumn ? r.key() : r.value();
+            texts[i] = AvroColumns.toText(source.get(pos), fieldSchema);
+          }
         }
         Array a = c.createArrayOf("text", texts);
         arrays.add(a);
@@ -240,13 +251,16 @@ public final class BatchWriter {
     }
   }
 
-  private static String cell(ChangeRecord r, String column, boolean keyColumn) {
-    GenericRecord source = keyColumn ? r.key() : r.value();
-    Schema.Field field = source.getSchema().getField(column);
-    if (field == null) {
-      return null;
+  /** The identity of a key within a batch: its field values (cheaper than rendering it). */
+  private static List<Object> keyIdentity(GenericRecord key) {
+    int fields = key.getSchema().getFields().size();
+    Object[] values = new Object[fields + 1];
+    for (int f = 0; f < fields; f++) {
+      Object v = key.get(f);
+      values[f] = v instanceof CharSequence cs ? cs.toString() : v;
     }
-    return AvroColumns.toText(source.get(field.pos()), field.schema());
+    values[fields] = key.getSchema().getFullName();
+    return Arrays.asList(values);
   }
 
   /** The record that wins within one batch: newest position, then repair, then the later one. */

@@ -15,7 +15,18 @@ import java.util.Objects;
  * lose (see the module README for why, and for the collision odds).
  */
 public final class LegacyKeys {
+  private static final ThreadLocal<MessageDigest> SHA256 =
+      ThreadLocal.withInitial(LegacyKeys::newDigest);
+
   private LegacyKeys() {}
+
+  private static MessageDigest newDigest() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+    }
+  }
 
   /**
    * The new key of a legacy value.
@@ -27,12 +38,8 @@ public final class LegacyKeys {
   public static long allocate(String namespace, String legacyValue) {
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(legacyValue, "legacyValue");
-    MessageDigest sha;
-    try {
-      sha = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-    }
+    MessageDigest sha = SHA256.get();
+    sha.reset();
     sha.update(namespace.getBytes(StandardCharsets.UTF_8));
     sha.update((byte) 0);
     sha.update(legacyValue.getBytes(StandardCharsets.UTF_8));

@@ -15,7 +15,7 @@ import org.apache.kafka.streams.StreamsBuilder;
 public interface TopologyContext {
 
   /**
-   * Creates a context, e.g. for a {@code TopologyTestDriver} test.
+   * Creates a context with RocksDB stores, e.g. for a {@code TopologyTestDriver} test.
    *
    * @param service the service name
    * @param rawTopicPrefix Debezium's {@code topic.prefix}, e.g. {@code legacy}
@@ -25,6 +25,26 @@ public interface TopologyContext {
   static TopologyContext create(
       String service, String rawTopicPrefix, OnError onError, SerdeFactory serdes) {
     return new DefaultTopologyContext(service, rawTopicPrefix, onError, serdes);
+  }
+
+  /**
+   * Creates a context whose stores are of {@code storeType}.
+   *
+   * @see #create(String, String, OnError, SerdeFactory)
+   */
+  static TopologyContext create(
+      String service,
+      String rawTopicPrefix,
+      OnError onError,
+      SerdeFactory serdes,
+      StoreType storeType) {
+    return new DefaultTopologyContext(
+        service,
+        rawTopicPrefix,
+        onError,
+        serdes,
+        new dev.carve.transform.TransformerMetrics(service),
+        storeType);
   }
 
   /** The service name. */

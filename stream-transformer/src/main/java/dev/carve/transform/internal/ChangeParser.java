@@ -69,6 +69,9 @@ final class ChangeParser {
       knownColumns = new TreeSet<>(row.keySet());
       return;
     }
+    if (knownColumns.containsAll(row.keySet())) {
+      return;
+    }
     Set<String> added = new TreeSet<>(row.keySet());
     added.removeAll(knownColumns);
     if (!added.isEmpty()) {

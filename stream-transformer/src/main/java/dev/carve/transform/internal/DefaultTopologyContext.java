@@ -5,6 +5,7 @@ import dev.carve.core.error.OnError;
 import dev.carve.transform.TransformerMetrics;
 import dev.carve.transform.api.PartitionKey;
 import dev.carve.transform.api.SerdeFactory;
+import dev.carve.transform.api.StoreType;
 import dev.carve.transform.api.TableMapper;
 import dev.carve.transform.api.Topic;
 import dev.carve.transform.api.TopologyContext;
@@ -22,6 +23,7 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.Stores;
 
 /** The {@link TopologyContext} of one service. */
@@ -31,6 +33,7 @@ public final class DefaultTopologyContext implements TopologyContext {
   private final OnError onError;
   private final SerdeFactory serdes;
   private final TransformerMetrics metrics;
+  private final StoreType storeType;
   private final Map<String, Topic<GenericRecord, GenericRecord>> domainTopics =
       new LinkedHashMap<>();
   private final Set<String> rawTopics = new LinkedHashSet<>();
@@ -38,21 +41,29 @@ public final class DefaultTopologyContext implements TopologyContext {
   /** Creates the context with fresh metrics. */
   public DefaultTopologyContext(
       String service, String rawTopicPrefix, OnError onError, SerdeFactory serdes) {
-    this(service, rawTopicPrefix, onError, serdes, new TransformerMetrics(service));
+    this(
+        service,
+        rawTopicPrefix,
+        onError,
+        serdes,
+        new TransformerMetrics(service),
+        StoreType.ROCKSDB);
   }
 
-  /** Creates the context updating {@code metrics}. */
+  /** Creates the context updating {@code metrics}, with stores of {@code storeType}. */
   public DefaultTopologyContext(
       String service,
       String rawTopicPrefix,
       OnError onError,
       SerdeFactory serdes,
-      TransformerMetrics metrics) {
+      TransformerMetrics metrics,
+      StoreType storeType) {
     this.service = Topics.checkName("service", service);
     this.rawTopicPrefix = Objects.requireNonNull(rawTopicPrefix, "rawTopicPrefix");
     this.onError = Objects.requireNonNull(onError, "onError");
     this.serdes = Objects.requireNonNull(serdes, "serdes");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.storeType = Objects.requireNonNull(storeType, "storeType");
   }
 
   /** The counters the topology updates. */
@@ -133,8 +144,7 @@ public final class DefaultTopologyContext implements TopologyContext {
       String tableStep = stepOf(table);
       String linkStore = name(tableStep + "-link");
       builder.addStateStore(
-          Stores.keyValueStoreBuilder(
-              Stores.persistentKeyValueStore(linkStore), Serdes.String(), Serdes.String()));
+          Stores.keyValueStoreBuilder(supplier(linkStore), Serdes.String(), Serdes.String()));
       KStream<byte[], byte[]> rekeyed =
           builder.stream(
                   rawTopic(table),
@@ -175,6 +185,12 @@ public final class DefaultTopologyContext implements TopologyContext {
     return topic;
   }
 
+  private KeyValueBytesStoreSupplier supplier(String name) {
+    return storeType == StoreType.IN_MEMORY
+        ? Stores.inMemoryKeyValueStore(name)
+        : Stores.persistentKeyValueStore(name);
+  }
+
   private static String stepOf(String table) {
     return table.replace('.', '_');
   }
@@ -186,8 +202,7 @@ public final class DefaultTopologyContext implements TopologyContext {
   private void addStores(StreamsBuilder builder, TableMapper mapper) {
     for (String store : storeNames(mapper)) {
       builder.addStateStore(
-          Stores.keyValueStoreBuilder(
-              Stores.persistentKeyValueStore(store), Serdes.String(), Serdes.String()));
+          Stores.keyValueStoreBuilder(supplier(store), Serdes.String(), Serdes.String()));
     }
   }
 

@@ -50,6 +50,7 @@ final class MapTableProcessor implements Processor<byte[], byte[], byte[], Route
   private final Map<String, Serializer<Object>> keySerializers = new HashMap<>();
   private final Map<String, Serializer<Object>> valueSerializers = new HashMap<>();
   private final Map<String, KeyValueStore<String, String>> stores = new HashMap<>();
+  private final Map<String, String> entities = new HashMap<>();
   private ProcessorContext<byte[], Routed> context;
 
   MapTableProcessor(
@@ -131,7 +132,8 @@ final class MapTableProcessor implements Processor<byte[], byte[], byte[], Route
   }
 
   private String entityOf(String topic) {
-    return topic.startsWith(service + ".") ? topic.substring(service.length() + 1) : topic;
+    return entities.computeIfAbsent(
+        topic, t -> t.startsWith(service + ".") ? t.substring(service.length() + 1) : t);
   }
 
   @SuppressWarnings("unchecked")

@@ -153,8 +153,16 @@ enum Conversion {
     throw new MappingException("'" + s + "' is not a flag; expected 'Y' or 'N'");
   }
 
+  /** The last blob parsed by this thread: the entities of one change read the same blob. */
+  private static final ThreadLocal<Object[]> LAST_PARSED =
+      ThreadLocal.withInitial(() -> new Object[2]);
+
   /** Parses a JSON array held as text. */
   static JsonNode jsonArray(Object value) {
+    Object[] last = LAST_PARSED.get();
+    if (last[0] == value) {
+      return (JsonNode) last[1];
+    }
     JsonNode node;
     try {
       node = JSON.readTree(value.toString());
@@ -164,6 +172,8 @@ enum Conversion {
     if (node == null || !node.isArray()) {
       throw new MappingException("is not a JSON array");
     }
+    last[0] = value;
+    last[1] = node;
     return node;
   }
 }

@@ -1,0 +1,158 @@
+package dev.carve.cli;
+
+import dev.carve.sink.FailureEntry;
+import dev.carve.sink.FailureFilter;
+import dev.carve.sink.FailureLog;
+import dev.carve.sink.FailureStatus;
+import dev.carve.sink.RetryOutcome;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code carve dlq list|show|retry|purge <service>}: the failure log of a service's sink. */
+@Command(
+    name = "dlq",
+    mixinStandardHelpOptions = true,
+    description = "Lists, shows, retries and purges the records a service's sink could not write.",
+    subcommands = {DlqCommand.ListCmd.class, DlqCommand.Show.class, DlqCommand.Retry.class, DlqCommand.Purge.class})
+public final class DlqCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+    return 0;
+  }
+
+  private static void row(PrintWriter out, FailureEntry e) {
+    out.printf(
+        Locale.ROOT,
+        "%6d  %-8s %-24s %3d %10d  attempts %d  last %s  key %s%n         %s%n",
+        e.id(), e.status().name().toLowerCase(Locale.ROOT), e.topic(), e.partition(), e.offset(),
+        e.attempts(), e.lastSeen(), e.key(), e.error());
+  }
+
+  /** Lists failures. */
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List the failures of a service (open ones by default).")
+  static final class ListCmd implements Callable<Integer> {
+    @CommandLine.Mixin ServiceArgs args;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--all", description = "Include resolved failures.")
+    boolean all;
+
+    @Option(names = "--topic", description = "Only failures of this topic.")
+    String topic;
+
+    @Option(names = "--limit", defaultValue = "100", description = "At most this many (default: ${DEFAULT-VALUE}).")
+    int limit;
+
+    @Override
+    public Integer call() {
+      if (limit < 1) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be at least 1, was " + limit);
+      }
+      try (FailureLog log = FailureLog.open(args.service, args.sinkOptions())) {
+        List<FailureEntry> entries = log.list(new FailureFilter(all ? null : FailureStatus.OPEN, topic, limit));
+        PrintWriter out = spec.commandLine().getOut();
+        entries.forEach(e -> row(out, e));
+        out.printf(Locale.ROOT, "%d %sfailure(s) of service '%s'%n", entries.size(), all ? "" : "open ", args.service);
+        out.flush();
+      }
+      return 0;
+    }
+  }
+
+  /** Shows one failure. */
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one failure.")
+  static final class Show implements Callable<Integer> {
+    @CommandLine.Mixin ServiceArgs args;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "1", paramLabel = "ID", description = "The failure id (from list).")
+    long id;
+
+    @Override
+    public Integer call() {
+      try (FailureLog log = FailureLog.open(args.service, args.sinkOptions())) {
+        FailureEntry e =
+            log.show(id).orElseThrow(() -> new UserFacingException("No failure " + id + " for service '" + args.service + "'"));
+        row(spec.commandLine().getOut(), e);
+        spec.commandLine().getOut().flush();
+      }
+      return 0;
+    }
+  }
+
+  /** Retries failures through the same writer. */
+  @Command(name = "retry", mixinStandardHelpOptions = true, description = "Re-read failed records from Kafka and write them again through the sink's guard.")
+  static final class Retry implements Callable<Integer> {
+    @CommandLine.Mixin ServiceArgs args;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "ID", description = "One failure id; without it, every open failure.")
+    Long id;
+
+    @Override
+    public Integer call() {
+      try (FailureLog log = FailureLog.open(args.service, args.sinkOptions())) {
+        List<RetryOutcome> outcomes = id != null ? List.of(log.retry(id)) : log.retryAll(FailureFilter.open());
+        PrintWriter out = spec.commandLine().getOut();
+        long resolved = outcomes.stream().filter(RetryOutcome::resolved).count();
+        outcomes.forEach(o -> out.printf(Locale.ROOT, "%6d  %s  %s%n", o.id(), o.resolved() ? "resolved" : "failed again", o.message()));
+        out.printf(Locale.ROOT, "%d of %d retried failure(s) resolved%n", resolved, outcomes.size());
+        out.flush();
+        return resolved == outcomes.size() ? 0 : Carve.EXIT_FAILURE;
+      }
+    }
+  }
+
+  /** Purges failures. */
+  @Command(name = "purge", mixinStandardHelpOptions = true, description = "Delete failures from the log (resolved ones by default).")
+  static final class Purge implements Callable<Integer> {
+    @CommandLine.Mixin ServiceArgs args;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--older-than", paramLabel = "DURATION", description = "Only failures last seen before this long ago (e.g. 7d).")
+    String olderThan;
+
+    @Option(names = "--status", paramLabel = "STATUS", defaultValue = "resolved", description = "open or resolved (default: ${DEFAULT-VALUE}).")
+    String status;
+
+    @Option(names = "--dry-run", description = "Say what would be deleted; delete nothing.")
+    boolean dryRun;
+
+    @Override
+    public Integer call() {
+      Duration age = olderThan == null ? null : CliDurations.parse(spec, "--older-than", olderThan);
+      FailureStatus st;
+      try {
+        st = FailureStatus.valueOf(status.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--status must be open or resolved, not '" + status + "'");
+      }
+      try (FailureLog log = FailureLog.open(args.service, args.sinkOptions())) {
+        PrintWriter out = spec.commandLine().getOut();
+        if (dryRun) {
+          long n =
+              log.list(new FailureFilter(st, null, Integer.MAX_VALUE)).stream()
+                  .filter(e -> age == null || e.lastSeen().isBefore(java.time.Instant.now().minus(age)))
+                  .count();
+          out.printf(Locale.ROOT, "would delete %d %s failure(s) of service '%s'%s%n", n, status, args.service,
+              age == null ? "" : " last seen more than " + olderThan + " ago");
+        } else {
+          int n = log.purge(age, st);
+          out.printf(Locale.ROOT, "deleted %d %s failure(s) of service '%s'%n", n, status, args.service);
+        }
+        out.flush();
+      }
+      return 0;
+    }
+  }
+}
