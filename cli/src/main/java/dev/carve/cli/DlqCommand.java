@@ -20,7 +20,12 @@ import picocli.CommandLine.Parameters;
     name = "dlq",
     mixinStandardHelpOptions = true,
     description = "Lists, shows, retries and purges the records a service's sink could not write.",
-    subcommands = {DlqCommand.ListCmd.class, DlqCommand.Show.class, DlqCommand.Retry.class, DlqCommand.Purge.class})
+    subcommands = {
+      DlqCommand.ListCmd.class,
+      DlqCommand.Show.class,
+      DlqCommand.Retry.class,
+      DlqCommand.Purge.class
+    })
 public final class DlqCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -34,12 +39,22 @@ public final class DlqCommand implements Callable<Integer> {
     out.printf(
         Locale.ROOT,
         "%6d  %-8s %-24s %3d %10d  attempts %d  last %s  key %s%n         %s%n",
-        e.id(), e.status().name().toLowerCase(Locale.ROOT), e.topic(), e.partition(), e.offset(),
-        e.attempts(), e.lastSeen(), e.key(), e.error());
+        e.id(),
+        e.status().name().toLowerCase(Locale.ROOT),
+        e.topic(),
+        e.partition(),
+        e.offset(),
+        e.attempts(),
+        e.lastSeen(),
+        e.key(),
+        e.error());
   }
 
   /** Lists failures. */
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "List the failures of a service (open ones by default).")
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "List the failures of a service (open ones by default).")
   static final class ListCmd implements Callable<Integer> {
     @CommandLine.Mixin ServiceArgs args;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -50,19 +65,29 @@ public final class DlqCommand implements Callable<Integer> {
     @Option(names = "--topic", description = "Only failures of this topic.")
     String topic;
 
-    @Option(names = "--limit", defaultValue = "100", description = "At most this many (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--limit",
+        defaultValue = "100",
+        description = "At most this many (default: ${DEFAULT-VALUE}).")
     int limit;
 
     @Override
     public Integer call() {
       if (limit < 1) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be at least 1, was " + limit);
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--limit must be at least 1, was " + limit);
       }
       try (FailureLog log = FailureLog.open(args.service, args.sinkOptions())) {
-        List<FailureEntry> entries = log.list(new FailureFilter(all ? null : FailureStatus.OPEN, topic, limit));
+        List<FailureEntry> entries =
+            log.list(new FailureFilter(all ? null : FailureStatus.OPEN, topic, limit));
         PrintWriter out = spec.commandLine().getOut();
         entries.forEach(e -> row(out, e));
-        out.printf(Locale.ROOT, "%d %sfailure(s) of service '%s'%n", entries.size(), all ? "" : "open ", args.service);
+        out.printf(
+            Locale.ROOT,
+            "%d %sfailure(s) of service '%s'%n",
+            entries.size(),
+            all ? "" : "open ",
+            args.service);
         out.flush();
       }
       return 0;
@@ -82,7 +107,11 @@ public final class DlqCommand implements Callable<Integer> {
     public Integer call() {
       try (FailureLog log = FailureLog.open(args.service, args.sinkOptions())) {
         FailureEntry e =
-            log.show(id).orElseThrow(() -> new UserFacingException("No failure " + id + " for service '" + args.service + "'"));
+            log.show(id)
+                .orElseThrow(
+                    () ->
+                        new UserFacingException(
+                            "No failure " + id + " for service '" + args.service + "'"));
         row(spec.commandLine().getOut(), e);
         spec.commandLine().getOut().flush();
       }
@@ -91,22 +120,39 @@ public final class DlqCommand implements Callable<Integer> {
   }
 
   /** Retries failures through the same writer. */
-  @Command(name = "retry", mixinStandardHelpOptions = true, description = "Re-read failed records from Kafka and write them again through the sink's guard.")
+  @Command(
+      name = "retry",
+      mixinStandardHelpOptions = true,
+      description =
+          "Re-read failed records from Kafka and write them again through the sink's guard.")
   static final class Retry implements Callable<Integer> {
     @CommandLine.Mixin ServiceArgs args;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "ID", description = "One failure id; without it, every open failure.")
+    @Parameters(
+        index = "1",
+        arity = "0..1",
+        paramLabel = "ID",
+        description = "One failure id; without it, every open failure.")
     Long id;
 
     @Override
     public Integer call() {
       try (FailureLog log = FailureLog.open(args.service, args.sinkOptions())) {
-        List<RetryOutcome> outcomes = id != null ? List.of(log.retry(id)) : log.retryAll(FailureFilter.open());
+        List<RetryOutcome> outcomes =
+            id != null ? List.of(log.retry(id)) : log.retryAll(FailureFilter.open());
         PrintWriter out = spec.commandLine().getOut();
         long resolved = outcomes.stream().filter(RetryOutcome::resolved).count();
-        outcomes.forEach(o -> out.printf(Locale.ROOT, "%6d  %s  %s%n", o.id(), o.resolved() ? "resolved" : "failed again", o.message()));
-        out.printf(Locale.ROOT, "%d of %d retried failure(s) resolved%n", resolved, outcomes.size());
+        outcomes.forEach(
+            o ->
+                out.printf(
+                    Locale.ROOT,
+                    "%6d  %s  %s%n",
+                    o.id(),
+                    o.resolved() ? "resolved" : "failed again",
+                    o.message()));
+        out.printf(
+            Locale.ROOT, "%d of %d retried failure(s) resolved%n", resolved, outcomes.size());
         out.flush();
         return resolved == outcomes.size() ? 0 : Carve.EXIT_FAILURE;
       }
@@ -114,15 +160,25 @@ public final class DlqCommand implements Callable<Integer> {
   }
 
   /** Purges failures. */
-  @Command(name = "purge", mixinStandardHelpOptions = true, description = "Delete failures from the log (resolved ones by default).")
+  @Command(
+      name = "purge",
+      mixinStandardHelpOptions = true,
+      description = "Delete failures from the log (resolved ones by default).")
   static final class Purge implements Callable<Integer> {
     @CommandLine.Mixin ServiceArgs args;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--older-than", paramLabel = "DURATION", description = "Only failures last seen before this long ago (e.g. 7d).")
+    @Option(
+        names = "--older-than",
+        paramLabel = "DURATION",
+        description = "Only failures last seen before this long ago (e.g. 7d).")
     String olderThan;
 
-    @Option(names = "--status", paramLabel = "STATUS", defaultValue = "resolved", description = "open or resolved (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--status",
+        paramLabel = "STATUS",
+        defaultValue = "resolved",
+        description = "open or resolved (default: ${DEFAULT-VALUE}).")
     String status;
 
     @Option(names = "--dry-run", description = "Say what would be deleted; delete nothing.")
@@ -135,20 +191,28 @@ public final class DlqCommand implements Callable<Integer> {
       try {
         st = FailureStatus.valueOf(status.toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--status must be open or resolved, not '" + status + "'");
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--status must be open or resolved, not '" + status + "'");
       }
       try (FailureLog log = FailureLog.open(args.service, args.sinkOptions())) {
         PrintWriter out = spec.commandLine().getOut();
         if (dryRun) {
           long n =
               log.list(new FailureFilter(st, null, Integer.MAX_VALUE)).stream()
-                  .filter(e -> age == null || e.lastSeen().isBefore(java.time.Instant.now().minus(age)))
+                  .filter(
+                      e -> age == null || e.lastSeen().isBefore(java.time.Instant.now().minus(age)))
                   .count();
-          out.printf(Locale.ROOT, "would delete %d %s failure(s) of service '%s'%s%n", n, status, args.service,
+          out.printf(
+              Locale.ROOT,
+              "would delete %d %s failure(s) of service '%s'%s%n",
+              n,
+              status,
+              args.service,
               age == null ? "" : " last seen more than " + olderThan + " ago");
         } else {
           int n = log.purge(age, st);
-          out.printf(Locale.ROOT, "deleted %d %s failure(s) of service '%s'%n", n, status, args.service);
+          out.printf(
+              Locale.ROOT, "deleted %d %s failure(s) of service '%s'%n", n, status, args.service);
         }
         out.flush();
       }

@@ -22,7 +22,9 @@ public final class ReplayCommand implements Callable<Integer> {
   @CommandLine.Mixin ServiceArgs args;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--in-place", description = "Truncate the live tables and re-consume (readers see the store rebuild).")
+  @Option(
+      names = "--in-place",
+      description = "Truncate the live tables and re-consume (readers see the store rebuild).")
   boolean inPlace;
 
   @Option(names = "--dry-run", description = "Say what would change; change nothing.")
@@ -31,7 +33,10 @@ public final class ReplayCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     ReplayJob job =
-        ReplayJob.create(args.service, args.sinkOptions(), inPlace ? ReplayJob.Mode.IN_PLACE : ReplayJob.Mode.SHADOW);
+        ReplayJob.create(
+            args.service,
+            args.sinkOptions(),
+            inPlace ? ReplayJob.Mode.IN_PLACE : ReplayJob.Mode.SHADOW);
     PrintWriter out = spec.commandLine().getOut();
     if (dryRun) {
       out.println(job.plan().describe());
@@ -49,21 +54,43 @@ public final class ReplayCommand implements Callable<Integer> {
               }
               lastPrint[0] = now;
               int width = 30;
-              int done = p.recordsTotal() <= 0 ? width : (int) Math.min(width, width * p.recordsRead() / p.recordsTotal());
+              int done =
+                  p.recordsTotal() <= 0
+                      ? width
+                      : (int) Math.min(width, width * p.recordsRead() / p.recordsTotal());
               String line =
                   String.format(
                       Locale.ROOT,
                       "[%s%s] %,d / %,d records  %,.0f/s  ETA %s",
-                      "#".repeat(done), ".".repeat(width - done), p.recordsRead(), p.recordsTotal(),
-                      p.recordsPerSecond(), p.eta() == null ? "-" : p.eta().toSeconds() + " s");
+                      "#".repeat(done),
+                      ".".repeat(width - done),
+                      p.recordsRead(),
+                      p.recordsTotal(),
+                      p.recordsPerSecond(),
+                      p.eta() == null ? "-" : p.eta().toSeconds() + " s");
               out.print(terminal ? "\r" + line : line + System.lineSeparator());
               out.flush();
             });
     out.println();
-    out.printf(Locale.ROOT, "replayed %,d records of service '%s' in %.1f s (%s); %d failure(s)%n",
-        result.recordsRead(), args.service, result.elapsed().toMillis() / 1000.0, inPlace ? "in place" : "shadow swapped in", result.failures());
-    result.tables().forEach((table, m) ->
-        out.printf(Locale.ROOT, "  %-16s upserted %,d  deleted %,d  skipped as older %,d%n", table, m.upserted(), m.deleted(), m.skippedAsOlder()));
+    out.printf(
+        Locale.ROOT,
+        "replayed %,d records of service '%s' in %.1f s (%s); %d failure(s)%n",
+        result.recordsRead(),
+        args.service,
+        result.elapsed().toMillis() / 1000.0,
+        inPlace ? "in place" : "shadow swapped in",
+        result.failures());
+    result
+        .tables()
+        .forEach(
+            (table, m) ->
+                out.printf(
+                    Locale.ROOT,
+                    "  %-16s upserted %,d  deleted %,d  skipped as older %,d%n",
+                    table,
+                    m.upserted(),
+                    m.deleted(),
+                    m.skippedAsOlder()));
     out.flush();
     return result.failures() == 0 ? 0 : Carve.EXIT_FAILURE;
   }

@@ -13,7 +13,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code carve schemas check|register}: the Avro contracts of {@code schemas/} against the registry. */
+/**
+ * {@code carve schemas check|register}: the Avro contracts of {@code schemas/} against the
+ * registry.
+ */
 @Command(
     name = "schemas",
     mixinStandardHelpOptions = true,
@@ -32,7 +35,10 @@ public final class SchemasCommand implements Callable<Integer> {
   static final class SchemaOptions {
     @CommandLine.Mixin ConfigMixin config;
 
-    @Option(names = "--dir", paramLabel = "DIR", description = "The contracts directory (default: schemas/ of the Carve home).")
+    @Option(
+        names = "--dir",
+        paramLabel = "DIR",
+        description = "The contracts directory (default: schemas/ of the Carve home).")
     Path dir;
 
     @Option(names = "--service", paramLabel = "SERVICE", description = "Only this service.")
@@ -46,13 +52,18 @@ public final class SchemasCommand implements Callable<Integer> {
         registry.put("basic.auth.credentials.source", "USER_INFO");
         registry.put("basic.auth.user.info", c.registryUserInfo());
       }
-      SchemaCatalog catalog = SchemaCatalog.load(dir != null ? dir.toAbsolutePath() : Home.dir().resolve("schemas"));
+      SchemaCatalog catalog =
+          SchemaCatalog.load(dir != null ? dir.toAbsolutePath() : Home.dir().resolve("schemas"));
       return new SchemaCheck(catalog, SchemaRegistryClient.create(registry));
     }
   }
 
   /** Lists every subject as new, unchanged, compatible or incompatible, with each broken rule. */
-  @Command(name = "check", mixinStandardHelpOptions = true, description = "List every incompatible change, naming the subject, the field and the rule broken.")
+  @Command(
+      name = "check",
+      mixinStandardHelpOptions = true,
+      description =
+          "List every incompatible change, naming the subject, the field and the rule broken.")
   static final class Check implements Callable<Integer> {
     @CommandLine.Mixin SchemaOptions o;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -68,7 +79,10 @@ public final class SchemasCommand implements Callable<Integer> {
   }
 
   /** Registers every new or compatible schema; registers nothing when one is incompatible. */
-  @Command(name = "register", mixinStandardHelpOptions = true, description = "Register the contracts (nothing is registered when one is incompatible).")
+  @Command(
+      name = "register",
+      mixinStandardHelpOptions = true,
+      description = "Register the contracts (nothing is registered when one is incompatible).")
   static final class Register implements Callable<Integer> {
     @CommandLine.Mixin SchemaOptions o;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -11,7 +11,10 @@ import picocli.CommandLine.Parameters;
 public final class ServiceArgs {
   @CommandLine.Mixin ConfigMixin config;
 
-  @Parameters(index = "0", paramLabel = "SERVICE", description = "The service, as named in carve.yaml.")
+  @Parameters(
+      index = "0",
+      paramLabel = "SERVICE",
+      description = "The service, as named in carve.yaml.")
   String service;
 
   private CarveConfig loaded;
@@ -33,6 +36,10 @@ public final class ServiceArgs {
   SinkOptions sinkOptions() {
     CarveConfig c = config();
     return ServiceRuntime.sinkOptions(
-        settings(), c, c.kafka().bootstrapServers(), c.registryUrl(), SchemaCatalog.fromClasspath().entities(service));
+        settings(),
+        c,
+        c.kafka().bootstrapServers(),
+        c.registryUrl(),
+        SchemaCatalog.fromClasspath().entities(service));
   }
 }

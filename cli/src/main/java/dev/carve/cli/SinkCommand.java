@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 @Command(
     name = "sink",
     mixinStandardHelpOptions = true,
-    description = "Runs the sink of one service (consumer group carve-sink-<service>) into its database.")
+    description =
+        "Runs the sink of one service (consumer group carve-sink-<service>) into its database.")
 public final class SinkCommand implements Callable<Integer> {
   @CommandLine.Mixin ServiceArgs args;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -20,7 +21,12 @@ public final class SinkCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     CarveConfig c = args.config();
     ServiceRuntime runtime =
-        ServiceRuntime.create(args.settings(), c, c.kafka().bootstrapServers(), c.registryUrl(), Home.dir().resolve(".carve"));
+        ServiceRuntime.create(
+            args.settings(),
+            c,
+            c.kafka().bootstrapServers(),
+            c.registryUrl(),
+            Home.dir().resolve(".carve"));
     return RunUntilStopped.run(List.of(runtime.parts().get(1)), spec.commandLine().getOut());
   }
 }

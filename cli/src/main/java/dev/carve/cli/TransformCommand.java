@@ -12,12 +12,16 @@ import picocli.CommandLine.Command;
 @Command(
     name = "transform",
     mixinStandardHelpOptions = true,
-    description = "Runs the Kafka Streams application of one service (application id carve-<service>).")
+    description =
+        "Runs the Kafka Streams application of one service (application id carve-<service>).")
 public final class TransformCommand implements Callable<Integer> {
   @CommandLine.Mixin ServiceArgs args;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @CommandLine.Option(names = "--state-dir", paramLabel = "DIR", description = "Where Kafka Streams keeps its state (default: <carve home>/.carve).")
+  @CommandLine.Option(
+      names = "--state-dir",
+      paramLabel = "DIR",
+      description = "Where Kafka Streams keeps its state (default: <carve home>/.carve).")
   Path stateDir;
 
   @Override
@@ -25,7 +29,10 @@ public final class TransformCommand implements Callable<Integer> {
     CarveConfig c = args.config();
     ServiceRuntime runtime =
         ServiceRuntime.create(
-            args.settings(), c, c.kafka().bootstrapServers(), c.registryUrl(),
+            args.settings(),
+            c,
+            c.kafka().bootstrapServers(),
+            c.registryUrl(),
             stateDir == null ? Home.dir().resolve(".carve") : stateDir.toAbsolutePath());
     return RunUntilStopped.run(List.of(runtime.parts().get(0)), spec.commandLine().getOut());
   }

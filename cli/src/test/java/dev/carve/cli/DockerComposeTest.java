@@ -27,7 +27,8 @@ class DockerComposeTest {
 
   @SuppressWarnings("unchecked")
   private static Map<String, Map<String, Object>> services() throws Exception {
-    Map<String, Object> compose = new Yaml().load(Files.readString(HOME.resolve("docker-compose.yml")));
+    Map<String, Object> compose =
+        new Yaml().load(Files.readString(HOME.resolve("docker-compose.yml")));
     return (Map<String, Map<String, Object>>) compose.get("services");
   }
 
@@ -35,8 +36,10 @@ class DockerComposeTest {
   private static Map<String, String> env(Map<String, Object> service) {
     Map<String, Object> raw = (Map<String, Object>) service.getOrDefault("environment", Map.of());
     Map<String, String> env = new java.util.HashMap<>();
-    // Compose substitutes ${VAR:-default} from the user's shell; with nothing exported, the default.
-    raw.forEach((k, v) -> env.put(k, String.valueOf(v).replaceAll("\\$\\{[A-Z_]+:-([^}]*)}", "$1")));
+    // Compose substitutes ${VAR:-default} from the user's shell; with nothing exported, the
+    // default.
+    raw.forEach(
+        (k, v) -> env.put(k, String.valueOf(v).replaceAll("\\$\\{[A-Z_]+:-([^}]*)}", "$1")));
     return env;
   }
 
@@ -57,8 +60,10 @@ class DockerComposeTest {
     Map<String, Map<String, Object>> services = services();
     for (String service : config.services().keySet()) {
       assertThat(services).containsKeys("transform-" + service, "sink-" + service);
-      assertThat((List<String>) services.get("transform-" + service).get("command")).containsExactly("transform", service);
-      assertThat((List<String>) services.get("sink-" + service).get("command")).containsExactly("sink", service);
+      assertThat((List<String>) services.get("transform-" + service).get("command"))
+          .containsExactly("transform", service);
+      assertThat((List<String>) services.get("sink-" + service).get("command"))
+          .containsExactly("sink", service);
     }
     var subcommands = Carve.commandLine().getSubcommands();
     for (var c : carveContainers()) {
@@ -66,7 +71,8 @@ class DockerComposeTest {
       assertThat(subcommands).as("command of " + c.getKey()).containsKey(command.get(0));
       // picocli accepts the arguments as the container passes them
       assertThat(Carve.commandLine().parseArgs(command.toArray(String[]::new)).errors())
-          .as("arguments of " + c.getKey()).isEmpty();
+          .as("arguments of " + c.getKey())
+          .isEmpty();
     }
   }
 
@@ -78,14 +84,22 @@ class DockerComposeTest {
       CarveConfig config = CarveConfig.load(HOME.resolve("carve.yaml"), new Substitution(env::get));
       String[] kafka = config.kafka().bootstrapServers().split(":");
       assertThat(services).as(c.getKey() + ": Kafka host").containsKey(kafka[0]);
-      assertThat(env(services.get(kafka[0])).get("KAFKA_LISTENERS")).as(c.getKey() + ": Kafka port").contains(":" + kafka[1]);
+      assertThat(env(services.get(kafka[0])).get("KAFKA_LISTENERS"))
+          .as(c.getKey() + ": Kafka port")
+          .contains(":" + kafka[1]);
       URI registry = URI.create(config.registryUrl());
       assertThat(services).as(c.getKey() + ": registry host").containsKey(registry.getHost());
-      assertThat(env(services.get(registry.getHost())).get("SCHEMA_REGISTRY_LISTENERS")).endsWith(":" + registry.getPort());
+      assertThat(env(services.get(registry.getHost())).get("SCHEMA_REGISTRY_LISTENERS"))
+          .endsWith(":" + registry.getPort());
       for (CarveConfig.ServiceSettings s : config.services().values()) {
-        assertPostgres(services, c.getKey() + " → " + s.name(), s.target().jdbcUrl(), s.target().password());
+        assertPostgres(
+            services, c.getKey() + " → " + s.name(), s.target().jdbcUrl(), s.target().password());
       }
-      assertPostgres(services, c.getKey() + " → monolith", config.source().jdbcUrl(), config.source().password());
+      assertPostgres(
+          services,
+          c.getKey() + " → monolith",
+          config.source().jdbcUrl(),
+          config.source().password());
     }
   }
 
@@ -95,7 +109,9 @@ class DockerComposeTest {
     Map<String, Map<String, Object>> services = services();
     Map<String, String> env = env(services.get("deploy-connector"));
     ConnectorConfig connector =
-        ConnectorConfig.load(HOME.resolve("cdc-connector-config/connectors/legacy-shop.json"), new Substitution(env::get));
+        ConnectorConfig.load(
+            HOME.resolve("cdc-connector-config/connectors/legacy-shop.json"),
+            new Substitution(env::get));
     Map<String, Object> monolith = services.get(connector.databaseHost());
     assertThat(monolith).as("database.hostname names a compose service").isNotNull();
     assertThat((List<String>) monolith.get("command")).contains("wal_level=logical");
@@ -106,17 +122,22 @@ class DockerComposeTest {
       assertThat(HOME.resolve(volume.split(":")[0])).as("mounted file").exists();
     }
     // The worker's Debezium plugin is the version the embedded engine runs.
-    assertThat((String) services.get("connect").get("image")).endsWith(":" + pomProperty("debezium.version"));
-    assertThat((List<String>) services.get("deploy-connector").get("command")).contains("http://connect:8083");
+    assertThat((String) services.get("connect").get("image"))
+        .endsWith(":" + pomProperty("debezium.version"));
+    assertThat((List<String>) services.get("deploy-connector").get("command"))
+        .contains("http://connect:8083");
   }
 
   @Test
   void imagesRunTheVersionsTheBuildPins() throws Exception {
-    assertThat((String) services().get("kafka").get("image")).isEqualTo("apache/kafka:" + pomProperty("kafka.version"));
-    assertThat((String) services().get("schema-registry").get("image")).startsWith("confluentinc/cp-schema-registry:");
+    assertThat((String) services().get("kafka").get("image"))
+        .isEqualTo("apache/kafka:" + pomProperty("kafka.version"));
+    assertThat((String) services().get("schema-registry").get("image"))
+        .startsWith("confluentinc/cp-schema-registry:");
   }
 
-  private static void assertPostgres(Map<String, Map<String, Object>> services, String what, String jdbcUrl, String password) {
+  private static void assertPostgres(
+      Map<String, Map<String, Object>> services, String what, String jdbcUrl, String password) {
     Matcher m = Pattern.compile("jdbc:postgresql://([^:/]+):(\\d+)/(\\w+)").matcher(jdbcUrl);
     assertThat(m.matches()).as(what + ": " + jdbcUrl).isTrue();
     Map<String, Object> db = services.get(m.group(1));
@@ -128,7 +149,9 @@ class DockerComposeTest {
   }
 
   private static String pomProperty(String name) throws Exception {
-    Matcher m = Pattern.compile("<" + Pattern.quote(name) + ">([^<]+)</").matcher(Files.readString(HOME.resolve("pom.xml")));
+    Matcher m =
+        Pattern.compile("<" + Pattern.quote(name) + ">([^<]+)</")
+            .matcher(Files.readString(HOME.resolve("pom.xml")));
     assertThat(m.find()).as("pom property " + name).isTrue();
     return m.group(1);
   }

@@ -209,5 +209,4 @@ public final class ServiceRuntime {
     }
     return counts;
   }
-
 }

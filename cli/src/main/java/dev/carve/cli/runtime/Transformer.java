@@ -74,7 +74,8 @@ final class Transformer {
             .withKafkaProperties(config.kafka().properties())
             .withStateDir(streamsDir)
             .withOnError(service.onError());
-    return new Transformer(TransformerRuntime.create(topology, options), topology, options, registryUrl);
+    return new Transformer(
+        TransformerRuntime.create(topology, options), topology, options, registryUrl);
   }
 
   Part part() {
@@ -119,8 +120,8 @@ final class Transformer {
   }
 
   /**
-   * Refuses to start when the service's output schemas are incompatible with those registered,
-   * with the same report as {@code carve schemas check}.
+   * Refuses to start when the service's output schemas are incompatible with those registered, with
+   * the same report as {@code carve schemas check}.
    */
   private void checkSchemas() {
     Map<String, Object> registry = new java.util.HashMap<>();
@@ -128,7 +129,8 @@ final class Transformer {
     try (dev.carve.schemas.registry.SchemaRegistryClient client =
         dev.carve.schemas.registry.SchemaRegistryClient.create(registry)) {
       dev.carve.schemas.tools.SchemaCheckReport report =
-          new dev.carve.schemas.tools.SchemaCheck(dev.carve.schemas.SchemaCatalog.fromClasspath(), client)
+          new dev.carve.schemas.tools.SchemaCheck(
+                  dev.carve.schemas.SchemaCatalog.fromClasspath(), client)
               .check(runtime.service());
       if (!report.ok()) {
         throw new dev.carve.cli.UserFacingException(
@@ -143,7 +145,13 @@ final class Transformer {
       throw e;
     } catch (Exception e) {
       throw new IllegalStateException(
-          "Could not check the schemas of service '" + runtime.service() + "' against " + registryUrl + ": " + e.getMessage(), e);
+          "Could not check the schemas of service '"
+              + runtime.service()
+              + "' against "
+              + registryUrl
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 

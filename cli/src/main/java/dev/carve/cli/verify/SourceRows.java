@@ -45,7 +45,9 @@ final class SourceRows {
     long n = 0;
     try (Statement s = c.createStatement()) {
       s.setFetchSize(2000);
-      try (ResultSet rs = s.executeQuery("SELECT * FROM " + dev.carve.core.SqlIdentifiers.qualified(schema, table))) {
+      try (ResultSet rs =
+          s.executeQuery(
+              "SELECT * FROM " + dev.carve.core.SqlIdentifiers.qualified(schema, table))) {
         ResultSetMetaData md = rs.getMetaData();
         while (rs.next()) {
           Map<String, Object> values = new LinkedHashMap<>();
@@ -128,5 +130,4 @@ final class SourceRows {
     }
     return new ArrayList<>(cols.values());
   }
-
 }

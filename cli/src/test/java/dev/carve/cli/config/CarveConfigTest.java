@@ -9,8 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class CarveConfigTest {
-  private static final Path SHIPPED =
-      dev.carve.cli.TestHome.dir().resolve("carve.yaml");
+  private static final Path SHIPPED = dev.carve.cli.TestHome.dir().resolve("carve.yaml");
 
   @Test
   void shippedConfigIsValidWithDefaults() {
