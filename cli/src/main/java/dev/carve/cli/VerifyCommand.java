@@ -1,32 +1,63 @@
 package dev.carve.cli;
 
+import dev.carve.capture.ConnectorConfig;
 import dev.carve.cli.config.CarveConfig;
 import dev.carve.cli.runtime.MappingFunctions;
+import dev.carve.cli.verify.ProgressBar;
 import dev.carve.cli.verify.ReconcileReport;
 import dev.carve.cli.verify.Reconciler;
+import dev.carve.cli.verify.Repairer;
+import dev.carve.core.config.Substitution;
 import dev.carve.schemas.EntitySchemas;
 import dev.carve.schemas.SchemaCatalog;
+import dev.carve.schemas.serde.AvroSerdes;
 import dev.carve.transform.TransformerRuntime;
 import dev.carve.transform.api.DomainTopology;
 import java.io.PrintWriter;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code carve verify <service>}: proves the service's tables equal the mapping of the monolith.
+ * {@code carve verify <service>}: proves the service's tables equal the mapping of the monolith,
+ * and with {@code --repair} re-emits the keys that differ.
  */
 @Command(
     name = "verify",
     mixinStandardHelpOptions = true,
     description = {
       "Reads the monolith's tables through the service's own mapping code and compares the result",
-      "with the service's tables key by key: missing, extra and different rows. Exit code 0 only",
-      "when they are equal."
+      "with the service's tables, bucket by bucket on per-key hashes: missing, extra and different",
+      "rows. Exit code 0 only when they are equal. Memory stays bounded: both sides are spilled",
+      "to temporary files per bucket (about 50,000 rows each) and compared one bucket at a time.",
+      "",
+      "--repair re-emits the mismatched keys through the pipeline: an incremental snapshot signal",
+      "(the connector's signal table) limited to the source rows that map to them. Extra keys no",
+      "source row maps to cannot be re-emitted: a delete of each is written to the service's domain",
+      "topic with the target row's position and carve.repair=true, so the sink removes it while any",
+      "later real change of the key still wins. Then it waits until a re-verify of those keys is",
+      "equal."
     })
 public final class VerifyCommand implements Callable<Integer> {
+  private static final Duration RECHECK = Duration.ofSeconds(5);
+
   @CommandLine.Mixin ConfigMixin config;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -36,8 +67,55 @@ public final class VerifyCommand implements Callable<Integer> {
       description = "The service, as named in carve.yaml.")
   String service;
 
+  @Option(
+      names = "--fields",
+      split = ",",
+      paramLabel = "FIELD",
+      description = "Compare only these value fields (keys always). Default: every field.")
+  List<String> fields = List.of();
+
+  @Option(
+      names = "--time-column",
+      paramLabel = "COLUMN",
+      description =
+          "A timestamp column of the monolith tables for --since/--until (e.g. updated_at). Tables"
+              + " without it are read in full.")
+  String timeColumn;
+
+  @Option(
+      names = "--since",
+      paramLabel = "TIME",
+      description =
+          "Compare only source rows with time column >= TIME (ISO-8601, e.g. 2026-11-21T10:00:00Z;"
+              + " without an offset: UTC). Target rows of keys outside the window are not extra.")
+  String since;
+
+  @Option(
+      names = "--until",
+      paramLabel = "TIME",
+      description = "Compare only source rows with time column < TIME (ISO-8601).")
+  String until;
+
+  @Option(names = "--repair", description = "Re-emit the mismatched keys, then re-verify them.")
+  boolean repair;
+
+  @Option(
+      names = "--repair-timeout",
+      paramLabel = "DURATION",
+      defaultValue = "5m",
+      description =
+          "How long --repair waits for the keys to become equal (default: ${DEFAULT-VALUE}).")
+  String repairTimeout;
+
+  @Option(
+      names = "--dry-run",
+      description = "With --repair: print what the repair would write, write nothing.")
+  boolean dryRun;
+
   @Override
   public Integer call() throws Exception {
+    Reconciler.Options options = options();
+    Duration timeout = CliDurations.parse(spec, "--repair-timeout", repairTimeout);
     CarveConfig c = config.load();
     CarveConfig.ServiceSettings s = c.service(service);
     if (c.source() == null) {
@@ -52,29 +130,217 @@ public final class VerifyCommand implements Callable<Integer> {
     DomainTopology topology = TransformerRuntime.loadTopology(ref);
     List<EntitySchemas> entities = SchemaCatalog.fromClasspath().entities(service);
     CarveConfig.Database t = s.target();
+    Reconciler.Db source =
+        new Reconciler.Db(
+            c.source().jdbcUrl(), c.source().username(), c.source().password(), "public");
     Reconciler reconciler =
         new Reconciler(
             service,
             entities,
             MappingFunctions.of(topology, "legacy", s.onError(), c.registryUrl()),
-            new Reconciler.Db(
-                c.source().jdbcUrl(), c.source().username(), c.source().password(), "public"),
+            source,
             new Reconciler.Db(t.jdbcUrl(), t.username(), t.password(), t.schema()));
+    try {
+      reconciler.validate(options);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--fields: " + e.getMessage());
+    }
+    ProgressBar bar = new ProgressBar(out, System.console() != null);
     long t0 = System.nanoTime();
-    ReconcileReport report =
-        reconciler.run(
-            line -> {
-              out.println("  " + line);
-              out.flush();
-            });
+    ReconcileReport report = reconciler.run(options, bar);
+    bar.finish();
+    double seconds = (System.nanoTime() - t0) / 1e9;
     out.print(report.render());
     out.printf(
-        java.util.Locale.ROOT,
-        "%s: %s (%.1f s)%n",
+        Locale.ROOT,
+        "%s: %s (%.1f s)%s%n",
         service,
         report.equal() ? "EQUAL to the mapped source" : "DIFFERENT from the mapped source",
-        (System.nanoTime() - t0) / 1e9);
+        seconds,
+        report.windowed() ? ", compared the keys of the window only" : "");
     out.flush();
-    return report.equal() ? 0 : Carve.EXIT_FAILURE;
+    if (report.equal()) {
+      return 0;
+    }
+    if (!repair) {
+      out.println("Run again with --repair to re-emit the mismatched keys.");
+      out.flush();
+      return Carve.EXIT_FAILURE;
+    }
+    return repair(c, reconciler, options, source, entities, report, timeout, out);
+  }
+
+  private int repair(
+      CarveConfig c,
+      Reconciler reconciler,
+      Reconciler.Options options,
+      Reconciler.Db source,
+      List<EntitySchemas> entities,
+      ReconcileReport report,
+      Duration timeout,
+      PrintWriter out)
+      throws Exception {
+    Repairer.Plan plan = Repairer.plan(report);
+    plan.sourceKeys()
+        .forEach(
+            (table, keys) ->
+                out.printf(
+                    Locale.ROOT,
+                    "repair: re-emit %,d row%s of public.%s by an incremental snapshot%n",
+                    keys.size(),
+                    keys.size() == 1 ? "" : "s",
+                    table));
+    plan.orphans()
+        .forEach(
+            (entity, keys) ->
+                out.printf(
+                    Locale.ROOT,
+                    "repair: delete %,d extra key%s of %s.%s no source row maps to%n",
+                    keys.size(),
+                    keys.size() == 1 ? "" : "s",
+                    service,
+                    entity));
+    if (plan.unlisted() > 0) {
+      out.printf(
+          Locale.ROOT,
+          "repair: %,d more mismatches than the %,d a repair handles; rebuild with carve replay%n",
+          plan.unlisted(),
+          Reconciler.MISMATCH_LIMIT);
+    }
+    if (dryRun) {
+      out.println("dry run: nothing written");
+      out.flush();
+      return Carve.EXIT_FAILURE;
+    }
+    if (!plan.sourceKeys().isEmpty()) {
+      String signalTable = signalTable(c);
+      try (Connection conn = source.connect()) {
+        conn.setAutoCommit(true);
+        List<String> ids = Repairer.signal(conn, source.schema(), signalTable, plan);
+        out.printf(
+            Locale.ROOT,
+            "repair: %d snapshot signal%s written to %s%n",
+            ids.size(),
+            ids.size() == 1 ? "" : "s",
+            signalTable);
+      }
+    }
+    if (!plan.orphans().isEmpty()) {
+      try (KafkaProducer<GenericRecord, byte[]> producer = producer(c)) {
+        List<String> skipped = Repairer.tombstones(producer, entities, plan);
+        skipped.forEach(k -> out.println("repair: cannot delete " + k));
+      }
+    }
+    out.flush();
+    Reconciler.Options recheck = options.onlyKeys(plan.keys());
+    long deadline = System.nanoTime() + timeout.toNanos();
+    ReconcileReport after = null;
+    while (System.nanoTime() < deadline) {
+      Thread.sleep(RECHECK.toMillis());
+      after = reconciler.run(recheck, Reconciler.Progress.lines(line -> {}));
+      if (after.equal()) {
+        break;
+      }
+    }
+    if (after != null && after.equal() && plan.unlisted() == 0) {
+      out.printf(
+          Locale.ROOT, "%s: REPAIRED, the %,d keys are now equal%n", service, keyCount(plan));
+      out.flush();
+      return 0;
+    }
+    if (after != null) {
+      out.print(after.render());
+    }
+    out.printf(
+        Locale.ROOT,
+        "%s: NOT REPAIRED within %s (is the pipeline running?)%n",
+        service,
+        repairTimeout);
+    out.flush();
+    return Carve.EXIT_FAILURE;
+  }
+
+  private static long keyCount(Repairer.Plan plan) {
+    return plan.keys().values().stream().mapToLong(java.util.Set::size).sum();
+  }
+
+  private String signalTable(CarveConfig c) {
+    if (c.capture() == null) {
+      throw new UserFacingException(
+          "carve verify --repair needs the connector config for its signal table: add a 'capture'"
+              + " section to carve.yaml");
+    }
+    ConnectorConfig connector =
+        ConnectorConfig.load(c.capture().connector(), Substitution.fromEnvironment());
+    return connector
+        .signalTable()
+        .orElseThrow(
+            () ->
+                new UserFacingException(
+                    "carve verify --repair needs signal.data.collection in the connector config "
+                        + c.capture().connector()));
+  }
+
+  private static KafkaProducer<GenericRecord, byte[]> producer(CarveConfig c) {
+    Map<String, Object> props = new HashMap<>(c.kafka().properties());
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, c.kafka().bootstrapServers());
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    Map<String, Object> serde = new HashMap<>();
+    serde.put("schema.registry.url", c.registryUrl());
+    if (c.registryUserInfo() != null) {
+      serde.put("basic.auth.credentials.source", "USER_INFO");
+      serde.put("basic.auth.user.info", c.registryUserInfo());
+    }
+    return new KafkaProducer<>(
+        props, AvroSerdes.generic(serde, true).serializer(), new ByteArraySerializer());
+  }
+
+  private Reconciler.Options options() {
+    if (timeColumn == null && (since != null || until != null)) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--since/--until need --time-column (e.g. --time-column updated_at)");
+    }
+    if (timeColumn != null && since == null && until == null) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--time-column needs --since and/or --until");
+    }
+    if (dryRun && !repair) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--dry-run needs --repair");
+    }
+    LocalDateTime from = time("--since", since);
+    LocalDateTime to = time("--until", until);
+    if (from != null && to != null && !from.isBefore(to)) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--since " + since + " is not before --until " + until);
+    }
+    return new Reconciler.Options(
+        fields.stream().map(String::trim).filter(f -> !f.isEmpty()).toList(),
+        timeColumn,
+        from,
+        to,
+        null);
+  }
+
+  /** An ISO-8601 time as UTC wall-clock time; without an offset it is taken as UTC. */
+  private LocalDateTime time(String option, String value) {
+    if (value == null) {
+      return null;
+    }
+    try {
+      return LocalDateTime.ofInstant(Instant.parse(value), ZoneOffset.UTC);
+    } catch (DateTimeParseException notInstant) {
+      try {
+        return OffsetDateTime.parse(value).withOffsetSameInstant(ZoneOffset.UTC).toLocalDateTime();
+      } catch (DateTimeParseException notOffset) {
+        try {
+          return LocalDateTime.parse(value);
+        } catch (DateTimeParseException e) {
+          throw new CommandLine.ParameterException(
+              spec.commandLine(),
+              option + ": '" + value + "' is not an ISO-8601 time such as 2026-11-21T10:00:00Z");
+        }
+      }
+    }
   }
 }

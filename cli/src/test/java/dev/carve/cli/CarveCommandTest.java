@@ -90,6 +90,7 @@ class CarveCommandTest {
     Path config = dev.carve.cli.TestHome.dir().resolve("carve.yaml");
     assertThat(run("sink", "invoices", "--config", config.toString())).isEqualTo(2);
     assertThat(err.toString())
-        .contains("Unknown service 'invoices'; services in the configuration: customers, orders");
+        .contains(
+            "Unknown service 'invoices'; services in the configuration: customers, orders, billing");
   }
 }

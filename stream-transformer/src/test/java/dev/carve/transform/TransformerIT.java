@@ -9,6 +9,7 @@ import dev.carve.schemas.registry.embedded.EmbeddedSchemaRegistry;
 import dev.carve.schemas.serde.AvroSerdes;
 import dev.carve.testkit.TestKafka;
 import dev.carve.transform.api.LegacyKeys;
+import dev.carve.transform.demo.BillingTopology;
 import dev.carve.transform.mapping.CustomersMappingTest;
 import dev.carve.transform.mapping.MappingLoader;
 import dev.carve.transform.testing.Debezium;
@@ -39,6 +40,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(240)
 class TransformerIT {
   private static final String PREFIX = "transformit";
+  private static final String BILLING_PREFIX = "transformitbilling";
+  private static final String FAIL_PREFIX = "transformitfail";
   private static final String TWO_LINES =
       "[{\"sku\":\"SKU-1\",\"qty\":2,\"unit_price\":\"12.50\"},"
           + "{\"sku\":\"SKU-2\",\"qty\":1,\"unit_price\":\"5.00\"}]";
@@ -56,7 +59,10 @@ class TransformerIT {
         true,
         PREFIX + ".public.customers",
         PREFIX + ".public.addresses",
-        PREFIX + ".public.orders");
+        PREFIX + ".public.orders",
+        BILLING_PREFIX + ".public.orders",
+        BILLING_PREFIX + ".public.payments",
+        FAIL_PREFIX + ".public.customers");
   }
 
   @AfterAll
@@ -75,11 +81,16 @@ class TransformerIT {
   }
 
   private static void produce(String table, String key, String value) throws Exception {
+    produce(PREFIX, table, key, value);
+  }
+
+  private static void produce(String prefix, String table, String key, String value)
+      throws Exception {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     try (KafkaProducer<String, String> producer =
         new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
-      producer.send(new ProducerRecord<>(PREFIX + ".public." + table, key, value)).get();
+      producer.send(new ProducerRecord<>(prefix + ".public." + table, key, value)).get();
     }
   }
 
@@ -211,5 +222,89 @@ class TransformerIT {
       customers.close(Duration.ofSeconds(30));
       orders.close(Duration.ofSeconds(30));
     }
+  }
+
+  @Test
+  void billingJoinsOrdersWithTheirPaymentsOnRealKafka() throws Exception {
+    produce(
+        BILLING_PREFIX,
+        "orders",
+        Debezium.key("order_ref", "ORD-B1"),
+        Debezium.create("orders", order("ORD-B1", "N", "[]"), 1000));
+    produce(
+        BILLING_PREFIX,
+        "payments",
+        Debezium.key("payment_id", 77),
+        Debezium.create(
+            "payments",
+            Debezium.row(
+                "payment_id", 77,
+                "order_ref", "ORD-B1",
+                "amount", "30.00",
+                "currency", "EUR",
+                "method", "CC",
+                "paid_at", 1L,
+                "status", "A"),
+            1010));
+    long invoiceId = LegacyKeys.allocate("order", "ORD-B1");
+    try (TransformerRuntime billing =
+            TransformerRuntime.create(
+                TransformerRuntime.loadTopology(BillingTopology.class.getName()),
+                options("billing").withRawTopicPrefix(BILLING_PREFIX));
+        Reader invoices = new Reader("billing.invoice")) {
+      billing.start();
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .until(
+              () -> {
+                invoices.awaitCount(1);
+                return invoices.records.stream()
+                    .map(r -> avro("billing.invoice", r.value()))
+                    .anyMatch(
+                        v ->
+                            v != null
+                                && v.get("invoice_id").equals(invoiceId)
+                                && v.get("status").toString().equals("PAID"));
+              });
+      GenericRecord paid =
+          invoices.records.stream()
+              .map(r -> avro("billing.invoice", r.value()))
+              .filter(v -> v != null && v.get("invoice_id").equals(invoiceId))
+              .reduce((a, b) -> b)
+              .orElseThrow();
+      assertThat(paid.get("gross_cents")).isEqualTo(3000L);
+      assertThat(paid.get("net_cents")).isEqualTo(2500L);
+      assertThat(paid.get("vat_cents")).isEqualTo(500L);
+      assertThat(paid.get("paid_cents")).isEqualTo(3000L);
+      assertThat(billing.state()).isEqualTo(TransformerRuntime.State.RUNNING);
+    }
+  }
+
+  @Test
+  void onErrorFailStopsTheServiceBeforeCommittingTheBadChange() throws Exception {
+    produce(
+        FAIL_PREFIX,
+        "customers",
+        Debezium.key("cust_no", "C13"),
+        Debezium.create("customers", CustomersMappingTest.customer("C13", "Q", "N", null), 100));
+    TransformerRuntime customers =
+        TransformerRuntime.create(
+            MappingLoader.load(Harness.topologyFile("customers")),
+            options("customers-fail")
+                .withRawTopicPrefix(FAIL_PREFIX)
+                .withOnError(dev.carve.core.error.OnError.FAIL));
+    try {
+      customers.start();
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .until(() -> customers.state() == TransformerRuntime.State.FAILED);
+      assertThat(customers.failure())
+          .hasStackTraceContaining("unknown code 'Q'")
+          .hasStackTraceContaining(FAIL_PREFIX + ".public.customers-0@0");
+      assertThat(customers.metrics().deadLettered()).isZero();
+    } finally {
+      customers.close(Duration.ofSeconds(30));
+    }
+    assertThat(customers.state()).isEqualTo(TransformerRuntime.State.FAILED);
   }
 }

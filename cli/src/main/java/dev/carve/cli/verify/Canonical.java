@@ -170,6 +170,74 @@ final class Canonical {
     }
   }
 
+  private static final ThreadLocal<java.security.MessageDigest> SHA256 =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return java.security.MessageDigest.getInstance("SHA-256");
+            } catch (java.security.NoSuchAlgorithmException e) {
+              throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+            }
+          });
+
+  /** The first 8 bytes of the SHA-256 of a canonical text, as a long: the per-key value hash. */
+  static long hash64(String text) {
+    byte[] d = SHA256.get().digest(text.getBytes(StandardCharsets.UTF_8));
+    long h = 0;
+    for (int i = 0; i < 8; i++) {
+      h = (h << 8) | (d[i] & 0xff);
+    }
+    return h;
+  }
+
+  /** The text of the given fields of a record, in the given order (as {@link #ofRecord}). */
+  static String ofRecord(GenericRecord record, List<Schema.Field> fields) {
+    StringBuilder sb = new StringBuilder();
+    for (Schema.Field f : fields) {
+      Schema.Field own = record.getSchema().getField(f.name());
+      sb.append(f.name())
+          .append('=')
+          .append(own == null ? NULL : ofAvro(own.schema(), record.get(own.pos())))
+          .append('\u001f');
+    }
+    return sb.toString();
+  }
+
+  /** The text of the given fields of the current JDBC row (as {@link #ofRow}). */
+  static String ofRow(List<Schema.Field> fields, ResultSet rs) throws SQLException {
+    StringBuilder sb = new StringBuilder();
+    for (Schema.Field f : fields) {
+      sb.append(f.name()).append('=').append(ofJdbc(f.schema(), rs, f.name())).append('\u001f');
+    }
+    return sb.toString();
+  }
+
+  /** A record text for a person: {@code a=1, b=x}. */
+  static String display(String text) {
+    StringBuilder sb = new StringBuilder();
+    split(text)
+        .forEach(
+            (k, v) -> {
+              if (sb.length() > 0) {
+                sb.append(", ");
+              }
+              sb.append(k).append('=').append(v);
+            });
+    return sb.toString();
+  }
+
+  /** Splits a record text back into field name to canonical value, in order. */
+  static Map<String, String> split(String text) {
+    Map<String, String> m = new java.util.LinkedHashMap<>();
+    for (String part : text.split("\u001f")) {
+      int eq = part.indexOf('=');
+      if (eq > 0) {
+        m.put(part.substring(0, eq), part.substring(eq + 1));
+      }
+    }
+    return m;
+  }
+
   private static String decimal(BigDecimal d, int scale) {
     return d.setScale(scale, java.math.RoundingMode.UNNECESSARY).toPlainString();
   }

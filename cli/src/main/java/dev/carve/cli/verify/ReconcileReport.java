@@ -2,29 +2,68 @@ package dev.carve.cli.verify;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The outcome of a reconciliation of one service.
  *
  * @param service the service
  * @param entities one result per entity (target table)
+ * @param windowed true when only part of the source was compared (a time window or a key set):
+ *     target rows outside the compared keys were not reported as extra
  */
-public record ReconcileReport(String service, List<EntityResult> entities) {
+public record ReconcileReport(String service, List<EntityResult> entities, boolean windowed) {
   /** How many keys of each kind a report lists. */
   public static final int SAMPLE = 20;
+
+  /** Creates a report of a whole-table comparison. */
+  public ReconcileReport(String service, List<EntityResult> entities) {
+    this(service, entities, false);
+  }
+
+  /** The kinds of difference between a target row and the mapped source. */
+  public enum Kind {
+    /** The mapping produces the key; the target lacks it. */
+    MISSING,
+    /** The target holds the key; the mapping does not produce it (or produces a delete). */
+    EXTRA,
+    /** Both hold the key with different values. */
+    DIFFERENT
+  }
+
+  /**
+   * A source row that produced (an upsert or a delete of) a target key.
+   *
+   * @param table the monolith table
+   * @param key its primary-key column to value, as read (decimal text for numbers)
+   */
+  public record SourceKey(String table, Map<String, Object> key) {}
+
+  /**
+   * One mismatched target key, with what a repair needs.
+   *
+   * @param kind the kind of difference
+   * @param key the canonical text of the target key ({@code field=value} pairs)
+   * @param sources the source rows whose mapping produced this key, in reading order; empty when no
+   *     source row maps to it (an extra row a snapshot cannot remove)
+   * @param targetPosition the target row's stored position {@code [commit, change]}; null when the
+   *     row is absent or holds no position
+   */
+  public record Mismatch(Kind kind, String key, List<SourceKey> sources, long[] targetPosition) {}
 
   /**
    * The comparison of one target table with the mapped source.
    *
    * @param entity the entity (table)
-   * @param expectedRows rows the mapping of the source produces
-   * @param actualRows rows in the target table
+   * @param expectedRows rows the mapping of the source produces (in the compared scope)
+   * @param actualRows rows in the target table (in the compared scope)
    * @param missing keys expected but absent (a sample of at most {@link #SAMPLE})
    * @param missingCount how many keys are missing
    * @param extra keys present but not expected (sample)
    * @param extraCount how many keys are extra
-   * @param different keys whose row differs, with both versions (sample)
+   * @param different keys whose row differs, with both versions of the differing fields (sample)
    * @param differentCount how many rows differ
+   * @param mismatches every mismatched key up to {@link Reconciler#MISMATCH_LIMIT}, for a repair
    */
   public record EntityResult(
       String entity,
@@ -35,10 +74,16 @@ public record ReconcileReport(String service, List<EntityResult> entities) {
       List<String> extra,
       long extraCount,
       List<String> different,
-      long differentCount) {
+      long differentCount,
+      List<Mismatch> mismatches) {
     /** True when the table equals the mapped source. */
     public boolean equal() {
       return missingCount == 0 && extraCount == 0 && differentCount == 0;
+    }
+
+    /** How many keys mismatch. */
+    public long mismatchCount() {
+      return missingCount + extraCount + differentCount;
     }
   }
 
@@ -73,24 +118,38 @@ public record ReconcileReport(String service, List<EntityResult> entities) {
   /** The full report with sample keys, for a person. */
   public String render() {
     StringBuilder sb = new StringBuilder();
+    String nl = System.lineSeparator();
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "  %-16s %12s %12s %9s %9s %9s  %s%n",
+            "table",
+            "expected",
+            "actual",
+            "missing",
+            "extra",
+            "different",
+            "verdict"));
     for (EntityResult e : entities) {
       sb.append(
           String.format(
               Locale.ROOT,
-              "%-10s %-14s expected %,10d  actual %,10d  missing %,d  extra %,d  different %,d  %s%n",
-              service,
-              e.entity(),
+              "  %-16s %,12d %,12d %,9d %,9d %,9d  %s%n",
+              service + "." + e.entity(),
               e.expectedRows(),
               e.actualRows(),
               e.missingCount(),
               e.extraCount(),
               e.differentCount(),
               e.equal() ? "OK" : "MISMATCH"));
-      e.missing()
-          .forEach(k -> sb.append("    missing   ").append(k).append(System.lineSeparator()));
-      e.extra().forEach(k -> sb.append("    extra     ").append(k).append(System.lineSeparator()));
-      e.different()
-          .forEach(k -> sb.append("    different ").append(k).append(System.lineSeparator()));
+      e.missing().forEach(k -> sb.append("      missing   ").append(k).append(nl));
+      e.extra().forEach(k -> sb.append("      extra     ").append(k).append(nl));
+      e.different().forEach(k -> sb.append("      different ").append(k).append(nl));
+      long listed = e.missing().size() + e.extra().size() + e.different().size();
+      if (listed < e.mismatchCount()) {
+        sb.append(
+            String.format(Locale.ROOT, "      ... and %,d more%n", e.mismatchCount() - listed));
+      }
     }
     return sb.toString();
   }

@@ -39,15 +39,43 @@ final class SourceRows {
   /** Streams every row of {@code schema.table} to {@code consumer}. */
   static long read(Connection c, String schema, String table, RowConsumer consumer)
       throws Exception {
+    return read(c, schema, table, null, consumer);
+  }
+
+  /**
+   * Streams the rows of {@code schema.table} to {@code consumer}; with a window, only the rows
+   * whose window column lies in it.
+   *
+   * @param window the time window; null reads every row
+   */
+  static long read(Connection c, String schema, String table, Window window, RowConsumer consumer)
+      throws Exception {
     List<String> pk = primaryKey(c, schema, table);
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false); // pgjdbc streams with a fetch size only inside a transaction
     long n = 0;
-    try (Statement s = c.createStatement()) {
+    StringBuilder sql =
+        new StringBuilder("SELECT * FROM ")
+            .append(dev.carve.core.SqlIdentifiers.qualified(schema, table));
+    List<Object> binds = new ArrayList<>();
+    if (window != null) {
+      String col = dev.carve.core.SqlIdentifiers.quote(window.column());
+      sql.append(" WHERE true");
+      if (window.since() != null) {
+        sql.append(" AND ").append(col).append(" >= ?");
+        binds.add(window.since());
+      }
+      if (window.until() != null) {
+        sql.append(" AND ").append(col).append(" < ?");
+        binds.add(window.until());
+      }
+    }
+    try (java.sql.PreparedStatement s = c.prepareStatement(sql.toString())) {
       s.setFetchSize(2000);
-      try (ResultSet rs =
-          s.executeQuery(
-              "SELECT * FROM " + dev.carve.core.SqlIdentifiers.qualified(schema, table))) {
+      for (int i = 0; i < binds.size(); i++) {
+        s.setObject(i + 1, binds.get(i));
+      }
+      try (ResultSet rs = s.executeQuery()) {
         ResultSetMetaData md = rs.getMetaData();
         while (rs.next()) {
           Map<String, Object> values = new LinkedHashMap<>();
@@ -109,6 +137,49 @@ final class SourceRows {
             .toString();
       default:
         return raw.toString();
+    }
+  }
+
+  /**
+   * A time window on a column: {@code since <= column < until}, UTC wall-clock time.
+   *
+   * @param column the column
+   * @param since the start, inclusive; null for none
+   * @param until the end, exclusive; null for none
+   */
+  record Window(String column, LocalDateTime since, LocalDateTime until) {}
+
+  /** True when {@code schema.table} has a column named {@code column}. */
+  static boolean hasColumn(Connection c, String schema, String table, String column)
+      throws SQLException {
+    try (ResultSet rs = c.getMetaData().getColumns(null, schema, table, column)) {
+      return rs.next();
+    }
+  }
+
+  /**
+   * The planner's estimate of the rows of {@code schema.table}, or an exact count when the table
+   * was never analysed; 0 when the table does not exist.
+   */
+  static long estimateRows(Connection c, String schema, String table) throws SQLException {
+    String qualified = dev.carve.core.SqlIdentifiers.qualified(schema, table);
+    try (java.sql.PreparedStatement ps =
+        c.prepareStatement("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(?)")) {
+      ps.setString(1, qualified);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return 0;
+        }
+        long estimate = rs.getLong(1);
+        if (estimate > 0) {
+          return estimate;
+        }
+      }
+    }
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count(*) FROM " + qualified)) {
+      rs.next();
+      return rs.getLong(1);
     }
   }
 

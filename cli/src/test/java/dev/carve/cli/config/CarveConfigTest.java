@@ -16,7 +16,7 @@ class CarveConfigTest {
     CarveConfig c = CarveConfig.load(SHIPPED, new Substitution(name -> null));
     assertThat(c.kafka().bootstrapServers()).isEqualTo("localhost:9092");
     assertThat(c.registryUrl()).isEqualTo("http://localhost:8081");
-    assertThat(c.services()).containsOnlyKeys("customers", "orders");
+    assertThat(c.services()).containsOnlyKeys("customers", "orders", "billing");
     assertThat(c.service("orders").onError()).isEqualTo(OnError.DEAD_LETTER);
     assertThat(c.service("orders").target().jdbcUrl())
         .isEqualTo("jdbc:postgresql://localhost:5432/orders");
