@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       SchemasCommand.class,
       ReplayCommand.class,
       DlqCommand.class,
+      PreflightCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Carve implements Callable<Integer> {

@@ -253,9 +253,11 @@ public final class VerifyCommand implements Callable<Integer> {
     }
     out.printf(
         Locale.ROOT,
-        "%s: NOT REPAIRED within %s (is the pipeline running?)%n",
+        "%s: NOT REPAIRED within %s: are capture, transform and sink running? Re-emitted records"
+            + " a stage could not handle are in the dead-letter topic %s%n",
         service,
-        repairTimeout);
+        repairTimeout,
+        dev.carve.core.Topics.deadLetter(service));
     out.flush();
     return Carve.EXIT_FAILURE;
   }

@@ -59,6 +59,14 @@ public record SourcePosition(long commitLsn, long changeLsn) implements Comparab
       return SNAPSHOT;
     }
     JsonNode lsnNode = source.get("lsn");
+    if ((lsnNode == null || lsnNode.isNull()) && snapshot.equals("incremental")) {
+      // Incremental snapshot rows carry "lsn": null; their position is in sequence
+      // [commit, change], which Debezium sets to the streaming position at the chunk's read.
+      SourcePosition fromSequence = fromSequence(source.get("sequence"));
+      if (fromSequence != null) {
+        return fromSequence;
+      }
+    }
     if (lsnNode == null || lsnNode.isNull() || !lsnNode.canConvertToLong()) {
       throw new IllegalArgumentException(
           "Debezium source block has no numeric 'lsn': " + source.toString());
@@ -75,6 +83,26 @@ public record SourcePosition(long commitLsn, long changeLsn) implements Comparab
     // Without a previous commit (first transaction after a start) the change LSN stands in: any
     // later transaction's commitLsn is at least this transaction's commit LSN, which is larger.
     return new SourcePosition(commitLsn, changeLsn);
+  }
+
+  private static SourcePosition fromSequence(JsonNode sequence) {
+    if (sequence == null || sequence.isNull()) {
+      return null;
+    }
+    JsonNode array = sequence;
+    if (sequence.isTextual()) {
+      try {
+        array = JSON.readTree(sequence.asText());
+      } catch (IOException e) {
+        throw new IllegalArgumentException(
+            "Debezium 'sequence' is not a JSON array: " + sequence, e);
+      }
+    }
+    if (!array.isArray() || array.size() != 2 || array.get(0).isNull() || array.get(1).isNull()) {
+      return null;
+    }
+    return new SourcePosition(
+        Long.parseLong(array.get(0).asText()), Long.parseLong(array.get(1).asText()));
   }
 
   private static Long firstOfSequence(JsonNode sequence) {

@@ -56,6 +56,26 @@ class SourcePositionTest {
     assertThat(inc).isEqualTo(new SourcePosition(880, 900));
   }
 
+  /** Regression: incremental snapshot rows (repairs) carry "lsn": null and were dead-lettered. */
+  @Test
+  void incrementalSnapshotRowWithNullLsnTakesItsPositionFromSequence() throws Exception {
+    var inc =
+        SourcePosition.fromDebeziumSource(
+            JSON.readTree(
+                "{\"snapshot\":\"incremental\",\"lsn\":null,\"sequence\":\"[\\\"40573360\\\",\\\"40573368\\\"]\"}"));
+    assertThat(inc).isEqualTo(new SourcePosition(40573360, 40573368));
+  }
+
+  @Test
+  void streamedChangeWithNullLsnIsStillAnError() throws Exception {
+    assertThatThrownBy(
+            () ->
+                SourcePosition.fromDebeziumSource(
+                    JSON.readTree(
+                        "{\"snapshot\":\"false\",\"lsn\":null,\"sequence\":\"[\\\"1\\\",\\\"2\\\"]\"}")))
+        .hasMessageContaining("no numeric 'lsn'");
+  }
+
   @Test
   void missingLsnIsAnErrorShowingTheBlock() throws Exception {
     assertThatThrownBy(

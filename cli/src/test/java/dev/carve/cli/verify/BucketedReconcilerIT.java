@@ -49,9 +49,13 @@ class BucketedReconcilerIT {
             java.sql.DriverManager.getConnection(
                 sourceDb, TestPostgres.USER, TestPostgres.PASSWORD);
         Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE items (id bigint PRIMARY KEY, name text, amount numeric(12,2))");
       s.execute(
-          "INSERT INTO items SELECT g, 'item ' || g, g / 100.0 FROM generate_series(1, "
+          "CREATE TABLE items (id bigint PRIMARY KEY, name text, amount numeric(12,2),"
+              + " updated_at timestamp)");
+      s.execute(
+          "INSERT INTO items SELECT g, 'item ' || g, g / 100.0,"
+              + " timestamp '2026-01-01 00:00:00' + g * interval '1 second'"
+              + " FROM generate_series(1, "
               + ROWS
               + ") g");
       s.execute("ANALYZE items");
@@ -120,6 +124,42 @@ class BucketedReconcilerIT {
                   targetDb, TestPostgres.USER, TestPostgres.PASSWORD);
           Statement s = c.createStatement()) {
         s.execute("UPDATE item SET name = 'item 123457' WHERE item_id = 123457");
+      }
+    }
+  }
+
+  @Test
+  void windowedRunComparesOnlyTheKeysOfSourceRowsInTheWindow() throws Exception {
+    Reconciler reconciler = reconciler();
+    Reconciler.Options window =
+        new Reconciler.Options(
+            List.of(),
+            "updated_at",
+            java.time.LocalDateTime.parse("2026-01-01T00:00:01"),
+            java.time.LocalDateTime.parse("2026-01-01T00:16:41"),
+            null);
+    try (Connection c =
+            java.sql.DriverManager.getConnection(
+                targetDb, TestPostgres.USER, TestPostgres.PASSWORD);
+        Statement s = c.createStatement()) {
+      s.execute("UPDATE item SET amount_cents = -1 WHERE item_id IN (500, 150000)");
+    }
+    try {
+      ReconcileReport r = reconciler.run(window, Reconciler.Progress.lines(line -> {}));
+      ReconcileReport.EntityResult e = r.entities().get(0);
+      assertThat(r.windowed()).isTrue();
+      assertThat(e.expectedRows()).isEqualTo(1000);
+      assertThat(e.actualRows()).isEqualTo(1000);
+      assertThat(e.extraCount()).as("target rows outside the window are not extra").isZero();
+      assertThat(e.different())
+          .as("the change outside the window is not seen")
+          .containsExactly("item_id=500: amount_cents expected 500 found -1");
+    } finally {
+      try (Connection c =
+              java.sql.DriverManager.getConnection(
+                  targetDb, TestPostgres.USER, TestPostgres.PASSWORD);
+          Statement s = c.createStatement()) {
+        s.execute("UPDATE item SET amount_cents = item_id WHERE item_id IN (500, 150000)");
       }
     }
   }

@@ -91,6 +91,27 @@ class VerifyRepairIT {
           .as("ship_name is not compared, the missing and extra keys still are")
           .containsPattern("orders\\.order +[\\d,]+ +[\\d,]+ +1 +1 +0  MISMATCH");
 
+      Run windowed =
+          carve(
+              "verify",
+              "orders",
+              "--config",
+              config.toString(),
+              "--time-column",
+              "updated_at",
+              "--since",
+              "2000-01-01T00:00:00Z");
+      assertThat(windowed.exit()).isEqualTo(1);
+      assertThat(windowed.out())
+          .as("in a windowed run a target key no source row in the window maps to is not extra")
+          .containsPattern("orders\\.order +[\\d,]+ +[\\d,]+ +1 +0 +1  MISMATCH")
+          .doesNotContain("order_id=" + EXTRA_ID);
+
+      Run dryRun =
+          carve("verify", "orders", "--config", config.toString(), "--repair", "--dry-run");
+      assertThat(dryRun.exit()).isEqualTo(1);
+      assertThat(dryRun.out()).contains("dry run: nothing written");
+
       Run repaired =
           carve(
               "verify",

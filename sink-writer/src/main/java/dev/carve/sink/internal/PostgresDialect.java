@@ -263,6 +263,13 @@ public final class PostgresDialect {
     }
     sql.append(set).append(" WHERE ").append(position("t", "carve")).append(' ').append(older);
     sql.append(' ').append(position("EXCLUDED", "carve"));
+    // Every row of Debezium's initial snapshot has position (0, 0) (docs/decisions.md). A target
+    // row built from several snapshot rows (a join: an invoice from its order, then its payments)
+    // gets several versions at that same position, and the later one in topic order is the more
+    // complete: between snapshot positions, the later record wins. A snapshot record still never
+    // overwrites a streamed one, whose position is newer.
+    sql.append(" OR (").append(position("t", "carve")).append(" = (0, 0) AND ");
+    sql.append(position("EXCLUDED", "carve")).append(" = (0, 0))");
     return sql.toString();
   }
 

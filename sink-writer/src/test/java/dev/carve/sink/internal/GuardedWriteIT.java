@@ -206,6 +206,21 @@ class GuardedWriteIT {
     assertThat(status(1)).isNull();
   }
 
+  /**
+   * Regression: an invoice built from its order's snapshot row and then from its payments' snapshot
+   * rows kept the first, incomplete version, because all snapshot rows share position (0, 0).
+   */
+  @Test
+  void betweenSnapshotPositionsTheLaterRecordWinsButNeverOverAStreamedRow() throws SQLException {
+    write(upsert(1, "NEW", 0, 0, false));
+    write(upsert(1, "PAID", 0, 0, false));
+    assertThat(status(1)).isEqualTo("PAID");
+
+    write(upsert(1, "SHIPPED", 100, 110, false));
+    write(upsert(1, "CANCELLED", 0, 0, false));
+    assertThat(status(1)).isEqualTo("SHIPPED");
+  }
+
   @Test
   void repairWinsATieButAnOrdinaryRecordDoesNot() throws SQLException {
     write(upsert(1, "PAID", 100, 110, false));
