@@ -40,6 +40,9 @@ class PreflightCommandTest {
     Path file = dir.resolve("c.json");
     Files.writeString(file, connector);
     assertThat(run("preflight", "--connector", file.toString())).isEqualTo(1);
-    assertThat(out.toString()).contains("BLOCKER").contains("localhost:" + port).doesNotContain("\tat ");
+    assertThat(out.toString())
+        .contains("BLOCKER")
+        .contains("localhost:" + port)
+        .doesNotContain("\tat ");
   }
 }

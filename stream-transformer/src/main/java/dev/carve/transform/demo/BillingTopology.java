@@ -45,7 +45,9 @@ import org.apache.kafka.streams.StreamsBuilder;
  *       PARTIALLY_PAID when something was paid, else OPEN.
  *   <li>A deleted or soft-deleted order deletes its invoice. Payments of an order not seen yet are
  *       kept and counted when the order arrives.
- *   <li>The invoice's position is the newest position of all changes that built it.
+ *   <li>The invoice's position is the newest position of all changes that built it, or, when the
+ *       change that triggered it is not newer than the last invoice emitted for the key, that
+ *       invoice's position plus one change LSN, so the more complete invoice wins at the sink.
  * </ul>
  */
 public final class BillingTopology implements DomainTopology {
@@ -155,7 +157,18 @@ public final class BillingTopology implements DomainTopology {
               ? new SourcePosition(
                   state.get("commit_lsn").asLong(), state.get("change_lsn").asLong())
               : SourcePosition.SNAPSHOT;
-      SourcePosition newest = current.isNewerThan(stored) ? current : stored;
+      // Each invoice emitted for a key reflects every change processed so far, so it must win
+      // over the previous one at the sink's guard even when the change that triggered it is not
+      // newer (a payment's snapshot row reaching the join, through its repartition topic, after a
+      // streamed update of the order). Such an invoice gets the last position plus one in the
+      // change LSN: any real later change has a newer commit, or a later WAL record of the same
+      // transaction, so it still wins.
+      SourcePosition newest =
+          current.isNewerThan(stored)
+              ? current
+              : state.has("commit_lsn")
+                  ? new SourcePosition(stored.commitLsn(), stored.changeLsn() + 1)
+                  : stored;
       state.put("commit_lsn", newest.commitLsn());
       state.put("change_lsn", newest.changeLsn());
       return newest;
