@@ -124,7 +124,7 @@ public final class LegacyShop {
    * @param identifier a table or column name, never null
    */
   public static String quote(String identifier) {
-    return "\"" + identifier.replace("\"", "\"\"") + "\"";
+    return dev.carve.core.SqlIdentifiers.quote(identifier);
   }
 
   /** The quoted, schema-qualified name of a table of the monolith. */

@@ -6,7 +6,7 @@ public final class PgIdentifiers {
 
   /** {@code name} as a quoted identifier: {@code "name"}, inner quotes doubled. */
   public static String quote(String name) {
-    return "\"" + name.replace("\"", "\"\"") + "\"";
+    return dev.carve.core.SqlIdentifiers.quote(name);
   }
 
   /** {@code schema.table} as {@code "schema"."table"}. */

@@ -47,7 +47,7 @@ public final class PostgresDialect {
     if (name.indexOf('\0') >= 0) {
       throw new IllegalArgumentException("An SQL identifier must not contain NUL: '" + name + "'");
     }
-    return '"' + name.replace("\"", "\"\"") + '"';
+    return dev.carve.core.SqlIdentifiers.quote(name);
   }
 
   /** {@code "schema"."name"}. */
