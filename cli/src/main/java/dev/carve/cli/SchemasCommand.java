@@ -6,7 +6,6 @@ import dev.carve.schemas.registry.SchemaRegistryClient;
 import dev.carve.schemas.tools.SchemaCheck;
 import dev.carve.schemas.tools.SchemaCheckReport;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -46,12 +45,7 @@ public final class SchemasCommand implements Callable<Integer> {
 
     SchemaCheck check() {
       CarveConfig c = config.load();
-      Map<String, Object> registry = new HashMap<>();
-      registry.put("schema.registry.url", c.registryUrl());
-      if (c.registryUserInfo() != null) {
-        registry.put("basic.auth.credentials.source", "USER_INFO");
-        registry.put("basic.auth.user.info", c.registryUserInfo());
-      }
+      Map<String, Object> registry = c.registryClientConfig(c.registryUrl());
       SchemaCatalog catalog =
           SchemaCatalog.load(dir != null ? dir.toAbsolutePath() : Home.dir().resolve("schemas"));
       return new SchemaCheck(catalog, SchemaRegistryClient.create(registry));

@@ -288,12 +288,7 @@ public final class VerifyCommand implements Callable<Integer> {
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, c.kafka().bootstrapServers());
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    Map<String, Object> serde = new HashMap<>();
-    serde.put("schema.registry.url", c.registryUrl());
-    if (c.registryUserInfo() != null) {
-      serde.put("basic.auth.credentials.source", "USER_INFO");
-      serde.put("basic.auth.user.info", c.registryUserInfo());
-    }
+    Map<String, Object> serde = c.registryClientConfig(c.registryUrl());
     return new KafkaProducer<>(
         props, AvroSerdes.generic(serde, true).serializer(), new ByteArraySerializer());
   }

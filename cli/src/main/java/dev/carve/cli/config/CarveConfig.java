@@ -263,6 +263,20 @@ public record CarveConfig(
     return s;
   }
 
+  /**
+   * The registry client and serde settings (Confluent's keys) for {@code url}: the configured URL,
+   * or an override such as the embedded registry's, with the configured basic auth.
+   */
+  public Map<String, Object> registryClientConfig(String url) {
+    Map<String, Object> registry = new java.util.HashMap<>();
+    registry.put("schema.registry.url", url);
+    if (registryUserInfo != null) {
+      registry.put("basic.auth.credentials.source", "USER_INFO");
+      registry.put("basic.auth.user.info", registryUserInfo);
+    }
+    return registry;
+  }
+
   /** Resolves a path of the configuration (topology, connector) against the base directory. */
   public Path resolve(String path) {
     return baseDir.resolve(path);

@@ -14,7 +14,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,12 +72,7 @@ public final class ServiceRuntime {
         Transformer.create(
             service, config, bootstrapServers, registryUrl, stateDir.resolve("streams"));
     SinkOptions sinkOptions = sinkOptions(service, config, bootstrapServers, registryUrl, entities);
-    Map<String, Object> serdeConfig = new HashMap<>();
-    serdeConfig.put("schema.registry.url", registryUrl);
-    if (config.registryUserInfo() != null) {
-      serdeConfig.put("basic.auth.credentials.source", "USER_INFO");
-      serdeConfig.put("basic.auth.user.info", config.registryUserInfo());
-    }
+    Map<String, Object> serdeConfig = config.registryClientConfig(registryUrl);
     Serde<GenericRecord> keySerde = AvroSerdes.generic(serdeConfig, true);
     Serde<GenericRecord> valueSerde = AvroSerdes.generic(serdeConfig, false);
     ServiceSink sink =

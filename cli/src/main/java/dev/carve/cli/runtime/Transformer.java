@@ -22,14 +22,16 @@ final class Transformer {
   private final TransformerOptions options;
   private final List<String> sourceTopics;
   private final String registryUrl;
+  private final Map<String, Object> registryConfig;
 
   private Transformer(
       TransformerRuntime runtime,
       DomainTopology topology,
       TransformerOptions options,
-      String registryUrl) {
+      Map<String, Object> registryConfig) {
     this.runtime = runtime;
-    this.registryUrl = registryUrl;
+    this.registryConfig = registryConfig;
+    this.registryUrl = String.valueOf(registryConfig.get("schema.registry.url"));
     this.topology = topology;
     this.options = options;
     this.sourceTopics =
@@ -74,8 +76,16 @@ final class Transformer {
             .withKafkaProperties(config.kafka().properties())
             .withStateDir(streamsDir)
             .withOnError(service.onError());
+    // The same registry settings (URL and basic auth) for the runtime's serdes and the check.
+    Map<String, Object> registryConfig = config.registryClientConfig(registryUrl);
     return new Transformer(
-        TransformerRuntime.create(topology, options), topology, options, registryUrl);
+        TransformerRuntime.create(
+            topology,
+            options,
+            isKey -> dev.carve.schemas.serde.AvroSerdes.generic(registryConfig, isKey)),
+        topology,
+        options,
+        registryConfig);
   }
 
   Part part() {
@@ -124,10 +134,8 @@ final class Transformer {
    * the same report as {@code carve schemas check}.
    */
   private void checkSchemas() {
-    Map<String, Object> registry = new java.util.HashMap<>();
-    registry.put("schema.registry.url", registryUrl);
     try (dev.carve.schemas.registry.SchemaRegistryClient client =
-        dev.carve.schemas.registry.SchemaRegistryClient.create(registry)) {
+        dev.carve.schemas.registry.SchemaRegistryClient.create(registryConfig)) {
       dev.carve.schemas.tools.SchemaCheckReport report =
           new dev.carve.schemas.tools.SchemaCheck(
                   dev.carve.schemas.SchemaCatalog.fromClasspath(), client)

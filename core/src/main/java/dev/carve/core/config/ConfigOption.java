@@ -180,7 +180,13 @@ public final class ConfigOption<T> {
     return scalar(v).toString();
   }
 
-  static Duration parseDuration(Object v) {
+  /**
+   * Parses a duration written as {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h} or {@code 7d}
+   * (a number alone is milliseconds).
+   *
+   * @throws IllegalArgumentException saying what is allowed
+   */
+  public static Duration parseDuration(Object v) {
     if (v instanceof Number n) {
       return Duration.ofMillis(n.longValue());
     }
