@@ -112,8 +112,28 @@ public final class DlqCommand implements Callable<Integer> {
                     () ->
                         new UserFacingException(
                             "No failure " + id + " for service '" + args.service + "'"));
-        row(spec.commandLine().getOut(), e);
-        spec.commandLine().getOut().flush();
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(
+            Locale.ROOT,
+            "failure %d of service '%s': %s%n"
+                + "  record      %s partition %d offset %d%n"
+                + "  key         %s%n"
+                + "  attempts    %d%n"
+                + "  first seen  %s%n"
+                + "  last seen   %s%n"
+                + "  error       %s%n",
+            e.id(),
+            e.service(),
+            e.status().name().toLowerCase(Locale.ROOT),
+            e.topic(),
+            e.partition(),
+            e.offset(),
+            e.key(),
+            e.attempts(),
+            e.firstSeen(),
+            e.lastSeen(),
+            e.error());
+        out.flush();
       }
       return 0;
     }
@@ -196,23 +216,20 @@ public final class DlqCommand implements Callable<Integer> {
       }
       try (FailureLog log = FailureLog.open(args.service, args.sinkOptions())) {
         PrintWriter out = spec.commandLine().getOut();
+        String what =
+            st.name().toLowerCase(Locale.ROOT)
+                + " failure(s) of service '"
+                + args.service
+                + "'"
+                + (age == null ? "" : " last seen more than " + olderThan + " ago");
         if (dryRun) {
-          long n =
-              log.list(new FailureFilter(st, null, Integer.MAX_VALUE)).stream()
-                  .filter(
-                      e -> age == null || e.lastSeen().isBefore(java.time.Instant.now().minus(age)))
-                  .count();
           out.printf(
               Locale.ROOT,
-              "would delete %d %s failure(s) of service '%s'%s%n",
-              n,
-              status,
-              args.service,
-              age == null ? "" : " last seen more than " + olderThan + " ago");
+              "would delete %d %s; dry run: nothing deleted%n",
+              log.countPurgeable(age, st),
+              what);
         } else {
-          int n = log.purge(age, st);
-          out.printf(
-              Locale.ROOT, "deleted %d %s failure(s) of service '%s'%n", n, status, args.service);
+          out.printf(Locale.ROOT, "deleted %d %s%n", log.purge(age, st), what);
         }
         out.flush();
       }

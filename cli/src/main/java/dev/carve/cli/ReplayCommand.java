@@ -43,35 +43,9 @@ public final class ReplayCommand implements Callable<Integer> {
       out.flush();
       return 0;
     }
-    boolean terminal = System.console() != null;
-    long[] lastPrint = {0};
-    ReplayJob.Result result =
-        job.run(
-            p -> {
-              long now = System.nanoTime();
-              if (!terminal && now - lastPrint[0] < 10_000_000_000L) {
-                return;
-              }
-              lastPrint[0] = now;
-              int width = 30;
-              int done =
-                  p.recordsTotal() <= 0
-                      ? width
-                      : (int) Math.min(width, width * p.recordsRead() / p.recordsTotal());
-              String line =
-                  String.format(
-                      Locale.ROOT,
-                      "[%s%s] %,d / %,d records  %,.0f/s  ETA %s",
-                      "#".repeat(done),
-                      ".".repeat(width - done),
-                      p.recordsRead(),
-                      p.recordsTotal(),
-                      p.recordsPerSecond(),
-                      p.eta() == null ? "-" : p.eta().toSeconds() + " s");
-              out.print(terminal ? "\r" + line : line + System.lineSeparator());
-              out.flush();
-            });
-    out.println();
+    ProgressLine progress = new ProgressLine(out, System.console() != null);
+    ReplayJob.Result result = job.run(progress::update);
+    progress.finish();
     out.printf(
         Locale.ROOT,
         "replayed %,d records of service '%s' in %.1f s (%s); %d failure(s)%n",
@@ -91,7 +65,78 @@ public final class ReplayCommand implements Callable<Integer> {
                     m.upserted(),
                     m.deleted(),
                     m.skippedAsOlder()));
+    if (result.failures() > 0) {
+      out.printf(
+          Locale.ROOT,
+          "%d record(s) could not be written; they are in the failure log: carve dlq list %s%n",
+          result.failures(),
+          args.service);
+    }
     out.flush();
     return result.failures() == 0 ? 0 : Carve.EXIT_FAILURE;
+  }
+
+  /**
+   * The progress bar with rate and ETA: redrawn in place after every batch on a terminal; else (a
+   * log, a pipe) one line at most every {@link #LOG_INTERVAL_NANOS}, and always the last one, so a
+   * log shows where the replay ended even when it took less than the interval.
+   */
+  private static final class ProgressLine {
+    private static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
+    private static final int WIDTH = 30;
+
+    private final PrintWriter out;
+    private final boolean terminal;
+    private ReplayJob.Progress last;
+    private boolean lastPrinted;
+    private long lastPrintNanos;
+    private boolean printedAny;
+
+    ProgressLine(PrintWriter out, boolean terminal) {
+      this.out = out;
+      this.terminal = terminal;
+    }
+
+    void update(ReplayJob.Progress p) {
+      last = p;
+      lastPrinted = false;
+      long now = System.nanoTime();
+      if (terminal || !printedAny || now - lastPrintNanos >= LOG_INTERVAL_NANOS) {
+        print(p, now);
+      }
+    }
+
+    /** Prints the last state if it was not printed yet and ends the line. */
+    void finish() {
+      if (last != null && !lastPrinted) {
+        print(last, System.nanoTime());
+      }
+      if (terminal && printedAny) {
+        out.println();
+      }
+      out.flush();
+    }
+
+    private void print(ReplayJob.Progress p, long now) {
+      int done =
+          p.recordsTotal() <= 0
+              ? WIDTH
+              : (int) Math.min(WIDTH, WIDTH * p.recordsRead() / p.recordsTotal());
+      String line =
+          String.format(
+              Locale.ROOT,
+              "[%s%s] %,d / %,d records  %,.0f/s  ETA %s",
+              "#".repeat(done),
+              ".".repeat(WIDTH - done),
+              p.recordsRead(),
+              p.recordsTotal(),
+              p.recordsPerSecond(),
+              p.eta() == null ? "-" : p.eta().toSeconds() + " s");
+      out.print(terminal ? "\r" + line : line + System.lineSeparator());
+      out.flush();
+      printedAny = true;
+      lastPrinted = true;
+      lastPrintNanos = now;
+    }
   }
 }

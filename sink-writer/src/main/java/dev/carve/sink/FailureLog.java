@@ -1,15 +1,11 @@
 package dev.carve.sink;
 
-import dev.carve.core.error.OnError;
 import dev.carve.core.retry.RetriesExhaustedException;
-import dev.carve.sink.internal.JdbcTarget;
-import dev.carve.sink.internal.KafkaClients;
 import dev.carve.sink.internal.PostgresDialect;
-import dev.carve.sink.internal.RecordDecoder;
 import dev.carve.sink.internal.Serdes;
 import dev.carve.sink.internal.SinkCounters;
 import dev.carve.sink.internal.SinkEngine;
-import dev.carve.sink.internal.TargetTables;
+import dev.carve.sink.internal.SinkTools;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,7 +14,6 @@ import java.sql.Types;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.apache.avro.generic.GenericRecord;
@@ -39,8 +34,7 @@ public final class FailureLog implements AutoCloseable {
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(15);
 
   private final String service;
-  private final SinkOptions options;
-  private final Map<String, String> tablesByTopic;
+  private final SinkTools tools;
   private final SinkEngine engine;
   private final String schema;
 
@@ -50,23 +44,10 @@ public final class FailureLog implements AutoCloseable {
       Deserializer<GenericRecord> keyDeserializer,
       Deserializer<GenericRecord> valueDeserializer) {
     this.service = service;
-    this.options = options;
     this.schema = options.schema();
-    this.tablesByTopic = KafkaClients.tablesByTopic(service, options.entities());
-    this.engine =
-        new SinkEngine(
-            new SinkEngine.Settings(
-                service,
-                OnError.DEAD_LETTER,
-                options.maxRetries(),
-                options.retryBackoff(),
-                options.retryMaxBackoff()),
-            new RecordDecoder(tablesByTopic, keyDeserializer, valueDeserializer),
-            new JdbcTarget(options.jdbcUrl(), options.username(), options.password()),
-            new TargetTables(options.schema(), options.ddl()),
-            null,
-            () -> true,
-            new SinkCounters());
+    this.tools = new SinkTools(service, options, keyDeserializer, valueDeserializer);
+    // A retry is run by a person: report a database outage at once instead of waiting for it.
+    this.engine = tools.engine(schema, options.ddl(), () -> true, new SinkCounters());
   }
 
   /**
@@ -135,7 +116,10 @@ public final class FailureLog implements AutoCloseable {
         });
   }
 
-  /** One entry, or empty when there is none with that id. */
+  /**
+   * One entry of this service, or empty when there is none with that id (an entry of another
+   * service logged in the same schema is not shown).
+   */
   public Optional<FailureEntry> show(long id) {
     return query(
         "show failure " + id,
@@ -146,7 +130,9 @@ public final class FailureLog implements AutoCloseable {
           try (PreparedStatement ps = c.prepareStatement(PostgresDialect.showFailure(schema))) {
             ps.setLong(1, id);
             try (ResultSet rs = ps.executeQuery()) {
-              return rs.next() ? Optional.of(entry(rs)) : Optional.<FailureEntry>empty();
+              return rs.next()
+                  ? Optional.of(entry(rs)).filter(e -> e.service().equals(service))
+                  : Optional.<FailureEntry>empty();
             }
           }
         });
@@ -162,7 +148,6 @@ public final class FailureLog implements AutoCloseable {
   public RetryOutcome retry(long id) {
     FailureEntry e =
         show(id)
-            .filter(f -> f.service().equals(service))
             .orElseThrow(
                 () ->
                     new IllegalArgumentException(
@@ -225,19 +210,49 @@ public final class FailureLog implements AutoCloseable {
             return 0;
           }
           try (PreparedStatement ps = c.prepareStatement(PostgresDialect.purgeFailures(schema))) {
-            ps.setString(1, service);
-            if (olderThan == null) {
-              ps.setNull(2, Types.BIGINT);
-              ps.setNull(3, Types.BIGINT);
-            } else {
-              ps.setLong(2, olderThan.toMillis());
-              ps.setLong(3, olderThan.toMillis());
-            }
-            ps.setString(4, status == null ? null : status.name());
-            ps.setString(5, status == null ? null : status.name());
+            bindPurgeable(ps, olderThan, status);
             return ps.executeUpdate();
           }
         });
+  }
+
+  /**
+   * Counts the entries {@link #purge} would delete with the same arguments, deleting nothing (for a
+   * dry run; the same condition, evaluated by the database's clock).
+   *
+   * @param olderThan only entries last seen longer ago than this; null for any age
+   * @param status only entries in this state; null for any
+   */
+  public long countPurgeable(Duration olderThan, FailureStatus status) {
+    return query(
+        "count purgeable failures",
+        c -> {
+          if (!logExists(c)) {
+            return 0L;
+          }
+          try (PreparedStatement ps =
+              c.prepareStatement(PostgresDialect.countPurgeableFailures(schema))) {
+            bindPurgeable(ps, olderThan, status);
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              return rs.getLong(1);
+            }
+          }
+        });
+  }
+
+  private void bindPurgeable(PreparedStatement ps, Duration olderThan, FailureStatus status)
+      throws SQLException {
+    ps.setString(1, service);
+    if (olderThan == null) {
+      ps.setNull(2, Types.BIGINT);
+      ps.setNull(3, Types.BIGINT);
+    } else {
+      ps.setLong(2, olderThan.toMillis());
+      ps.setLong(3, olderThan.toMillis());
+    }
+    ps.setString(4, status == null ? null : status.name());
+    ps.setString(5, status == null ? null : status.name());
   }
 
   private SinkEngine.Result process(ConsumerRecord<byte[], byte[]> record) {
@@ -255,8 +270,7 @@ public final class FailureLog implements AutoCloseable {
 
   private Optional<ConsumerRecord<byte[], byte[]>> read(FailureEntry e) {
     TopicPartition tp = new TopicPartition(e.topic(), e.partition());
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        KafkaClients.consumer(options, null, "carve-dlq-retry-" + service)) {
+    try (KafkaConsumer<byte[], byte[]> consumer = tools.consumer("dlq-retry")) {
       consumer.assign(List.of(tp));
       consumer.seek(tp, e.offset());
       long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
@@ -288,13 +302,7 @@ public final class FailureLog implements AutoCloseable {
   }
 
   private boolean logExists(Connection c) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(PostgresDialect.tableExists())) {
-      ps.setString(1, schema);
-      ps.setString(2, PostgresDialect.FAILURES);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next();
-      }
-    }
+    return SinkTools.tableExists(c, schema, PostgresDialect.FAILURES);
   }
 
   private static FailureEntry entry(ResultSet rs) throws SQLException {

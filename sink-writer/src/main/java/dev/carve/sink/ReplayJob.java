@@ -1,15 +1,11 @@
 package dev.carve.sink;
 
-import dev.carve.core.error.OnError;
 import dev.carve.core.retry.RetriesExhaustedException;
-import dev.carve.sink.internal.JdbcTarget;
-import dev.carve.sink.internal.KafkaClients;
 import dev.carve.sink.internal.PostgresDialect;
-import dev.carve.sink.internal.RecordDecoder;
 import dev.carve.sink.internal.Serdes;
 import dev.carve.sink.internal.SinkCounters;
 import dev.carve.sink.internal.SinkEngine;
-import dev.carve.sink.internal.TargetTables;
+import dev.carve.sink.internal.SinkTools;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -22,14 +18,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.StringJoiner;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -99,6 +93,8 @@ public final class ReplayJob {
    * @param currentRows rows per existing table of the live schema (entity tables only)
    * @param partitions offsets per partition
    * @param recordsToRead records between the earliest and the end offsets (upper bound)
+   * @param liveSinkMembers members of the live consumer group now; a replay refuses to start while
+   *     this is not zero
    */
   public record Plan(
       String service,
@@ -107,7 +103,8 @@ public final class ReplayJob {
       String buildSchema,
       Map<String, Long> currentRows,
       List<PartitionPlan> partitions,
-      long recordsToRead) {
+      long recordsToRead,
+      int liveSinkMembers) {
 
     /** A plain-language description for {@code --dry-run}. */
     public String describe() {
@@ -142,6 +139,13 @@ public final class ReplayJob {
             .append('\n');
       }
       sb.append("  at most ").append(recordsToRead).append(" records to read");
+      if (liveSinkMembers > 0) {
+        sb.append("\n  the live sink is running (consumer group ")
+            .append(ServiceSink.groupId(service))
+            .append(" has ")
+            .append(liveSinkMembers)
+            .append(" member(s)): stop it first, or the replay refuses to start");
+      }
       return sb.toString();
     }
   }
@@ -189,8 +193,7 @@ public final class ReplayJob {
   private final SinkOptions options;
   private final Mode mode;
   private final Map<String, String> tablesByTopic;
-  private final Deserializer<GenericRecord> keyDeserializer;
-  private final Deserializer<GenericRecord> valueDeserializer;
+  private final SinkTools tools;
   private final AtomicReference<State> state = new AtomicReference<>(State.CREATED);
 
   private ReplayJob(
@@ -202,9 +205,8 @@ public final class ReplayJob {
     this.service = service;
     this.options = options;
     this.mode = mode;
-    this.tablesByTopic = KafkaClients.tablesByTopic(service, options.entities());
-    this.keyDeserializer = keyDeserializer;
-    this.valueDeserializer = valueDeserializer;
+    this.tools = new SinkTools(service, options, keyDeserializer, valueDeserializer);
+    this.tablesByTopic = tools.tablesByTopic();
   }
 
   /**
@@ -261,8 +263,8 @@ public final class ReplayJob {
    * @throws IllegalStateException when Kafka or the database cannot be read
    */
   public Plan plan() {
-    try (Admin admin = admin();
-        KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+    try (Admin admin = tools.admin();
+        KafkaConsumer<byte[], byte[]> consumer = tools.consumer("replay")) {
       List<TopicPartition> partitions = partitions(consumer);
       Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
@@ -280,7 +282,15 @@ public final class ReplayJob {
                 committed == null ? -1 : committed.offset()));
         total += end.get(tp) - begin.get(tp);
       }
-      return new Plan(service, mode, options.schema(), buildSchema(), currentRows(), plans, total);
+      return new Plan(
+          service,
+          mode,
+          options.schema(),
+          buildSchema(),
+          currentRows(),
+          plans,
+          total,
+          liveSinkMembers(admin));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(
@@ -301,8 +311,8 @@ public final class ReplayJob {
           "This replay of '" + service + "' is " + state.get() + "; create a new ReplayJob");
     }
     long started = System.nanoTime();
-    try (Admin admin = admin();
-        KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+    try (Admin admin = tools.admin();
+        KafkaConsumer<byte[], byte[]> consumer = tools.consumer("replay")) {
       requireLiveSinkStopped(admin);
       List<TopicPartition> partitions = partitions(consumer);
       Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions);
@@ -429,8 +439,8 @@ public final class ReplayJob {
           execute(c, PostgresDialect.createSchema(live));
           List<String> replaced = new ArrayList<>();
           for (String table : tables) {
-            boolean rebuilt = tableExists(c, shadow, table);
-            boolean existing = tableExists(c, live, table);
+            boolean rebuilt = SinkTools.tableExists(c, shadow, table);
+            boolean existing = SinkTools.tableExists(c, live, table);
             if (rebuilt) {
               if (existing) {
                 execute(c, PostgresDialect.moveTable(live, table, old));
@@ -457,14 +467,14 @@ public final class ReplayJob {
         c -> {
           List<String> existing = new ArrayList<>();
           for (String table : tablesByTopic.values()) {
-            if (tableExists(c, options.schema(), table)) {
+            if (SinkTools.tableExists(c, options.schema(), table)) {
               existing.add(table);
             }
           }
           if (!existing.isEmpty()) {
             execute(c, PostgresDialect.truncate(options.schema(), existing));
           }
-          if (tableExists(c, options.schema(), PostgresDialect.TOMBSTONES)) {
+          if (SinkTools.tableExists(c, options.schema(), PostgresDialect.TOMBSTONES)) {
             try (PreparedStatement ps =
                 c.prepareStatement(PostgresDialect.deleteTombstonesOf(options.schema()))) {
               ps.setArray(1, c.createArrayOf("text", tablesByTopic.values().toArray()));
@@ -482,7 +492,7 @@ public final class ReplayJob {
           c -> {
             Map<String, Long> rows = new LinkedHashMap<>();
             for (String table : tablesByTopic.values()) {
-              if (tableExists(c, options.schema(), table)) {
+              if (SinkTools.tableExists(c, options.schema(), table)) {
                 try (Statement s = c.createStatement();
                     ResultSet rs =
                         s.executeQuery(PostgresDialect.countRows(options.schema(), table))) {
@@ -497,41 +507,37 @@ public final class ReplayJob {
   }
 
   private SinkEngine engine(SinkCounters counters) {
-    return new SinkEngine(
-        new SinkEngine.Settings(
-            service,
-            OnError.DEAD_LETTER,
-            options.maxRetries(),
-            options.retryBackoff(),
-            options.retryMaxBackoff()),
-        new RecordDecoder(tablesByTopic, keyDeserializer, valueDeserializer),
-        new JdbcTarget(options.jdbcUrl(), options.username(), options.password()),
-        new TargetTables(buildSchema(), mode == Mode.SHADOW ? DdlMode.CREATE : options.ddl()),
-        null,
-        () -> false,
-        counters);
+    return tools.engine(
+        buildSchema(), mode == Mode.SHADOW ? DdlMode.CREATE : options.ddl(), () -> false, counters);
   }
 
   private void requireLiveSinkStopped(Admin admin) throws InterruptedException {
+    int members = liveSinkMembers(admin);
+    if (members > 0) {
+      throw new IllegalStateException(
+          "Cannot replay '"
+              + service
+              + "' while its sink is running (consumer group "
+              + ServiceSink.groupId(service)
+              + " has "
+              + members
+              + " member(s)); stop the sink first");
+    }
+  }
+
+  /** Members of the live consumer group; 0 when the group does not exist. */
+  private int liveSinkMembers(Admin admin) throws InterruptedException {
     String group = ServiceSink.groupId(service);
     try {
       ConsumerGroupDescription d =
           admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get();
-      if (!d.members().isEmpty()) {
-        throw new IllegalStateException(
-            "Cannot replay '"
-                + service
-                + "' while its sink is running (consumer group "
-                + group
-                + " has "
-                + d.members().size()
-                + " member(s)); stop the sink first");
-      }
+      return d.members().size();
     } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof GroupIdNotFoundException)) {
-        throw new IllegalStateException(
-            "Cannot check consumer group " + group + ": " + e.getCause(), e.getCause());
+      if (e.getCause() instanceof GroupIdNotFoundException) {
+        return 0;
       }
+      throw new IllegalStateException(
+          "Cannot check consumer group " + group + ": " + e.getCause(), e.getCause());
     }
   }
 
@@ -589,33 +595,11 @@ public final class ReplayJob {
     return out;
   }
 
-  private KafkaConsumer<byte[], byte[]> consumer() {
-    return KafkaClients.consumer(options, null, "carve-replay-" + service);
-  }
-
-  private Admin admin() {
-    Properties p = new Properties();
-    p.putAll(options.kafkaProperties());
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
-    return Admin.create(p);
-  }
-
   private static Object execute(Connection c, String sql) throws SQLException {
     try (Statement s = c.createStatement()) {
       s.execute(sql);
     }
     return null;
-  }
-
-  private static boolean tableExists(Connection c, String schema, String table)
-      throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(PostgresDialect.tableExists())) {
-      ps.setString(1, schema);
-      ps.setString(2, table);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next();
-      }
-    }
   }
 
   @Override

@@ -25,6 +25,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
@@ -159,6 +161,21 @@ public final class ServiceSink implements AutoCloseable {
         counters.waiting(),
         counters.lastError(),
         counters.lastCommit());
+  }
+
+  /** Batches written, their time and database retries so far; cheap, callable from any thread. */
+  public SinkBatchStats batchStats() {
+    return new SinkBatchStats(
+        counters.writtenBatches(), Duration.ofNanos(counters.batchNanos()), counters.retries());
+  }
+
+  /**
+   * The metrics of the sink's Kafka consumer ({@code KafkaConsumer#metrics()}), for export; empty
+   * before the consumer was created. Read-only; callable from any thread.
+   */
+  public Map<MetricName, ? extends Metric> kafkaMetrics() {
+    KafkaConsumer<byte[], byte[]> c = consumer;
+    return c == null ? Map.of() : c.metrics();
   }
 
   /**
@@ -326,6 +343,7 @@ public final class ServiceSink implements AutoCloseable {
             new TopicPartition(r.topic(), r.partition()),
             new OffsetAndMetadata(r.offset() + 1, r.leaderEpoch(), ""));
       }
+      long batchStarted = System.nanoTime();
       engine.process(batch);
       // Every record the poll returned is written, so the consumer's position is safe to commit.
       // It lies past the transaction markers exactly-once producers leave after the last record,
@@ -337,6 +355,7 @@ public final class ServiceSink implements AutoCloseable {
         }
       }
       commit(offsets, batch.size());
+      counters.batchWritten(System.nanoTime() - batchStarted);
       offsets.forEach((tp, o) -> committedPositions.put(tp, o.offset()));
     }
   }

@@ -488,11 +488,17 @@ public final class PostgresDialect {
 
   /** Purges failures; binds service, age in milliseconds (null = any age), status (null = any). */
   public static String purgeFailures(String schema) {
-    return "DELETE FROM "
-        + qualified(schema, FAILURES)
-        + " WHERE service = ? AND (?::bigint IS NULL OR last_seen < now() - (?::bigint"
-        + " * interval '1 millisecond')) AND (?::text IS NULL OR status = ?::text)";
+    return "DELETE FROM " + qualified(schema, FAILURES) + PURGEABLE;
   }
+
+  /** Counts what {@link #purgeFailures} would delete; binds the same values. */
+  public static String countPurgeableFailures(String schema) {
+    return "SELECT count(*) FROM " + qualified(schema, FAILURES) + PURGEABLE;
+  }
+
+  private static final String PURGEABLE =
+      " WHERE service = ? AND (?::bigint IS NULL OR last_seen < now() - (?::bigint"
+          + " * interval '1 millisecond')) AND (?::text IS NULL OR status = ?::text)";
 
   /** Whether a table exists; binds schema and table. */
   public static String tableExists() {

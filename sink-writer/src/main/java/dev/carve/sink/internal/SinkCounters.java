@@ -13,6 +13,9 @@ public final class SinkCounters {
   private final AtomicLong batches = new AtomicLong();
   private final AtomicLong records = new AtomicLong();
   private final AtomicLong deadLettered = new AtomicLong();
+  private final AtomicLong retries = new AtomicLong();
+  private final AtomicLong writtenBatches = new AtomicLong();
+  private final AtomicLong batchNanos = new AtomicLong();
   private volatile long lag = -1;
   private volatile boolean waiting;
   private volatile String lastError;
@@ -38,6 +41,32 @@ public final class SinkCounters {
     batches.incrementAndGet();
     records.addAndGet(recordCount);
     lastCommit = Instant.now();
+  }
+
+  /** Counts one more attempt of a database transaction after a failed one. */
+  public void retried() {
+    retries.incrementAndGet();
+  }
+
+  /** Counts a batch of records written and committed, and the time it took. */
+  public void batchWritten(long nanos) {
+    writtenBatches.incrementAndGet();
+    batchNanos.addAndGet(nanos);
+  }
+
+  /** Attempts of database transactions after a failed one. */
+  public long retries() {
+    return retries.get();
+  }
+
+  /** Batches of records written and committed (commits without records not included). */
+  public long writtenBatches() {
+    return writtenBatches.get();
+  }
+
+  /** Total time of the batches counted by {@link #writtenBatches()}, in nanoseconds. */
+  public long batchNanos() {
+    return batchNanos.get();
   }
 
   /** Counts dead letters. */

@@ -246,8 +246,12 @@ public final class SinkEngine implements AutoCloseable {
    * table shapes) on any failure.
    */
   public <T> T inTransaction(String what, TransactionWork<T> work) throws InterruptedException {
+    int[] attempts = {0};
     Retrier.Action<T> action =
         () -> {
+          if (attempts[0]++ > 0) {
+            counters.retried();
+          }
           Connection c = target.connection();
           try {
             T result = work.run(c);
