@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -74,7 +76,7 @@ public final class TransformerRuntime implements AutoCloseable {
   private final CountDownLatch runningOnce = new CountDownLatch(1);
   private volatile State state = State.CREATED;
   private volatile Throwable failure;
-  private KafkaStreams streams;
+  private volatile KafkaStreams streams;
 
   private TransformerRuntime(
       DomainTopology domainTopology, TransformerOptions options, SerdeFactory serdes) {
@@ -174,6 +176,16 @@ public final class TransformerRuntime implements AutoCloseable {
   /** The counters of this runtime. */
   public TransformerMetrics metrics() {
     return metrics;
+  }
+
+  /**
+   * The metrics of the Kafka Streams client ({@code KafkaStreams#metrics()}: client, thread, task
+   * and embedded consumer and producer metrics), for export; empty before {@link #start()}.
+   * Read-only; callable from any thread.
+   */
+  public Map<MetricName, ? extends Metric> kafkaMetrics() {
+    KafkaStreams s = streams;
+    return s == null ? Map.of() : s.metrics();
   }
 
   /** The Streams topology, for {@code describe()} and tests. */

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -87,6 +88,10 @@ class PipelineIT {
           s.execute(
               "INSERT INTO payments (payment_id, order_ref, amount, currency, method, paid_at, status) VALUES (9900001, 'ORD-2099-00002', 37.50, 'EUR', 'CC', now(), 'A')");
           s.execute("UPDATE customers SET vip_flag = 'N' WHERE cust_no = 'C99999001'");
+          // A country change of a customer with orders: the orders follow (a foreign-key join).
+          s.execute(
+              "UPDATE addresses SET country_code = 'IE' WHERE addr_type = 'B' AND cust_no ="
+                  + " (SELECT cust_no FROM orders WHERE order_ref = 'ORD-2099-00001')");
         }
         c.commit();
       }
@@ -134,6 +139,21 @@ class PipelineIT {
                 count(
                     src,
                     "SELECT count(*) FROM orders o, jsonb_array_elements(o.lines_blob::jsonb) WHERE o.deleted_flag = 'N'"));
+        assertThat(countries(t, "SELECT order_ref, customer_country FROM \"order\""))
+            .as("customer_country of every order: its customer's billing address country")
+            .isEqualTo(
+                countries(
+                    src,
+                    "SELECT o.order_ref, (SELECT upper(trim(a.country_code)) FROM addresses a"
+                        + " WHERE a.cust_no = o.cust_no AND a.addr_type = 'B'"
+                        + " ORDER BY a.addr_id LIMIT 1) FROM orders o WHERE o.deleted_flag = 'N'"));
+        assertThat(
+                countries(
+                    t,
+                    "SELECT order_ref, customer_country FROM \"order\""
+                        + " WHERE order_ref IN ('ORD-2099-00001', 'ORD-2099-00002')"))
+            .containsEntry("ORD-2099-00001", "IE")
+            .containsEntry("ORD-2099-00002", "GB");
         try (ResultSet rs =
             t.createStatement()
                 .executeQuery(
@@ -183,6 +203,19 @@ class PipelineIT {
               "snapshot records in the raw topics: the restart resumed instead of snapshotting again")
           .isEqualTo(snapshotRows);
     }
+  }
+
+  /** Order reference to country, from a query of two text columns. */
+  private static Map<String, String> countries(Connection c, String sql)
+      throws java.sql.SQLException {
+    Map<String, String> countries = new TreeMap<>();
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        countries.put(rs.getString(1), String.valueOf(rs.getString(2)));
+      }
+    }
+    return countries;
   }
 
   private static void awaitSynced(EmbeddedPipeline pipeline, String when) throws Exception {

@@ -24,6 +24,8 @@ import java.util.Objects;
  *     none
  * @param position the source position of the change; never null
  * @param source where the change was read from in Kafka; never null
+ * @param joined the rows of other tables joined to this change by {@link ForeignKeyJoin}, by the
+ *     join's alias; a null row when the referenced row is absent; empty when nothing is joined
  */
 public record ChangeEvent(
     String table,
@@ -32,7 +34,8 @@ public record ChangeEvent(
     Map<String, Object> after,
     Map<String, Object> key,
     SourcePosition position,
-    SourceOffset source) {
+    SourceOffset source,
+    Map<String, Map<String, Object>> joined) {
 
   /** Debezium's placeholder for an unchanged TOASTed column; must never reach a target. */
   public static final String UNAVAILABLE = "__debezium_unavailable_value";
@@ -46,6 +49,49 @@ public record ChangeEvent(
     before = immutable(before);
     after = immutable(after);
     key = key == null ? Map.of() : immutable(key);
+    Map<String, Map<String, Object>> rows = new LinkedHashMap<>();
+    if (joined != null) {
+      joined.forEach((alias, row) -> rows.put(alias, immutable(row)));
+    }
+    joined = Collections.unmodifiableMap(rows);
+  }
+
+  /** A change with nothing joined to it. */
+  public ChangeEvent(
+      String table,
+      Op op,
+      Map<String, Object> before,
+      Map<String, Object> after,
+      Map<String, Object> key,
+      SourcePosition position,
+      SourceOffset source) {
+    this(table, op, before, after, key, position, source, null);
+  }
+
+  /**
+   * The row joined under {@code alias} (a {@link ForeignKeyJoin}).
+   *
+   * @return the row, or null when the referenced row is absent (a left join)
+   * @throws IllegalArgumentException when nothing is joined under {@code alias}
+   */
+  public Map<String, Object> joined(String alias) {
+    if (!joined.containsKey(alias)) {
+      throw new IllegalArgumentException(
+          "no row of another table is joined to table '"
+              + table
+              + "' as '"
+              + alias
+              + "'; joined: "
+              + joined.keySet());
+    }
+    return joined.get(alias);
+  }
+
+  /** This change with {@code row} joined under {@code alias} and the given position. */
+  public ChangeEvent withJoined(String alias, Map<String, Object> row, SourcePosition position) {
+    Map<String, Map<String, Object>> rows = new LinkedHashMap<>(joined);
+    rows.put(alias, row);
+    return new ChangeEvent(table, op, before, after, key, position, source, rows);
   }
 
   private static Map<String, Object> immutable(Map<String, Object> row) {

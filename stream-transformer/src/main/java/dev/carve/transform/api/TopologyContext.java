@@ -99,7 +99,10 @@ public interface TopologyContext {
    * @param primaryTable the table whose key partitions the join, e.g. {@code orders}
    * @param joinedTables each joined table with how its changes find their primary row
    * @param mapper the mapping of the changes of all these tables ({@link ChangeEvent#table()} says
-   *     which)
+   *     which); its outputs get strictly increasing positions per output topic and key (store
+   *     {@code <service>-<step>-positions}): an output whose change is not newer than the last
+   *     output for its key gets that output's position plus one change LSN, so the output that
+   *     reflects more inputs wins at the sink's guard
    * @throws IllegalStateException when one of the tables was already mapped in this context
    */
   void joinTables(
@@ -107,6 +110,40 @@ public interface TopologyContext {
       String step,
       String primaryTable,
       Map<String, PartitionKey> joinedTables,
+      TableMapper mapper);
+
+  /**
+   * Reads a table (the left table, e.g. {@code orders}) enriched with the row of another captured
+   * table it references by a foreign key that is not its own key ({@link ForeignKeyJoin}, e.g. the
+   * customer's billing address by {@code cust_no}), on Kafka Streams' KTable foreign-key join. The
+   * mapper sees changes of the left table only, each with the referenced row as {@link
+   * ChangeEvent#joined(String)} (null when absent: a left join); a change of a right row re-maps
+   * every left row that references it. The position of a change is the newer of the left change's
+   * and the right row's; outputs get strictly increasing positions per key (as in {@link
+   * #joinTables}). A left delete is mapped as a delete; a right row deleted, filtered out by {@link
+   * ForeignKeyJoin#where} or with a null join column re-maps its left rows with a null joined row.
+   *
+   * <p>Names: sources {@code <service>-source-<table>}, parsers {@code <service>-parse-<table>},
+   * dead-letter sinks {@code <service>-dlq-<table>}, stores {@code <service>-<step>-left} and
+   * {@code <service>-<step>-right} (rows by source key), repartition topic {@code
+   * <service>-<right>-by-<step>} (right rows by reference) with store {@code
+   * <service>-<step>-lookup}, the join's subscription topics and store {@code
+   * <service>-<step>-fk-...}, result store {@code <service>-<step>-joined}, processor {@code
+   * <service>-map-<step>}, store {@code <service>-<step>-positions}, sink {@code
+   * <service>-sink-<step>}. Both raw topics must have the same number of partitions.
+   *
+   * @param builder the builder passed to {@link DomainTopology#define}
+   * @param step the name of the join, e.g. {@code orders}
+   * @param leftTable the table whose changes are mapped, e.g. {@code orders}
+   * @param join the referenced table, the join columns and the alias
+   * @param mapper the mapping of the left table's changes
+   * @throws IllegalStateException when one of the two tables was already mapped in this context
+   */
+  void joinForeignKey(
+      StreamsBuilder builder,
+      String step,
+      String leftTable,
+      ForeignKeyJoin join,
       TableMapper mapper);
 
   /** The domain topics asked for so far, in order. */

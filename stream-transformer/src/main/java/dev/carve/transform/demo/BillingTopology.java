@@ -45,9 +45,10 @@ import org.apache.kafka.streams.StreamsBuilder;
  *       PARTIALLY_PAID when something was paid, else OPEN.
  *   <li>A deleted or soft-deleted order deletes its invoice. Payments of an order not seen yet are
  *       kept and counted when the order arrives.
- *   <li>The invoice's position is the newest position of all changes that built it, or, when the
- *       change that triggered it is not newer than the last invoice emitted for the key, that
- *       invoice's position plus one change LSN, so the more complete invoice wins at the sink.
+ *   <li>The invoice's position is the position of the change that triggered it, or, when that is
+ *       not newer than the last invoice emitted for the key, that invoice's position plus one
+ *       change LSN (the rule of every join, {@link TopologyContext#joinTables}), so the more
+ *       complete invoice wins at the sink.
  * </ul>
  */
 public final class BillingTopology implements DomainTopology {
@@ -133,7 +134,10 @@ public final class BillingTopology implements DomainTopology {
         }
       }
       ObjectNode state = read(scope.get(STATE, orderRef));
-      SourcePosition position = newest(state, change.position());
+      // The join makes the positions of one invoice key strictly increasing (joinTables), so an
+      // invoice triggered by an older change (a payment's snapshot row reaching the join after a
+      // streamed update of its order) still wins over the previous one at the sink.
+      SourcePosition position = change.position();
       if (change.table().equals("orders")) {
         applyOrder(change, state);
       } else {
@@ -149,29 +153,6 @@ public final class BillingTopology implements DomainTopology {
       }
       return List.of(
           Output.to(topic, DomainRecord.upsert(key, invoice(state, orderRef), position)));
-    }
-
-    private static SourcePosition newest(ObjectNode state, SourcePosition current) {
-      SourcePosition stored =
-          state.has("commit_lsn")
-              ? new SourcePosition(
-                  state.get("commit_lsn").asLong(), state.get("change_lsn").asLong())
-              : SourcePosition.SNAPSHOT;
-      // Each invoice emitted for a key reflects every change processed so far, so it must win
-      // over the previous one at the sink's guard even when the change that triggered it is not
-      // newer (a payment's snapshot row reaching the join, through its repartition topic, after a
-      // streamed update of the order). Such an invoice gets the last position plus one in the
-      // change LSN: any real later change has a newer commit, or a later WAL record of the same
-      // transaction, so it still wins.
-      SourcePosition newest =
-          current.isNewerThan(stored)
-              ? current
-              : state.has("commit_lsn")
-                  ? new SourcePosition(stored.commitLsn(), stored.changeLsn() + 1)
-                  : stored;
-      state.put("commit_lsn", newest.commitLsn());
-      state.put("change_lsn", newest.changeLsn());
-      return newest;
     }
 
     private static void applyOrder(ChangeEvent change, ObjectNode state) {

@@ -92,7 +92,7 @@ final class ChangeParser {
     }
   }
 
-  private static Map<String, Object> toRow(JsonNode node, String what) {
+  static Map<String, Object> toRow(JsonNode node, String what) {
     if (node == null || node.isNull()) {
       return null;
     }

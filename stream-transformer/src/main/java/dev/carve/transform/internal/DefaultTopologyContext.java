@@ -3,6 +3,7 @@ package dev.carve.transform.internal;
 import dev.carve.core.Topics;
 import dev.carve.core.error.OnError;
 import dev.carve.transform.TransformerMetrics;
+import dev.carve.transform.api.ForeignKeyJoin;
 import dev.carve.transform.api.PartitionKey;
 import dev.carve.transform.api.SerdeFactory;
 import dev.carve.transform.api.StoreType;
@@ -16,14 +17,24 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.KTable;
+import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.kstream.TableJoined;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 /** The {@link TopologyContext} of one service. */
@@ -134,6 +145,7 @@ public final class DefaultTopologyContext implements TopologyContext {
     tableByTopic.put(claim(primaryTable), primaryTable);
     joinedTables.keySet().forEach(t -> tableByTopic.put(claim(t), t));
     addStores(builder, mapper);
+    String positionsStep = addPositionsStore(builder, step, mapper);
     KStream<byte[], byte[]> merged =
         builder.stream(
             rawTopic(primaryTable),
@@ -163,13 +175,135 @@ public final class DefaultTopologyContext implements TopologyContext {
         .process(
             () ->
                 new MapTableProcessor(
-                    service, tableByTopic, deadLetterTopic(), onError, mapper, metrics),
+                    service,
+                    tableByTopic,
+                    deadLetterTopic(),
+                    onError,
+                    mapper,
+                    metrics,
+                    positionsStep,
+                    null),
             Named.as(name("map-" + step)),
-            storeNames(mapper))
+            storeNames(mapper, positionsStep))
         .to(
             (key, value, recordContext) -> value.topic(),
             Produced.with(Serdes.ByteArray(), new Routed.RoutedSerde())
                 .withName(name("sink-" + step)));
+  }
+
+  @Override
+  public synchronized void joinForeignKey(
+      StreamsBuilder builder,
+      String step,
+      String leftTable,
+      ForeignKeyJoin join,
+      TableMapper mapper) {
+    Objects.requireNonNull(join, "join");
+    String leftTopic = claim(leftTable);
+    String rightTable = join.table();
+    String rightTopic = claim(rightTable);
+    String leftStep = stepOf(leftTable);
+    String rightStep = stepOf(rightTable);
+    addStores(builder, mapper);
+    String positionsStep = addPositionsStore(builder, step, mapper);
+    DeadLetters deadLetters = new DeadLetters(service, deadLetterTopic(), onError, metrics);
+
+    KTable<byte[], String> left =
+        rows(
+            builder,
+            leftTopic,
+            leftStep,
+            step + "-left",
+            () ->
+                new ForeignKeyJoinTopology.LeftParser(
+                    service, leftTable, leftTopic, join, deadLetters, metrics));
+    KTable<String, String> right =
+        rows(
+                builder,
+                rightTopic,
+                rightStep,
+                step + "-right",
+                () ->
+                    new ForeignKeyJoinTopology.RightParser(
+                        service, rightTable, rightTopic, join, deadLetters, metrics))
+            .groupBy(
+                (key, value) ->
+                    KeyValue.pair(ForeignKeyJoinTopology.referenceOfRight(value), value),
+                Grouped.with(
+                    service + "-" + rightStep + "-by-" + step, Serdes.String(), Serdes.String()))
+            .aggregate(
+                () -> "{}",
+                (reference, value, aggregate) -> ForeignKeyJoinTopology.add(aggregate, value),
+                (reference, value, aggregate) -> ForeignKeyJoinTopology.remove(aggregate, value),
+                Named.as(name(step + "-lookup")),
+                materialized(name(step + "-lookup"), Serdes.String()));
+    left.leftJoin(
+            right,
+            ForeignKeyJoinTopology::referenceOf,
+            ForeignKeyJoinTopology::joined,
+            TableJoined.as(name(step + "-fk")),
+            materialized(name(step + "-joined"), Serdes.ByteArray()))
+        .toStream(Named.as(name(step + "-changes")))
+        .process(ForeignKeyJoinTopology.Unpacker::new, Named.as(name("unpack-" + step)))
+        .process(
+            () ->
+                new MapTableProcessor(
+                    service,
+                    Map.of(leftTopic, leftTable),
+                    deadLetterTopic(),
+                    onError,
+                    mapper,
+                    metrics,
+                    positionsStep,
+                    join),
+            Named.as(name("map-" + step)),
+            storeNames(mapper, positionsStep))
+        .to(
+            (key, value, recordContext) -> value.topic(),
+            Produced.with(Serdes.ByteArray(), new Routed.RoutedSerde())
+                .withName(name("sink-" + step)));
+  }
+
+  /**
+   * The rows of one side of a foreign-key join as a KTable by raw key (store {@code
+   * <service>-<storeStep>}); changes that cannot be parsed go to the dead-letter topic through the
+   * sink {@code <service>-dlq-<tableStep>}.
+   */
+  private KTable<byte[], String> rows(
+      StreamsBuilder builder,
+      String topic,
+      String tableStep,
+      String storeStep,
+      FixedKeyProcessorSupplier<byte[], byte[], ForeignKeyJoinTopology.Parsed> parser) {
+    Map<String, KStream<byte[], ForeignKeyJoinTopology.Parsed>> branches =
+        builder.stream(
+                topic,
+                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                    .withName(name("source-" + tableStep)))
+            .processValues(parser, Named.as(name("parse-" + tableStep)))
+            .split(Named.as(name("route-" + tableStep + "-")))
+            .branch((key, parsed) -> parsed.rejected(), Branched.as("dlq"))
+            .defaultBranch(Branched.as("rows"));
+    branches
+        .get(name("route-" + tableStep + "-dlq"))
+        .mapValues(ForeignKeyJoinTopology.Parsed::deadLetter, Named.as(name("dead-" + tableStep)))
+        .to(
+            deadLetterTopic(),
+            Produced.with(Serdes.ByteArray(), new Routed.RoutedSerde())
+                .withName(name("dlq-" + tableStep)));
+    return branches
+        .get(name("route-" + tableStep + "-rows"))
+        .mapValues(ForeignKeyJoinTopology.Parsed::json, Named.as(name("value-" + tableStep)))
+        .toTable(
+            Named.as(name("table-" + tableStep)),
+            materialized(name(storeStep), Serdes.ByteArray()));
+  }
+
+  private <K> Materialized<K, String, KeyValueStore<Bytes, byte[]>> materialized(
+      String store, Serde<K> keySerde) {
+    return Materialized.<K, String>as(supplier(store))
+        .withKeySerde(keySerde)
+        .withValueSerde(Serdes.String());
   }
 
   private String claim(String table) {
@@ -197,6 +331,36 @@ public final class DefaultTopologyContext implements TopologyContext {
 
   private String[] storeNames(TableMapper mapper) {
     return mapper.stores().stream().map(this::name).toArray(String[]::new);
+  }
+
+  private String[] storeNames(TableMapper mapper, String extraStep) {
+    Set<String> names = new LinkedHashSet<>();
+    mapper.stores().forEach(s -> names.add(name(s)));
+    names.add(name(extraStep));
+    return names.toArray(String[]::new);
+  }
+
+  /**
+   * Adds the store {@code <service>-<step>-positions} of a join's mapping processor: the last
+   * position emitted per output topic and key, so every output of a join is strictly newer than the
+   * previous one for its key (see {@code MapTableProcessor}).
+   */
+  private String addPositionsStore(StreamsBuilder builder, String step, TableMapper mapper) {
+    String positionsStep = step + "-positions";
+    if (mapper.stores().contains(positionsStep)) {
+      throw new IllegalStateException(
+          "Store '"
+              + name(positionsStep)
+              + "' of service '"
+              + service
+              + "' is kept by the join '"
+              + step
+              + "' itself; give the mapper's store another name");
+    }
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+            supplier(name(positionsStep)), Serdes.String(), Serdes.String()));
+    return positionsStep;
   }
 
   private void addStores(StreamsBuilder builder, TableMapper mapper) {

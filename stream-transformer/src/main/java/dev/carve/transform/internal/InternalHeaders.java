@@ -17,6 +17,7 @@ final class InternalHeaders {
   static final String REJECTED = "carve.internal.rejected";
   static final String KEY = "carve.internal.source.key";
   static final String NULL_KEY = "carve.internal.source.key.null";
+  static final String JOINED = "carve.internal.joined";
 
   private InternalHeaders() {}
 
@@ -69,6 +70,20 @@ final class InternalHeaders {
     headers.remove(REJECTED);
     headers.remove(KEY);
     headers.remove(NULL_KEY);
+    headers.remove(JOINED);
+  }
+
+  /** Carries the row joined to a change (JSON: row and position); absent when none. */
+  static void joined(Headers headers, String json) {
+    headers.remove(JOINED);
+    if (json != null) {
+      put(headers, JOINED, json);
+    }
+  }
+
+  /** The joined row's JSON, or null. */
+  static String joined(Headers headers) {
+    return text(headers.lastHeader(JOINED));
   }
 
   private static void put(Headers headers, String key, String value) {

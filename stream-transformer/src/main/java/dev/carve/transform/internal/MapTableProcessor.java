@@ -1,19 +1,17 @@
 package dev.carve.transform.internal;
 
-import dev.carve.core.CarveHeaders;
-import dev.carve.core.error.Decision;
+import dev.carve.core.SourcePosition;
 import dev.carve.core.error.OnError;
-import dev.carve.core.error.PoisonRecordPolicy;
 import dev.carve.transform.TransformerMetrics;
 import dev.carve.transform.api.ChangeEvent;
 import dev.carve.transform.api.ChangeEvent.SourceOffset;
 import dev.carve.transform.api.DomainRecord;
+import dev.carve.transform.api.ForeignKeyJoin;
 import dev.carve.transform.api.MappingException;
 import dev.carve.transform.api.MappingScope;
 import dev.carve.transform.api.Output;
 import dev.carve.transform.api.TableMapper;
 import dev.carve.transform.api.Topic;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -27,8 +25,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Maps every change of one raw topic: parse, map, serialize with each typed topic's serde, and
@@ -36,14 +32,12 @@ import org.slf4j.LoggerFactory;
  * record (or fail, as the service's {@code on-error} says).
  */
 final class MapTableProcessor implements Processor<byte[], byte[], byte[], Routed> {
-  private static final Logger LOG = LoggerFactory.getLogger(MapTableProcessor.class);
-  private static final String STAGE = "transform";
 
   private final String service;
   private final Map<String, String> tableByTopic;
   private final String firstTopic;
   private final String deadLetterTopic;
-  private final PoisonRecordPolicy policy;
+  private final DeadLetters deadLetters;
   private final TableMapper mapper;
   private final TransformerMetrics metrics;
   private final Map<String, ChangeParser> parsers = new HashMap<>();
@@ -51,6 +45,8 @@ final class MapTableProcessor implements Processor<byte[], byte[], byte[], Route
   private final Map<String, Serializer<Object>> valueSerializers = new HashMap<>();
   private final Map<String, KeyValueStore<String, String>> stores = new HashMap<>();
   private final Map<String, String> entities = new HashMap<>();
+  private final String positionsStep;
+  private final ForeignKeyJoin join;
   private ProcessorContext<byte[], Routed> context;
 
   MapTableProcessor(
@@ -60,11 +56,32 @@ final class MapTableProcessor implements Processor<byte[], byte[], byte[], Route
       OnError onError,
       TableMapper mapper,
       TransformerMetrics metrics) {
+    this(service, tableByTopic, deadLetterTopic, onError, mapper, metrics, null, null);
+  }
+
+  /**
+   * A processor whose outputs get strictly increasing positions per output key (a join's output
+   * reflects every input seen so far, so it must win over its previous emission at the sink's
+   * guard), remembered in the store of step {@code positionsStep}; null keeps the positions the
+   * mapper gave. With {@code join}, every change carries the row joined to it in the internal
+   * header {@link InternalHeaders#JOINED} (see {@link ForeignKeyJoinTopology}).
+   */
+  MapTableProcessor(
+      String service,
+      Map<String, String> tableByTopic,
+      String deadLetterTopic,
+      OnError onError,
+      TableMapper mapper,
+      TransformerMetrics metrics,
+      String positionsStep,
+      ForeignKeyJoin join) {
     this.service = service;
+    this.positionsStep = positionsStep;
+    this.join = join;
     this.tableByTopic = Map.copyOf(tableByTopic);
     this.firstTopic = tableByTopic.keySet().iterator().next();
     this.deadLetterTopic = deadLetterTopic;
-    this.policy = new PoisonRecordPolicy(onError, 1, e -> false);
+    this.deadLetters = new DeadLetters(service, deadLetterTopic, onError, metrics);
     this.mapper = mapper;
     this.metrics = metrics;
     tableByTopic.forEach((topic, table) -> parsers.put(topic, new ChangeParser(service, table)));
@@ -75,6 +92,9 @@ final class MapTableProcessor implements Processor<byte[], byte[], byte[], Route
     this.context = context;
     for (String step : mapper.stores()) {
       stores.put(step, context.getStateStore(service + "-" + step));
+    }
+    if (positionsStep != null) {
+      stores.put(positionsStep, context.getStateStore(service + "-" + positionsStep));
     }
   }
 
@@ -89,6 +109,7 @@ final class MapTableProcessor implements Processor<byte[], byte[], byte[], Route
               .orElse(new SourceOffset(firstTopic, -1, -1));
     }
     String rejected = InternalHeaders.rejection(record.headers());
+    String joined = InternalHeaders.joined(record.headers());
     byte[] originalKey = InternalHeaders.originalKey(record.headers(), record.key());
     InternalHeaders.strip(record.headers());
     record = record.withKey(originalKey);
@@ -110,6 +131,9 @@ final class MapTableProcessor implements Processor<byte[], byte[], byte[], Route
             "records of topic '" + source.topic() + "' are not mapped by this processor");
       }
       ChangeEvent change = parser.parse(record.key(), record.value(), source);
+      if (join != null) {
+        change = ForeignKeyJoinTopology.joinTo(join, change, joined);
+      }
       if (change.op() == ChangeEvent.Op.TRUNCATE) {
         throw new MappingException(
             "a truncate of table '"
@@ -118,7 +142,7 @@ final class MapTableProcessor implements Processor<byte[], byte[], byte[], Route
                 + " (carve replay)");
       }
       for (Output<?, ?> output : mapper.map(change, scope)) {
-        results.add(serialize(output, record.timestamp()));
+        results.add(serialize(increasing(output, scope), record.timestamp()));
       }
     } catch (Exception e) {
       reject(record, source, table, e);
@@ -134,6 +158,36 @@ final class MapTableProcessor implements Processor<byte[], byte[], byte[], Route
   private String entityOf(String topic) {
     return entities.computeIfAbsent(
         topic, t -> t.startsWith(service + ".") ? t.substring(service.length() + 1) : t);
+  }
+
+  /**
+   * The output with a position newer than the last one emitted for its topic and key: its own when
+   * newer, else the last one plus one change LSN. Any real later change has a newer commit, or a
+   * later WAL record of the same transaction (records are at least 24 bytes apart), so it still
+   * wins over such a bumped position.
+   */
+  private <K, V> Output<K, V> increasing(Output<K, V> output, BufferedScope scope) {
+    if (positionsStep == null) {
+      return output;
+    }
+    DomainRecord<K, V> r = output.record();
+    String storeKey = output.topic().name() + " " + r.key();
+    String stored = scope.get(positionsStep, storeKey);
+    SourcePosition position = r.position();
+    if (stored != null) {
+      int colon = stored.indexOf(':');
+      SourcePosition last =
+          new SourcePosition(
+              Long.parseLong(stored.substring(0, colon)),
+              Long.parseLong(stored.substring(colon + 1)));
+      if (!position.isNewerThan(last)) {
+        position = new SourcePosition(last.commitLsn(), last.changeLsn() + 1);
+      }
+    }
+    scope.put(positionsStep, storeKey, position.commitLsn() + ":" + position.changeLsn());
+    return position.equals(r.position())
+        ? output
+        : Output.to(output.topic(), new DomainRecord<>(r.key(), r.value(), position));
   }
 
   @SuppressWarnings("unchecked")
@@ -170,42 +224,10 @@ final class MapTableProcessor implements Processor<byte[], byte[], byte[], Route
 
   private void reject(
       Record<byte[], byte[]> record, SourceOffset source, String table, Exception error) {
-    String key = record.key() == null ? "null" : new String(record.key(), StandardCharsets.UTF_8);
-    String message =
-        "Service '"
-            + service
-            + "' cannot map the change of table '"
-            + table
-            + "' with key "
-            + key
-            + " at "
-            + source
-            + ": "
-            + error.getMessage();
-    if (policy.decide(error, 1) == Decision.FAIL) {
-      throw new TransformFailedException(message + " (on-error: fail stops the service)", error);
-    }
-    LOG.warn("Dead-lettering to {}: {}", deadLetterTopic, message);
-    Headers headers = new RecordHeaders(record.headers().toArray());
-    put(headers, CarveHeaders.DLQ_STAGE, STAGE);
-    put(headers, CarveHeaders.DLQ_SERVICE, service);
-    put(headers, CarveHeaders.DLQ_ERROR, error.getClass().getName() + ": " + message);
-    put(headers, CarveHeaders.DLQ_TOPIC, source.topic());
-    put(headers, CarveHeaders.DLQ_PARTITION, Integer.toString(source.partition()));
-    put(headers, CarveHeaders.DLQ_OFFSET, Long.toString(source.offset()));
-    put(headers, CarveHeaders.DLQ_TIMESTAMP, Long.toString(System.currentTimeMillis()));
+    DeadLetters.Letter letter =
+        deadLetters.letter(record.key(), record.value(), record.headers(), source, table, error);
     context.forward(
-        new Record<>(
-            record.key(),
-            new Routed(deadLetterTopic, record.value()),
-            record.timestamp(),
-            headers));
-    metrics.recordDeadLetter(table);
-  }
-
-  private static void put(Headers headers, String name, String value) {
-    headers.remove(name);
-    headers.add(name, value.getBytes(StandardCharsets.UTF_8));
+        new Record<>(record.key(), letter.value(), record.timestamp(), letter.headers()));
   }
 
   /** Buffers store writes until the whole change has been mapped and serialized. */

@@ -170,6 +170,27 @@ public class CustomersMappingTest {
   }
 
   @Test
+  void dateThatDoesNotExistIsDeadLetteredNotMovedToTheEndOfTheMonth() {
+    // Regression: the chaos harness fed created_on '31.02.2024'; the smart resolver mapped it to
+    // 29.02.2024 silently.
+    Map<String, Object> row = customer("C31", "A", "N", null);
+    row.put("created_on", "31.02.2024");
+    sendCustomer("c", row, 3000);
+    Map<String, Object> leap = customer("C29", "A", "N", null);
+    leap.put("created_on", "29.02.2024");
+    sendCustomer("c", leap, 3010);
+
+    var dead = harness.readDeadLetters();
+    assertThat(dead).hasSize(1);
+    assertThat(Harness.header(dead.get(0), CarveHeaders.DLQ_ERROR))
+        .contains("created_on", "31.02.2024");
+    List<TestRecord<GenericRecord, GenericRecord>> out = harness.read("customer");
+    assertThat(out).hasSize(1);
+    assertThat(out.get(0).value().get("created_on"))
+        .isEqualTo((int) LocalDate.of(2024, 2, 29).toEpochDay());
+  }
+
+  @Test
   void unchangedToastPlaceholderIsFilledWithTheLastKnownValue() {
     sendCustomer("c", customer("C5", "A", "N", "a very long note"), 1000);
     sendCustomer("u", customer("C5", "S", "N", ChangeEvent.UNAVAILABLE), 1010);

@@ -18,6 +18,8 @@ import org.apache.commons.jexl3.JexlExpression;
  * @param filter rows for which this is false become deletes; null keeps every row
  * @param toastColumns columns whose last value is kept to fill unchanged-TOAST placeholders
  * @param explodeColumn the JSON array column exploded into one record per element, or null
+ * @param join the foreign-key join of another table whose columns fields read as {@code
+ *     <alias>.<column>}, or null
  */
 record EntityDefinition(
     String entity,
@@ -29,4 +31,16 @@ record EntityDefinition(
     Map<String, Object> defaults,
     JexlExpression filter,
     List<String> toastColumns,
-    String explodeColumn) {}
+    String explodeColumn,
+    JoinDefinition join) {
+
+  /**
+   * {@code join: {table, on, as, where}} of an entity.
+   *
+   * @param table the referenced (right) table
+   * @param on left column to right column, in file order
+   * @param alias the prefix fields read its columns with
+   * @param where right rows for which this is false are not joined; null joins every row
+   */
+  record JoinDefinition(String table, Map<String, String> on, String alias, JexlExpression where) {}
+}

@@ -57,7 +57,7 @@ final class EntityMapper {
       if (toastStore != null) {
         scope.put(toastStore, sourceKey, null);
       }
-      Row row = new Row(def.table(), change.row());
+      Row row = new Row(def.table(), change.row(), change.joined());
       if (countStore != null) {
         writeChildren(row, List.of(), sourceKey, scope, position, out);
       } else {
@@ -69,7 +69,7 @@ final class EntityMapper {
     if (toastStore != null) {
       columns = fillToast(columns, sourceKey, scope);
     }
-    Row row = new Row(def.table(), columns);
+    Row row = new Row(def.table(), columns, change.joined());
     boolean keep = keep(row);
     if (countStore != null) {
       List<Map<String, Object>> items = keep ? items(row) : List.of();

@@ -21,7 +21,17 @@ import org.apache.commons.jexl3.JexlExpression;
 public final class MappingCompiler {
   private static final List<String> TOP_KEYS = List.of("service", "code-tables", "entities");
   private static final List<String> ENTITY_KEYS =
-      List.of("table", "key", "fields", "filter", "toast", "explode", "value-schema", "key-schema");
+      List.of(
+          "table",
+          "key",
+          "join",
+          "fields",
+          "filter",
+          "toast",
+          "explode",
+          "value-schema",
+          "key-schema");
+  private static final List<String> JOIN_KEYS = List.of("table", "on", "as", "where");
   private static final List<String> FIELD_KEYS =
       List.of(
           "column", "expr", "const", "split", "part", "codes", "convert", "pattern", "allocate");
@@ -31,6 +41,7 @@ public final class MappingCompiler {
   private final SchemaResolver schemas;
   private final List<String> problems = new ArrayList<>();
   private final Map<String, Map<String, String>> codeTables = new LinkedHashMap<>();
+  private final Map<String, String> joinByTable = new LinkedHashMap<>();
 
   private MappingCompiler(String source, SchemaResolver schemas) {
     this.source = source;
@@ -127,6 +138,21 @@ public final class MappingCompiler {
         explodeColumn = requiredText(explode, "json-array");
       }
     }
+    EntityDefinition.JoinDefinition join =
+        node.get("join") == null ? null : join(node.get("join"), table);
+    if (join != null && table != null) {
+      String text = joinText(join);
+      String other = joinByTable.putIfAbsent(table, text);
+      if (other != null && !other.equals(text)) {
+        problem(
+            node.get("join"),
+            "table '"
+                + table
+                + "' is already joined differently by another entity ("
+                + other
+                + "); the entities of one table share one join");
+      }
+    }
     YamlNode fieldsNode = node.get("fields");
     List<FieldMapper> fields = new ArrayList<>();
     if (fieldsNode == null) {
@@ -154,6 +180,7 @@ public final class MappingCompiler {
         }
         FieldMapper mapper = field(f.getKey(), schemaField.schema(), f.getValue());
         if (mapper != null) {
+          checkAlias(f.getValue(), mapper.column(), join);
           fields.add(mapper);
         }
       }
@@ -200,7 +227,80 @@ public final class MappingCompiler {
         defaults,
         filter,
         toast == null ? List.of() : toast,
-        explodeColumn);
+        explodeColumn,
+        join);
+  }
+
+  /** {@code join: {table: addresses, on: {cust_no: cust_no}, as: customer, where: "..."}}. */
+  private EntityDefinition.JoinDefinition join(YamlNode node, String leftTable) {
+    if (!node.isMap()) {
+      problem(
+          node,
+          "expected a map with keys "
+              + JOIN_KEYS
+              + ", e.g. {table: customers, on: {cust_no: cust_no}, as: customer}");
+      return null;
+    }
+    int before = problems.size();
+    checkKeys(node, JOIN_KEYS);
+    String table = requiredText(node, "table");
+    String alias = requiredText(node, "as");
+    if (alias != null) {
+      if (!alias.matches("[a-z][a-z0-9_]*")) {
+        problem(node.get("as"), "expected a lower-case name (letters, digits, '_'), e.g. customer");
+      } else if (alias.equals("item") || alias.equals("out")) {
+        problem(
+            node.get("as"),
+            "'" + alias + "' is reserved (item.<field> of exploded elements, out.<field>)");
+      }
+    }
+    if (table != null && table.equals(leftTable)) {
+      problem(node.get("table"), "an entity cannot join its own table '" + table + "'");
+    }
+    Map<String, String> on = new LinkedHashMap<>();
+    YamlNode onNode = node.get("on");
+    if (onNode == null) {
+      problem(node, "missing required key 'on' (a map of this table's column: the joined column)");
+    } else if (!onNode.isMap() || onNode.entries().isEmpty()) {
+      problem(onNode, "expected a non-empty map of this table's column: the joined table's column");
+    } else {
+      onNode.entries().forEach((left, right) -> on.put(left, scalar(right)));
+    }
+    JexlExpression where = node.get("where") == null ? null : expression(node.get("where"));
+    if (problems.size() > before) {
+      return null;
+    }
+    return new EntityDefinition.JoinDefinition(table, on, alias, where);
+  }
+
+  private static String joinText(EntityDefinition.JoinDefinition join) {
+    return "table "
+        + join.table()
+        + " on "
+        + join.on()
+        + " as "
+        + join.alias()
+        + (join.where() == null ? "" : " where " + join.where().getSourceText());
+  }
+
+  /** A column {@code x.y} must name the join alias (or {@code item} of exploded elements). */
+  private void checkAlias(YamlNode node, String column, EntityDefinition.JoinDefinition join) {
+    if (column == null || !column.contains(".") || column.startsWith(Row.ITEM_PREFIX)) {
+      return;
+    }
+    String alias = column.substring(0, column.indexOf('.'));
+    if (join == null || !join.alias().equals(alias)) {
+      problem(
+          node,
+          "column '"
+              + column
+              + "' reads '"
+              + alias
+              + "', which is not the alias of this entity's join"
+              + (join == null
+                  ? " (it has none; add join: {table, on, as: " + alias + "})"
+                  : " ('" + join.alias() + "')"));
+    }
   }
 
   private void checkKeyFields(
@@ -325,7 +425,7 @@ public final class MappingCompiler {
     boolean needsPattern = conversions.stream().anyMatch(Conversion::needsPattern);
     if (patternNode != null) {
       try {
-        pattern = DateTimeFormatter.ofPattern(scalar(patternNode), Locale.ROOT);
+        pattern = strictPattern(scalar(patternNode));
       } catch (IllegalArgumentException e) {
         problem(patternNode, "not a date-time pattern: " + e.getMessage());
       }
@@ -513,5 +613,23 @@ public final class MappingCompiler {
   private void problem(YamlNode node, String message) {
     String where = node.path().isEmpty() ? "line " + node.line() : node.where();
     problems.add(where + ": " + message);
+  }
+
+  /**
+   * A formatter that rejects dates that do not exist ('31.02.2024') instead of moving them to the
+   * end of the month as the default (smart) resolver does. Strict resolution needs the proleptic
+   * year ('u'), so the year-of-era letter 'y' is replaced outside quoted literals.
+   */
+  static DateTimeFormatter strictPattern(String pattern) {
+    StringBuilder sb = new StringBuilder(pattern.length());
+    boolean quoted = false;
+    for (char ch : pattern.toCharArray()) {
+      if (ch == '\'') {
+        quoted = !quoted;
+      }
+      sb.append(!quoted && ch == 'y' ? 'u' : ch);
+    }
+    return DateTimeFormatter.ofPattern(sb.toString(), Locale.ROOT)
+        .withResolverStyle(java.time.format.ResolverStyle.STRICT);
   }
 }

@@ -21,9 +21,18 @@ final class Row {
   private final int itemNo;
   private final String blobColumn;
   private final Map<String, Object> computed = new HashMap<>();
+  private final Map<String, Map<String, Object>> joined;
 
   Row(String table, Map<String, Object> columns) {
-    this(table, columns, null, 0, null);
+    this(table, columns, Map.of());
+  }
+
+  /**
+   * A row with the rows joined to it by alias ({@code <alias>.<column>}; a null row reads as null
+   * columns: a left join).
+   */
+  Row(String table, Map<String, Object> columns, Map<String, Map<String, Object>> joined) {
+    this(table, columns, null, 0, null, joined);
   }
 
   private Row(
@@ -31,17 +40,29 @@ final class Row {
       Map<String, Object> columns,
       Map<String, Object> item,
       int itemNo,
-      String blob) {
+      String blob,
+      Map<String, Map<String, Object>> joined) {
     this.table = table;
     this.columns = columns;
     this.item = item;
     this.itemNo = itemNo;
     this.blobColumn = blob;
+    this.joined = joined;
   }
 
   /** This row with element {@code itemNo} (1-based) of the blob in {@code blobColumn}. */
   Row withItem(Map<String, Object> item, int itemNo, String blobColumn) {
-    return new Row(table, columns, item, itemNo, blobColumn);
+    return new Row(table, columns, item, itemNo, blobColumn, joined);
+  }
+
+  /** The alias of a joined row {@code name} reads, or null. */
+  private String aliasOf(String name) {
+    int dot = name.indexOf('.');
+    if (dot <= 0 || joined.isEmpty()) {
+      return null;
+    }
+    String alias = name.substring(0, dot);
+    return joined.containsKey(alias) ? alias : null;
   }
 
   String table() {
@@ -60,6 +81,11 @@ final class Row {
       if (name.startsWith(ITEM_PREFIX)) {
         return item.containsKey(name.substring(ITEM_PREFIX.length()));
       }
+    }
+    String alias = aliasOf(name);
+    if (alias != null) {
+      Map<String, Object> row = joined.get(alias);
+      return row == null || row.containsKey(name.substring(alias.length() + 1));
     }
     return columns.containsKey(name);
   }
@@ -100,6 +126,10 @@ final class Row {
         return item.get(field);
       }
     }
+    String alias = aliasOf(name);
+    if (alias != null) {
+      return joinedColumn(alias, name.substring(alias.length() + 1));
+    }
     if (!columns.containsKey(name)) {
       throw new MappingException(
           "column '"
@@ -119,6 +149,36 @@ final class Row {
               + table
               + "' holds Debezium's unchanged-TOAST placeholder; list the column under 'toast:' of"
               + " the entity so its last value is kept");
+    }
+    return value;
+  }
+
+  private Object joinedColumn(String alias, String column) {
+    Map<String, Object> row = joined.get(alias);
+    if (row == null) {
+      return null; // no referenced row: a left join reads null
+    }
+    if (!row.containsKey(column)) {
+      throw new MappingException(
+          "column '"
+              + column
+              + "' is missing from the row joined as '"
+              + alias
+              + "' to table '"
+              + table
+              + "' (the joined row has "
+              + row.keySet()
+              + ")");
+    }
+    Object value = row.get(column);
+    if (ChangeEvent.UNAVAILABLE.equals(value)) {
+      throw new MappingException(
+          "column '"
+              + column
+              + "' of the row joined as '"
+              + alias
+              + "' holds Debezium's unchanged-TOAST placeholder (the joined table's TOASTed"
+              + " columns cannot be joined; set REPLICA IDENTITY FULL on it)");
     }
     return value;
   }

@@ -2,6 +2,8 @@ package dev.carve.transform.internal.mapping;
 
 import dev.carve.transform.api.ChangeEvent;
 import dev.carve.transform.api.DomainTopology;
+import dev.carve.transform.api.ForeignKeyJoin;
+import dev.carve.transform.api.MappingException;
 import dev.carve.transform.api.MappingScope;
 import dev.carve.transform.api.Output;
 import dev.carve.transform.api.TableMapper;
@@ -14,7 +16,11 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.streams.StreamsBuilder;
 
-/** A YAML mapping compiled into a {@link DomainTopology}: one mapping processor per table. */
+/**
+ * A YAML mapping compiled into a {@link DomainTopology}: one mapping processor per table; a table
+ * whose entities declare a {@code join} is read through {@link TopologyContext#joinForeignKey}
+ * (step = the table), and all its entities see the joined row.
+ */
 public final class YamlDomainTopology implements DomainTopology {
   private final String service;
   private final String source;
@@ -44,7 +50,44 @@ public final class YamlDomainTopology implements DomainTopology {
           .computeIfAbsent(def.table(), t -> new ArrayList<>())
           .add(new EntityMapper(def, ctx.domainTopic(def.entity())));
     }
-    byTable.forEach((table, mappers) -> ctx.mapTable(builder, table, new Mapper(mappers)));
+    Map<String, EntityDefinition.JoinDefinition> joins = new LinkedHashMap<>();
+    for (EntityDefinition def : entities) {
+      if (def.join() != null) {
+        joins.put(def.table(), def.join());
+      }
+    }
+    byTable.forEach(
+        (table, mappers) -> {
+          EntityDefinition.JoinDefinition join = joins.get(table);
+          if (join == null) {
+            ctx.mapTable(builder, table, new Mapper(mappers));
+          } else {
+            ctx.joinForeignKey(
+                builder, table.replace('.', '_'), table, foreignKeyJoin(join), new Mapper(mappers));
+          }
+        });
+  }
+
+  private static ForeignKeyJoin foreignKeyJoin(EntityDefinition.JoinDefinition def) {
+    ForeignKeyJoin join = ForeignKeyJoin.of(def.table(), def.on(), def.alias());
+    if (def.where() == null) {
+      return join;
+    }
+    return join.where(
+        row -> {
+          Object result = Expressions.evaluate(def.where(), new Row(def.table(), row));
+          if (result instanceof Boolean b) {
+            return b;
+          }
+          throw new MappingException(
+              "join condition 'where: "
+                  + def.where().getSourceText()
+                  + "' on table '"
+                  + def.table()
+                  + "' gave "
+                  + result
+                  + ", not true or false");
+        });
   }
 
   @Override

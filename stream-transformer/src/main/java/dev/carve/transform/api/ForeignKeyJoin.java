@@ -1,0 +1,209 @@
+package dev.carve.transform.api;
+
+import dev.carve.core.SourcePosition;
+import java.math.BigDecimal;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Predicate;
+
+/**
+ * A foreign-key join: each row of a table (the left table, e.g. {@code orders}) references at most
+ * one row of another captured table (the right table) by the values of some of its columns that are
+ * not its key, e.g. {@code orders.cust_no = addresses.cust_no} for the customer's billing address.
+ * Used by {@link TopologyContext#joinForeignKey}; the mapper sees the referenced row as {@link
+ * ChangeEvent#joined(String) change.joined(alias)}.
+ *
+ * <p>A left join: a left row whose reference is null, or whose referenced row is absent or deleted,
+ * is mapped with a null joined row, never dropped. When several right rows match one reference (the
+ * right columns are not the right table's key and {@link #where} does not make them unique), the
+ * one with the smallest primary key ({@link #compareKeys}) is joined, so the choice is the same on
+ * every replay and in reconciliation.
+ *
+ * <p>References are compared on the values as Debezium writes them (text as text, integers as
+ * numbers), column by column in the order of {@link #columns()}.
+ */
+public final class ForeignKeyJoin {
+  private final String table;
+  private final Map<String, String> columns;
+  private final String alias;
+  private final Predicate<Map<String, Object>> where;
+
+  private ForeignKeyJoin(
+      String table,
+      Map<String, String> columns,
+      String alias,
+      Predicate<Map<String, Object>> where) {
+    this.table = table;
+    this.columns = columns;
+    this.alias = alias;
+    this.where = where;
+  }
+
+  /**
+   * A join of the right table {@code table} on {@code columns}.
+   *
+   * @param table the right (referenced) table, e.g. {@code addresses} or {@code legacy.addresses}
+   * @param columns left column to right column, in order, e.g. {@code {cust_no: cust_no}}; not
+   *     empty
+   * @param alias the name the mapper reads the joined row under, e.g. {@code customer}
+   * @throws IllegalArgumentException when something is empty
+   */
+  public static ForeignKeyJoin of(String table, Map<String, String> columns, String alias) {
+    Objects.requireNonNull(table, "table");
+    Objects.requireNonNull(columns, "columns");
+    Objects.requireNonNull(alias, "alias");
+    if (table.isBlank() || alias.isBlank() || columns.isEmpty()) {
+      throw new IllegalArgumentException(
+          "a foreign-key join needs a table, an alias and at least one column pair; got table '"
+              + table
+              + "', alias '"
+              + alias
+              + "', columns "
+              + columns);
+    }
+    return new ForeignKeyJoin(
+        table, Collections.unmodifiableMap(new LinkedHashMap<>(columns)), alias, row -> true);
+  }
+
+  /**
+   * A copy that joins only the right rows for which {@code filter} is true (e.g. billing
+   * addresses); the others are treated as absent.
+   *
+   * @param filter reads a right row; may throw {@link MappingException}, which dead-letters that
+   *     right row's change
+   */
+  public ForeignKeyJoin where(Predicate<Map<String, Object>> filter) {
+    return new ForeignKeyJoin(table, columns, alias, Objects.requireNonNull(filter, "filter"));
+  }
+
+  /** The right (referenced) table. */
+  public String table() {
+    return table;
+  }
+
+  /** Left column to right column, in order. */
+  public Map<String, String> columns() {
+    return columns;
+  }
+
+  /** The name of the joined row in {@link ChangeEvent#joined}. */
+  public String alias() {
+    return alias;
+  }
+
+  /**
+   * The reference of a left row: the values of the left columns, by right column.
+   *
+   * @param leftRow a row of the left table (not a delete's, whose {@code before} holds only the
+   *     key)
+   * @return the reference; null when one of its values is null (the row references nothing)
+   * @throws MappingException when a column is missing or an unchanged-TOAST placeholder
+   */
+  public Map<String, Object> referenceOf(Map<String, Object> leftRow, String leftTable) {
+    Map<String, Object> reference = new LinkedHashMap<>();
+    for (Map.Entry<String, String> c : columns.entrySet()) {
+      Object value = value(leftRow, c.getKey(), leftTable);
+      if (value == null) {
+        return null;
+      }
+      reference.put(c.getValue(), value);
+    }
+    return reference;
+  }
+
+  /**
+   * The reference a right row answers to: the values of its join columns, by right column.
+   *
+   * @return the reference; null when the row does not pass {@link #where} or a value is null
+   * @throws MappingException when a column is missing or the filter fails
+   */
+  public Map<String, Object> referencedBy(Map<String, Object> rightRow) {
+    if (!where.test(rightRow)) {
+      return null;
+    }
+    Map<String, Object> reference = new LinkedHashMap<>();
+    for (String column : columns.values()) {
+      Object value = value(rightRow, column, table);
+      if (value == null) {
+        return null;
+      }
+      reference.put(column, value);
+    }
+    return reference;
+  }
+
+  /**
+   * The left change with the referenced row joined under {@link #alias()}; its position is the
+   * newer of the left change's and the right row's (a target row fed by several source rows takes
+   * the newest of them).
+   *
+   * @param left a change of the left table
+   * @param rightRow the referenced row; null when absent
+   * @param rightPosition the position of the right row's last change; null when absent
+   */
+  public ChangeEvent join(
+      ChangeEvent left, Map<String, Object> rightRow, SourcePosition rightPosition) {
+    SourcePosition position =
+        rightPosition != null && rightPosition.isNewerThan(left.position())
+            ? rightPosition
+            : left.position();
+    return left.withJoined(alias, rightRow, position);
+  }
+
+  /**
+   * Orders primary keys of the right table: column by column in the order of {@code a}, numbers as
+   * numbers, anything else as text, null first. Among several right rows matching one reference,
+   * the smallest key is joined.
+   */
+  public static int compareKeys(Map<String, Object> a, Map<String, Object> b) {
+    List<String> names = List.copyOf(a.keySet());
+    for (String name : names) {
+      int c = compareValues(a.get(name), b.get(name));
+      if (c != 0) {
+        return c;
+      }
+    }
+    return Integer.compare(a.size(), b.size());
+  }
+
+  private static int compareValues(Object x, Object y) {
+    if (x == null || y == null) {
+      return x == null ? (y == null ? 0 : -1) : 1;
+    }
+    if (x instanceof Number nx && y instanceof Number ny) {
+      return new BigDecimal(nx.toString()).compareTo(new BigDecimal(ny.toString()));
+    }
+    return x.toString().compareTo(y.toString());
+  }
+
+  private static Object value(Map<String, Object> row, String column, String table) {
+    if (!row.containsKey(column)) {
+      throw new MappingException(
+          "join column '"
+              + column
+              + "' is missing from table '"
+              + table
+              + "' (the row has "
+              + row.keySet()
+              + ")");
+    }
+    Object value = row.get(column);
+    if (ChangeEvent.UNAVAILABLE.equals(value)) {
+      throw new MappingException(
+          "join column '"
+              + column
+              + "' of table '"
+              + table
+              + "' holds Debezium's unchanged-TOAST placeholder");
+    }
+    return value;
+  }
+
+  @Override
+  public String toString() {
+    return "join of " + table + " on " + columns + " as " + alias;
+  }
+}

@@ -1,0 +1,321 @@
+package dev.carve.transform.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.carve.core.SourcePosition;
+import dev.carve.transform.TransformerMetrics;
+import dev.carve.transform.api.ChangeEvent;
+import dev.carve.transform.api.ChangeEvent.SourceOffset;
+import dev.carve.transform.api.ForeignKeyJoin;
+import dev.carve.transform.api.MappingException;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.Map;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * The pieces of a foreign-key join ({@code TopologyContext#joinForeignKey}) between the raw topics
+ * and Kafka Streams' KTable foreign-key join, and the JSON they exchange (text, so the serdes are
+ * plain strings and the state stores readable).
+ *
+ * <ul>
+ *   <li>Left side: {@link LeftParser} turns each raw change into {@code {key, value, topic,
+ *       partition, offset, ref}} (the original bytes as text, the source offset and the canonical
+ *       reference), kept in a KTable by the raw key. Deletes stay as values (their {@code ref} is
+ *       null), so the join forwards them to the mapper; Debezium tombstones are skipped.
+ *   <li>Right side: {@link RightParser} turns each raw change into {@code {key, row, pos, ref}} or
+ *       a KTable delete (delete, filtered out, null reference); then re-keyed by {@code ref} and
+ *       aggregated into {@code {<canonical source key>: {key, row, pos}}}.
+ *   <li>The joiner keeps the left value and the right row with the smallest key ({@link
+ *       ForeignKeyJoin#compareKeys}); {@link Unpacker} restores the original key and bytes, stamps
+ *       the source offset and carries the right row in {@link InternalHeaders#JOINED} to the
+ *       mapping processor, which parses the change and calls {@link #joinTo}.
+ * </ul>
+ */
+final class ForeignKeyJoinTopology {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private ForeignKeyJoinTopology() {}
+
+  /** A parsed change, or the dead letter of a change that cannot be parsed. */
+  record Parsed(String json, Routed deadLetter) {
+    boolean rejected() {
+      return deadLetter != null;
+    }
+  }
+
+  /** The left change joined with the row carried in {@code joinedJson} (null: no row). */
+  static ChangeEvent joinTo(ForeignKeyJoin join, ChangeEvent change, String joinedJson) {
+    if (joinedJson == null) {
+      return join.join(change, null, null);
+    }
+    JsonNode right = read(joinedJson);
+    return join.join(change, ChangeParser.toRow(right.get("row"), "row"), position(right));
+  }
+
+  /** The canonical text of a key or reference: JSON of the map in its order. */
+  static String canonical(Map<String, Object> map) {
+    try {
+      return JSON.writeValueAsString(map);
+    } catch (JsonProcessingException e) {
+      throw new MappingException("cannot write " + map + " as JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** The reference of a left value, the foreign key of the KTable join; null for none. */
+  static String referenceOf(String leftJson) {
+    JsonNode ref = read(leftJson).get("ref");
+    return ref == null || ref.isNull() ? null : ref.asText();
+  }
+
+  /** The reference a right value answers to (never null: null references are not kept). */
+  static String referenceOfRight(String rightJson) {
+    return read(rightJson).get("ref").asText();
+  }
+
+  /** The aggregate of right rows per reference with {@code rightJson} added. */
+  static String add(String aggregate, String rightJson) {
+    ObjectNode rows = (ObjectNode) read(aggregate);
+    JsonNode right = read(rightJson);
+    rows.set(right.get("id").asText(), right);
+    return rows.toString();
+  }
+
+  /** The aggregate of right rows per reference with {@code rightJson} removed. */
+  static String remove(String aggregate, String rightJson) {
+    ObjectNode rows = (ObjectNode) read(aggregate);
+    rows.remove(read(rightJson).get("id").asText());
+    return rows.toString();
+  }
+
+  /** The joiner: {@code {l: left value, r: chosen right row or null}}. */
+  static String joined(String leftJson, String aggregate) {
+    ObjectNode out = JSON.createObjectNode();
+    out.put("l", leftJson);
+    JsonNode chosen = null;
+    Map<String, Object> chosenKey = null;
+    if (aggregate != null) {
+      Iterator<JsonNode> rows = read(aggregate).elements();
+      while (rows.hasNext()) {
+        JsonNode candidate = rows.next();
+        Map<String, Object> key = ChangeParser.toRow(candidate.get("key"), "key");
+        if (chosen == null || ForeignKeyJoin.compareKeys(key, chosenKey) < 0) {
+          chosen = candidate;
+          chosenKey = key;
+        }
+      }
+    }
+    if (chosen == null) {
+      out.putNull("r");
+    } else {
+      out.put("r", chosen.toString());
+    }
+    return out.toString();
+  }
+
+  private static SourcePosition position(JsonNode node) {
+    JsonNode pos = node.get("pos");
+    return new SourcePosition(pos.get(0).asLong(), pos.get(1).asLong());
+  }
+
+  private static JsonNode read(String json) {
+    try {
+      return JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(
+          "cannot read the join's own state (" + e.getOriginalMessage() + "): " + json, e);
+    }
+  }
+
+  private static String text(byte[] bytes) {
+    return bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
+  }
+
+  private static SourceOffset offset(FixedKeyProcessorContext<?, ?> context, String topic) {
+    return context
+        .recordMetadata()
+        .map(m -> new SourceOffset(m.topic(), m.partition(), m.offset()))
+        .orElse(new SourceOffset(topic, -1, -1));
+  }
+
+  /** Shared parsing and dead-lettering of both sides. */
+  private abstract static class SideParser implements FixedKeyProcessor<byte[], byte[], Parsed> {
+    final String table;
+    final String topic;
+    final ForeignKeyJoin join;
+    final ChangeParser parser;
+    final DeadLetters deadLetters;
+    final TransformerMetrics metrics;
+    FixedKeyProcessorContext<byte[], Parsed> context;
+
+    SideParser(
+        String service,
+        String table,
+        String topic,
+        ForeignKeyJoin join,
+        DeadLetters deadLetters,
+        TransformerMetrics metrics) {
+      this.table = table;
+      this.topic = topic;
+      this.join = join;
+      this.parser = new ChangeParser(service, table);
+      this.deadLetters = deadLetters;
+      this.metrics = metrics;
+    }
+
+    @Override
+    public void init(FixedKeyProcessorContext<byte[], Parsed> context) {
+      this.context = context;
+    }
+
+    @Override
+    public void process(FixedKeyRecord<byte[], byte[]> record) {
+      if (record.value() == null) {
+        metrics.recordTombstone();
+        return; // a Debezium tombstone: the delete before it already did the work
+      }
+      SourceOffset source = offset(context, topic);
+      try {
+        if (record.key() == null) {
+          throw new MappingException(
+              "table '"
+                  + table
+                  + "' has no primary key in the change record; a joined table needs one");
+        }
+        ChangeEvent change = parser.parse(record.key(), record.value(), source);
+        if (change.op() == ChangeEvent.Op.TRUNCATE) {
+          throw new MappingException(
+              "a truncate of table '"
+                  + table
+                  + "' cannot be mapped to deletes of single keys; rebuild the service's topics"
+                  + " (carve replay)");
+        }
+        context.forward(record.withValue(new Parsed(json(change, record, source), null)));
+      } catch (Exception e) {
+        DeadLetters.Letter letter =
+            deadLetters.letter(record.key(), record.value(), record.headers(), source, table, e);
+        context.forward(
+            record.withValue(new Parsed(null, letter.value())).withHeaders(letter.headers()));
+      }
+    }
+
+    abstract String json(
+        ChangeEvent change, FixedKeyRecord<byte[], byte[]> record, SourceOffset source);
+  }
+
+  /** Parses a left change into the left KTable's value. */
+  static final class LeftParser extends SideParser {
+    LeftParser(
+        String service,
+        String table,
+        String topic,
+        ForeignKeyJoin join,
+        DeadLetters deadLetters,
+        TransformerMetrics metrics) {
+      super(service, table, topic, join, deadLetters, metrics);
+    }
+
+    @Override
+    String json(ChangeEvent change, FixedKeyRecord<byte[], byte[]> record, SourceOffset source) {
+      Map<String, Object> reference =
+          change.isDelete() ? null : join.referenceOf(change.row(), table);
+      ObjectNode out = JSON.createObjectNode();
+      out.put("key", text(record.key()));
+      out.put("value", text(record.value()));
+      out.put("topic", source.topic());
+      out.put("partition", source.partition());
+      out.put("offset", source.offset());
+      if (reference == null) {
+        out.putNull("ref");
+      } else {
+        out.put("ref", canonical(reference));
+      }
+      return out.toString();
+    }
+  }
+
+  /** Parses a right change into the right KTable's value; null deletes the row from it. */
+  static final class RightParser extends SideParser {
+    RightParser(
+        String service,
+        String table,
+        String topic,
+        ForeignKeyJoin join,
+        DeadLetters deadLetters,
+        TransformerMetrics metrics) {
+      super(service, table, topic, join, deadLetters, metrics);
+    }
+
+    @Override
+    public void process(FixedKeyRecord<byte[], byte[]> record) {
+      metrics.recordIn(table);
+      super.process(record);
+    }
+
+    @Override
+    String json(ChangeEvent change, FixedKeyRecord<byte[], byte[]> record, SourceOffset source) {
+      if (change.isDelete()) {
+        return null;
+      }
+      Map<String, Object> reference = join.referencedBy(change.row());
+      if (reference == null) {
+        return null;
+      }
+      ObjectNode out = JSON.createObjectNode();
+      out.put("id", canonical(change.key()));
+      out.set("key", JSON.valueToTree(change.key()));
+      out.set("row", JSON.valueToTree(change.row()));
+      ArrayNode pos = out.putArray("pos");
+      pos.add(change.position().commitLsn());
+      pos.add(change.position().changeLsn());
+      out.put("ref", canonical(reference));
+      return out.toString();
+    }
+  }
+
+  /**
+   * Restores the left change's original key and bytes from a join result and stamps its source
+   * offset and the joined right row as internal headers for the mapping processor.
+   */
+  static final class Unpacker implements Processor<byte[], String, byte[], byte[]> {
+    private ProcessorContext<byte[], byte[]> context;
+
+    @Override
+    public void init(ProcessorContext<byte[], byte[]> context) {
+      this.context = context;
+    }
+
+    @Override
+    public void process(Record<byte[], String> record) {
+      if (record.value() == null) {
+        return; // the left row left the table (never: left tombstones are skipped)
+      }
+      JsonNode joined = read(record.value());
+      JsonNode left = read(joined.get("l").asText());
+      byte[] key = utf8(left.get("key"));
+      SourceOffset source =
+          new SourceOffset(
+              left.get("topic").asText(),
+              left.get("partition").asInt(),
+              left.get("offset").asLong());
+      Record<byte[], byte[]> out = record.withKey(key).withValue(utf8(left.get("value")));
+      InternalHeaders.stamp(out.headers(), source, key);
+      JsonNode right = joined.get("r");
+      InternalHeaders.joined(
+          out.headers(), right == null || right.isNull() ? null : right.asText());
+      context.forward(out);
+    }
+
+    private static byte[] utf8(JsonNode text) {
+      return text == null || text.isNull() ? null : text.asText().getBytes(StandardCharsets.UTF_8);
+    }
+  }
+}

@@ -1,0 +1,236 @@
+package dev.carve.transform.mapping;
+
+import static dev.carve.transform.testing.Debezium.key;
+import static dev.carve.transform.testing.Debezium.row;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.carve.core.SourcePosition;
+import dev.carve.core.config.ConfigException;
+import dev.carve.core.error.OnError;
+import dev.carve.transform.testing.Debezium;
+import dev.carve.transform.testing.Harness;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The orders mapping's foreign-key join ({@code join:} of entity {@code order}): the country of the
+ * customer's billing address.
+ */
+class OrdersJoinMappingTest {
+  private static final String ONE_LINE = "[{\"sku\":\"SKU-1\",\"qty\":1,\"unit_price\":\"5.00\"}]";
+  private static final SchemaResolver SCHEMAS =
+      SchemaResolver.classpathThenDirectories(List.of(Path.of("../schemas")));
+
+  private Harness harness;
+
+  @BeforeEach
+  void start() {
+    harness = new Harness(MappingLoader.load(Harness.topologyFile("orders")), OnError.DEAD_LETTER);
+  }
+
+  @AfterEach
+  void stop() {
+    harness.close();
+  }
+
+  private void order(String ref, String custNo, long lsn) {
+    Map<String, Object> row = OrdersMappingTest.order(ref, "N", ONE_LINE, "N");
+    row.put("cust_no", custNo);
+    harness.send("orders", key("order_ref", ref), Debezium.update("orders", row, lsn));
+  }
+
+  private void address(String op, long id, String custNo, String type, String country, long lsn) {
+    Map<String, Object> row =
+        row(
+            "addr_id",
+            id,
+            "cust_no",
+            custNo,
+            "addr_type",
+            type,
+            "line1",
+            "Main St 1",
+            "line2",
+            null,
+            "city",
+            "Berlin",
+            "zip",
+            "10115",
+            "country_code",
+            country);
+    String value =
+        switch (op) {
+          case "r" -> Debezium.read("addresses", row);
+          case "u" -> Debezium.update("addresses", row, lsn);
+          case "d" -> Debezium.delete("addresses", row("addr_id", id), lsn);
+          default -> Debezium.create("addresses", row, lsn);
+        };
+    harness.send("addresses", key("addr_id", id), value);
+  }
+
+  private static String country(TestRecord<GenericRecord, GenericRecord> r) {
+    Object c = r.value().get("customer_country");
+    return c == null ? null : c.toString();
+  }
+
+  private static String ref(TestRecord<GenericRecord, GenericRecord> r) {
+    return r.value().get("order_ref").toString();
+  }
+
+  @Test
+  void orderCarriesTheCountryOfTheCustomersBillingAddress() {
+    address("r", 1, "C1", "B", " de", 0);
+    address("r", 2, "C1", "S", "FR", 0);
+    order("ORD-1", "C1", 200);
+
+    List<TestRecord<GenericRecord, GenericRecord>> out = harness.read("order");
+    assertThat(out).singleElement().satisfies(r -> assertThat(country(r)).isEqualTo("DE"));
+    assertThat(SourcePosition.readFrom(out.get(0).headers()).changeLsn()).isEqualTo(200);
+    assertThat(harness.read("order_line")).hasSize(1);
+  }
+
+  @Test
+  void countryChangeReEmitsTheCustomersOrdersWithTheNewCountry() {
+    address("c", 1, "C1", "B", "DE", 100);
+    order("ORD-1", "C1", 200);
+    order("ORD-2", "C1", 210);
+    order("ORD-3", "C2", 220);
+    harness.read("order");
+
+    address("u", 1, "C1", "B", "AT", 300);
+
+    List<TestRecord<GenericRecord, GenericRecord>> out = harness.read("order");
+    assertThat(out).extracting(OrdersJoinMappingTest::ref).containsExactly("ORD-1", "ORD-2");
+    assertThat(out).allSatisfy(r -> assertThat(country(r)).isEqualTo("AT"));
+    assertThat(out)
+        .allSatisfy(
+            r -> assertThat(SourcePosition.readFrom(r.headers()).changeLsn()).isEqualTo(300));
+  }
+
+  @Test
+  void customerWithoutBillingAddressGivesNullUntilOneArrivesAndAfterItIsDeleted() {
+    order("ORD-1", "C9", 200);
+    assertThat(harness.read("order"))
+        .singleElement()
+        .satisfies(r -> assertThat(country(r)).isNull());
+
+    address("c", 9, "C9", "B", "NL", 300);
+    assertThat(harness.read("order"))
+        .singleElement()
+        .satisfies(r -> assertThat(country(r)).isEqualTo("NL"));
+
+    address("d", 9, null, null, null, 400);
+    List<TestRecord<GenericRecord, GenericRecord>> out = harness.read("order");
+    assertThat(out).singleElement().satisfies(r -> assertThat(country(r)).isNull());
+    assertThat(SourcePosition.readFrom(out.get(0).headers()).changeLsn()).isEqualTo(301);
+  }
+
+  @Test
+  void positionsOfAnOrderStrictlyIncreaseWhenItsCustomersSnapshotArrivesLate() {
+    order("ORD-1", "C1", 500);
+    address("r", 1, "C1", "B", "DE", 0);
+
+    List<TestRecord<GenericRecord, GenericRecord>> out = harness.read("order");
+    assertThat(out).hasSize(2);
+    SourcePosition first = SourcePosition.readFrom(out.get(0).headers());
+    SourcePosition second = SourcePosition.readFrom(out.get(1).headers());
+    assertThat(second.isNewerThan(first)).isTrue();
+    assertThat(country(out.get(1))).isEqualTo("DE");
+  }
+
+  @Test
+  void joinIsNamedAfterTheServiceAndTheTable() {
+    assertThat(harness.topology().describe().toString())
+        .contains(
+            "orders-source-orders",
+            "orders-source-addresses",
+            "orders-addresses-by-orders-repartition",
+            "orders-orders-lookup",
+            "orders-orders-fk-subscription-registration-topic",
+            "orders-orders-fk-subscription-response-topic",
+            "orders-orders-joined",
+            "orders-map-orders",
+            "orders-orders-positions",
+            "orders-sink-orders")
+        .doesNotContain("KSTREAM-", "KTABLE-");
+  }
+
+  private static String loadError(String entityLines) {
+    ConfigException e =
+        (ConfigException)
+            catchThrowable(
+                () ->
+                    MappingLoader.parse(
+                        """
+                        service: orders
+                        entities:
+                          order:
+                            table: orders
+                            key: [order_id]
+                        """
+                            + entityLines,
+                        "join.yaml",
+                        SCHEMAS));
+    assertThat(e).isNotNull();
+    return e.getMessage();
+  }
+
+  @Test
+  void joinWithoutOnAndWithAnUnknownKeyIsReportedWithLineAndKey() {
+    String message =
+        loadError(
+            """
+                join: {table: addresses, as: customer, using: cust_no}
+                fields:
+                  order_id: {column: order_ref, allocate: order}
+            """);
+    assertThat(message)
+        .contains("join.yaml")
+        .contains("line 6: key 'entities.order.join.using': unknown key; allowed here: table, on,")
+        .contains("key 'entities.order.join': missing required key 'on'");
+  }
+
+  @Test
+  void columnOfAnUnknownAliasIsReportedWithLineAndKey() {
+    String message =
+        loadError(
+            """
+                join: {table: addresses, on: {cust_no: cust_no}, as: customer}
+                fields:
+                  order_id: {column: order_ref, allocate: order}
+                  customer_country: {column: client.country_code}
+            """);
+    assertThat(message)
+        .contains(
+            "line 9: key 'entities.order.fields.customer_country': column 'client.country_code'"
+                + " reads 'client', which is not the alias of this entity's join ('customer')");
+  }
+
+  @Test
+  void entitiesOfOneTableWithDifferentJoinsAreReportedAtLoad() {
+    String message =
+        loadError(
+            """
+                join: {table: addresses, on: {cust_no: cust_no}, as: customer}
+                fields:
+                  order_id: {column: order_ref, allocate: order}
+              order_line:
+                table: orders
+                key: [order_id, line_no]
+                join: {table: customers, on: {cust_no: cust_no}, as: customer}
+                fields:
+                  order_id: {column: order_ref, allocate: order}
+            """);
+    assertThat(message)
+        .contains(
+            "line 12: key 'entities.order_line.join': table 'orders' is already joined differently"
+                + " by another entity (table addresses on {cust_no=cust_no} as customer)");
+  }
+}
