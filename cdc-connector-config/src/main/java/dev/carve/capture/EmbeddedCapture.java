@@ -39,6 +39,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -308,7 +310,7 @@ public final class EmbeddedCapture implements AutoCloseable {
   private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
   private ExecutorService executor;
   private Admin admin;
-  private KafkaProducer<byte[], byte[]> producer;
+  private volatile KafkaProducer<byte[], byte[]> producer;
   private ConnectConverters converters;
   private TopicCreator topicCreator;
 
@@ -722,6 +724,16 @@ public final class EmbeddedCapture implements AutoCloseable {
   /** Records per table, snapshot status, last source position and errors, at this moment. */
   public CaptureMetrics metrics() {
     return metrics.snapshot(state());
+  }
+
+  /**
+   * The metrics of the capture's Kafka producer ({@code KafkaProducer#metrics()}), for export;
+   * empty before {@link #start()} and after the producer was closed. Read-only; callable from any
+   * thread.
+   */
+  public Map<MetricName, ? extends Metric> kafkaMetrics() {
+    KafkaProducer<byte[], byte[]> p = producer;
+    return p == null ? Map.of() : p.metrics();
   }
 
   /** The connector this capture runs. */
