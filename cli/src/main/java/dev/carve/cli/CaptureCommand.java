@@ -3,8 +3,13 @@ package dev.carve.cli;
 import dev.carve.capture.ConnectorConfig;
 import dev.carve.capture.EmbeddedCapture;
 import dev.carve.cli.config.CarveConfig;
+import dev.carve.cli.metrics.ComponentMetrics;
+import dev.carve.cli.metrics.MetricsMixin;
+import dev.carve.cli.metrics.MetricsServer;
+import dev.carve.cli.runtime.Parts;
 import dev.carve.core.config.Substitution;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,6 +27,7 @@ import picocli.CommandLine.Command;
     })
 public final class CaptureCommand implements Callable<Integer> {
   @CommandLine.Mixin ConfigMixin config;
+  @CommandLine.Mixin MetricsMixin metrics;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -34,7 +40,18 @@ public final class CaptureCommand implements Callable<Integer> {
             .withKafkaProperties(c.kafka().properties())
             .withOffsetsTopic(c.capture().offsetsTopic());
     EmbeddedCapture capture = EmbeddedCapture.create(connector, options);
+    Optional<MetricsServer> server = metrics.start(MetricsMixin.OFF);
+    server.ifPresent(
+        s ->
+            s.add(
+                ComponentMetrics.capture(
+                    capture,
+                    ComponentMetrics.slotLag(
+                        connector.jdbcUrl(),
+                        connector.databaseUser(),
+                        connector.databasePassword(),
+                        connector.get("slot.name")))));
     return RunUntilStopped.run(
-        List.of(dev.carve.cli.runtime.Parts.capture(capture)), spec.commandLine().getOut());
+        List.of(Parts.capture(capture)), spec.commandLine().getOut(), server);
   }
 }

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
         "Carves a monolith's PostgreSQL into the databases of the services that replace it.",
     subcommands = {
       UpCommand.class,
+      RunCommand.class,
       CaptureCommand.class,
       TransformCommand.class,
       SinkCommand.class,
@@ -56,15 +57,17 @@ public final class Carve implements Callable<Integer> {
 
   private static int handle(Exception e, CommandLine cmd, CommandLine.ParseResult parseResult) {
     PrintWriter err = cmd.getErr();
-    LOG.error("carve {} failed", cmd.getCommandName(), e);
     if (e instanceof ConfigException
         || e instanceof EmbeddedStartException
         || e instanceof UserFacingException
         || e instanceof IllegalArgumentException) {
+      // A refusal the user can act on: the message says it all, a stack trace would bury it.
+      LOG.warn("carve {} refused: {}", cmd.getCommandName(), e.getMessage());
       err.println(
           cmd.getColorScheme().errorText("carve " + cmd.getCommandName() + ": " + e.getMessage()));
       return EXIT_USAGE;
     }
+    LOG.error("carve {} failed", cmd.getCommandName(), e);
     err.println(
         cmd.getColorScheme()
             .errorText("carve " + cmd.getCommandName() + " failed: " + describe(e)));

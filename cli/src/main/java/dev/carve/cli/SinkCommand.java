@@ -1,8 +1,12 @@
 package dev.carve.cli;
 
 import dev.carve.cli.config.CarveConfig;
+import dev.carve.cli.metrics.ComponentMetrics;
+import dev.carve.cli.metrics.MetricsMixin;
+import dev.carve.cli.metrics.MetricsServer;
 import dev.carve.cli.runtime.ServiceRuntime;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,6 +19,7 @@ import picocli.CommandLine.Command;
         "Runs the sink of one service (consumer group carve-sink-<service>) into its database.")
 public final class SinkCommand implements Callable<Integer> {
   @CommandLine.Mixin ServiceArgs args;
+  @CommandLine.Mixin MetricsMixin metrics;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -27,6 +32,9 @@ public final class SinkCommand implements Callable<Integer> {
             c.kafka().bootstrapServers(),
             c.registryUrl(),
             Home.dir().resolve(".carve"));
-    return RunUntilStopped.run(List.of(runtime.parts().get(1)), spec.commandLine().getOut());
+    Optional<MetricsServer> server = metrics.start(MetricsMixin.OFF);
+    server.ifPresent(s -> s.add(ComponentMetrics.sink(runtime.sink())));
+    return RunUntilStopped.run(
+        List.of(runtime.parts().get(1)), spec.commandLine().getOut(), server);
   }
 }

@@ -1,9 +1,13 @@
 package dev.carve.cli;
 
 import dev.carve.cli.config.CarveConfig;
+import dev.carve.cli.metrics.ComponentMetrics;
+import dev.carve.cli.metrics.MetricsMixin;
+import dev.carve.cli.metrics.MetricsServer;
 import dev.carve.cli.runtime.ServiceRuntime;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,6 +20,7 @@ import picocli.CommandLine.Command;
         "Runs the Kafka Streams application of one service (application id carve-<service>).")
 public final class TransformCommand implements Callable<Integer> {
   @CommandLine.Mixin ServiceArgs args;
+  @CommandLine.Mixin MetricsMixin metrics;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @CommandLine.Option(
@@ -34,6 +39,9 @@ public final class TransformCommand implements Callable<Integer> {
             c.kafka().bootstrapServers(),
             c.registryUrl(),
             stateDir == null ? Home.dir().resolve(".carve") : stateDir.toAbsolutePath());
-    return RunUntilStopped.run(List.of(runtime.parts().get(0)), spec.commandLine().getOut());
+    Optional<MetricsServer> server = metrics.start(MetricsMixin.OFF);
+    server.ifPresent(s -> s.add(ComponentMetrics.transformer(runtime)));
+    return RunUntilStopped.run(
+        List.of(runtime.parts().get(0)), spec.commandLine().getOut(), server);
   }
 }

@@ -1,5 +1,8 @@
 package dev.carve.cli;
 
+import dev.carve.cli.metrics.MetricsMixin;
+import dev.carve.cli.metrics.MetricsServer;
+import dev.carve.cli.metrics.PipelineMetrics;
 import dev.carve.cli.runtime.EmbeddedPipeline;
 import dev.carve.cli.runtime.PipelineStatus;
 import dev.carve.cli.runtime.StatusPrinter;
@@ -8,6 +11,7 @@ import dev.carve.examples.DataGenerator;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +33,7 @@ import picocli.CommandLine.Option;
 public final class UpCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  @CommandLine.Mixin MetricsMixin metrics;
 
   @Option(
       names = "--load",
@@ -128,6 +133,7 @@ public final class UpCommand implements Callable<Integer> {
             spec.commandLine(), "ports must be between 1 and 65534, was " + port);
       }
     }
+    metrics.port(MetricsMixin.UP_DEFAULT_PORT);
     PrintWriter out = spec.commandLine().getOut();
     Path home = Home.dir();
     Path state = stateDir == null ? home.resolve(".carve") : stateDir.toAbsolutePath();
@@ -146,13 +152,27 @@ public final class UpCommand implements Callable<Integer> {
     long started = System.nanoTime();
     out.println("carve up — state in " + state + ", log in " + Logs.file());
     out.flush();
-    EmbeddedPipeline pipeline =
-        EmbeddedPipeline.start(
-            options,
-            line -> {
-              out.println("  " + line);
-              out.flush();
-            });
+    // Bound first, so a port in use fails before anything starts.
+    Optional<MetricsServer> server = metrics.start(MetricsMixin.UP_DEFAULT_PORT);
+    EmbeddedPipeline pipeline;
+    try {
+      pipeline =
+          EmbeddedPipeline.start(
+              options,
+              line -> {
+                out.println("  " + line);
+                out.flush();
+              });
+    } catch (RuntimeException e) {
+      server.ifPresent(MetricsServer::close);
+      throw e;
+    }
+    server.ifPresent(
+        s -> {
+          PipelineMetrics.register(s, pipeline);
+          out.println("  metrics    " + s.url() + "/metrics, health on " + s.url() + "/health");
+          out.flush();
+        });
 
     CountDownLatch stopped = new CountDownLatch(1);
     AtomicBoolean stopping = new AtomicBoolean();
@@ -166,6 +186,7 @@ public final class UpCommand implements Callable<Integer> {
                     "carve up: stopping (offsets are committed, in-flight batches finish)...");
                 out.flush();
                 pipeline.close();
+                server.ifPresent(MetricsServer::close);
                 out.println("carve up: stopped cleanly.");
                 out.flush();
               }
@@ -211,6 +232,7 @@ public final class UpCommand implements Callable<Integer> {
     } finally {
       if (stopping.compareAndSet(false, true)) {
         pipeline.close();
+        server.ifPresent(MetricsServer::close);
         stopped.countDown();
         try {
           Runtime.getRuntime().removeShutdownHook(hook);

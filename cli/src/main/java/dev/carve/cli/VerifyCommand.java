@@ -159,6 +159,17 @@ public final class VerifyCommand implements Callable<Integer> {
         seconds,
         report.windowed() ? ", compared the keys of the window only" : "");
     out.flush();
+    if (report.equal() && report.unmappableCount() > 0) {
+      out.printf(
+          Locale.ROOT,
+          "%,d source row(s) cannot be mapped by %s's mapping (their changes are in %s.dlq): fix"
+              + " the rows, or the mapping and replay.%n",
+          report.unmappableCount(),
+          service,
+          service);
+      out.flush();
+      return Carve.EXIT_FAILURE;
+    }
     if (report.equal()) {
       return 0;
     }

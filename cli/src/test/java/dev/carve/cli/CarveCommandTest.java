@@ -24,7 +24,7 @@ class CarveCommandTest {
   @Test
   void helpListsEveryPart() {
     assertThat(run("--help")).isZero();
-    assertThat(out.toString()).contains("up", "capture", "transform", "sink");
+    assertThat(out.toString()).contains("up", "run", "capture", "transform", "sink");
   }
 
   @Test
@@ -92,5 +92,16 @@ class CarveCommandTest {
     assertThat(err.toString())
         .contains(
             "Unknown service 'invoices'; services in the configuration: customers, orders, billing");
+  }
+
+  @Test
+  void runWithAnUnknownServiceListsTheKnownOnesBeforeStartingAnything() {
+    Path config = dev.carve.cli.TestHome.dir().resolve("carve.yaml");
+    assertThat(run("run", "--services", "orders,invoices", "--config", config.toString()))
+        .isEqualTo(2);
+    assertThat(err.toString())
+        .contains(
+            "Unknown service 'invoices'; services in the configuration: customers, orders, billing");
+    assertThat(out.toString()).doesNotContain("running");
   }
 }

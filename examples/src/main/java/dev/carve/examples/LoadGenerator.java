@@ -48,7 +48,9 @@ public final class LoadGenerator implements AutoCloseable {
     /** {@code deleted_flag = 'Y'} on an order or a customer. */
     SOFT_DELETE,
     /** {@code DELETE} of an order with its payments and shipments. */
-    HARD_DELETE
+    HARD_DELETE,
+    /** Orders inserted by a large transaction ({@link Options#bulkRows} at a time). */
+    BULK_INSERT
   }
 
   /** The lifecycle of a generator. */
@@ -77,19 +79,42 @@ public final class LoadGenerator implements AutoCloseable {
    * @param seed the random seed; the same seed on the same data gives the same changes
    * @param multiTableTransactions whether some new orders are written with their payment in one
    *     transaction
+   * @param bulkEvery after how many changes one large transaction is applied; 0 for none
+   * @param bulkRows how many orders a large transaction inserts (e.g. 10,000)
    */
-  public record Options(double changesPerSecond, long seed, boolean multiTableTransactions) {
-    /** Checks the rate. */
+  public record Options(
+      double changesPerSecond,
+      long seed,
+      boolean multiTableTransactions,
+      int bulkEvery,
+      int bulkRows) {
+    /** Checks the rate and the large transactions. */
     public Options {
       if (!(changesPerSecond > 0) || Double.isInfinite(changesPerSecond)) {
         throw new IllegalArgumentException(
             "changesPerSecond must be a positive number, was " + changesPerSecond);
       }
+      if (bulkEvery < 0 || bulkRows < 0 || (bulkEvery > 0 && bulkRows == 0)) {
+        throw new IllegalArgumentException(
+            "bulkEvery and bulkRows must not be negative, and bulkRows must be positive when"
+                + " bulkEvery is; were "
+                + bulkEvery
+                + " and "
+                + bulkRows);
+      }
     }
 
-    /** Options with the given rate and seed, with multi-table transactions. */
+    /** Options with the given rate and seed, with multi-table transactions, no large ones. */
     public static Options of(double changesPerSecond, long seed) {
-      return new Options(changesPerSecond, seed, true);
+      return new Options(changesPerSecond, seed, true, 0, 0);
+    }
+
+    /**
+     * These options plus one transaction inserting {@code rows} orders after every {@code every}
+     * changes.
+     */
+    public Options withBulk(int every, int rows) {
+      return new Options(changesPerSecond, seed, multiTableTransactions, every, rows);
     }
   }
 
@@ -166,6 +191,7 @@ public final class LoadGenerator implements AutoCloseable {
     try (Connection c = connections.open()) {
       ShopChanges changes = ShopChanges.load(c, options.seed(), options.multiTableTransactions());
       long next = System.nanoTime();
+      int sinceBulk = 0;
       while (!stopRequested) {
         long wait = next - System.nanoTime();
         if (wait > 0) {
@@ -177,6 +203,12 @@ public final class LoadGenerator implements AutoCloseable {
         }
         count(changes.applyNext());
         next += period;
+        if (options.bulkEvery() > 0 && ++sinceBulk >= options.bulkEvery()) {
+          sinceBulk = 0;
+          counts.addAndGet(Kind.BULK_INSERT.ordinal(), changes.applyBulk(options.bulkRows()));
+          // A large transaction takes its own time; do not try to catch up with a burst after it.
+          next = System.nanoTime() + period;
+        }
       }
       synchronized (lock) {
         state = State.STOPPED;

@@ -187,7 +187,8 @@ class LegacyShopIT {
           .generate(c, DataGenerator.Progress.NONE);
     }
     LoadGenerator load =
-        LoadGenerator.create(() -> TestPostgres.connect(db), LoadGenerator.Options.of(200, 11));
+        LoadGenerator.create(
+            () -> TestPostgres.connect(db), LoadGenerator.Options.of(200, 11).withBulk(200, 1_500));
     load.start();
     assertThat(load.state()).isEqualTo(LoadGenerator.State.RUNNING);
     assertThatThrownBy(load::start).isInstanceOf(IllegalStateException.class);
@@ -196,7 +197,9 @@ class LegacyShopIT {
 
     assertThat(load.failure()).isEmpty();
     assertThat(load.state()).isEqualTo(LoadGenerator.State.STOPPED);
-    assertThat(load.total()).isBetween(400L, 1_000L);
+    long bulk = load.counts().get(LoadGenerator.Kind.BULK_INSERT);
+    assertThat(load.total() - bulk).isBetween(400L, 1_000L);
+    assertThat(bulk % 1_500).as("large transactions insert 1,500 orders each").isZero();
     assertThat(load.counts()).allSatisfy((kind, n) -> assertThat(n).as(kind.name()).isPositive());
     try (Connection c = TestPostgres.connect(db)) {
       assertNone(

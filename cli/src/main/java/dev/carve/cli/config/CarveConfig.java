@@ -58,14 +58,22 @@ public record CarveConfig(
     }
   }
 
-  /** One service: its topology, its error policy, its target database and sink tuning. */
+  /**
+   * One service: its topology, its error policy, its target database and sink tuning.
+   *
+   * @param tombstoneRetention how long the sink keeps a delete's position ({@code
+   *     tombstone-retention})
+   * @param failureRetention how long the sink keeps failure-log entries ({@code failure-retention})
+   */
   public record ServiceSettings(
       String name,
       String topology,
       OnError onError,
       Database target,
       int batchSize,
-      int maxRetries) {}
+      int maxRetries,
+      java.time.Duration tombstoneRetention,
+      java.time.Duration failureRetention) {}
 
   /** The DDL modes of a target. */
   public enum DdlMode {
@@ -162,8 +170,27 @@ public record CarveConfig(
           .defaultValue(10)
           .validator(ConfigOption.between(0, 1000))
           .build();
+  static final ConfigOption<java.time.Duration> TOMBSTONE_RETENTION =
+      ConfigOption.duration("tombstone-retention")
+          .defaultValue(dev.carve.sink.SinkOptions.TOMBSTONE_RETENTION.defaultValue())
+          .validator(ConfigOption.positive())
+          .doc("how long a delete's position is kept to stop older upserts")
+          .build();
+  static final ConfigOption<java.time.Duration> FAILURE_RETENTION =
+      ConfigOption.duration("failure-retention")
+          .defaultValue(dev.carve.sink.SinkOptions.FAILURE_RETENTION.defaultValue())
+          .validator(ConfigOption.positive())
+          .doc("how long entries of the failure log carve_failures are kept")
+          .build();
   static final ConfigDef SERVICE_DEF =
-      new ConfigDef(TOPOLOGY, ON_ERROR, TARGET, BATCH_SIZE, MAX_RETRIES);
+      new ConfigDef(
+          TOPOLOGY,
+          ON_ERROR,
+          TARGET,
+          BATCH_SIZE,
+          MAX_RETRIES,
+          TOMBSTONE_RETENTION,
+          FAILURE_RETENTION);
 
   /**
    * Loads and validates {@code carve.yaml}.
@@ -221,7 +248,9 @@ public record CarveConfig(
                 service.get(ON_ERROR),
                 database(target, true),
                 service.get(BATCH_SIZE),
-                service.get(MAX_RETRIES)));
+                service.get(MAX_RETRIES),
+                service.get(TOMBSTONE_RETENTION),
+                service.get(FAILURE_RETENTION)));
       }
     }
     if (!problems.isEmpty()) {

@@ -12,9 +12,6 @@ import dev.carve.examples.DataGenerator;
 import dev.carve.examples.LegacyShop;
 import dev.carve.examples.LoadGenerator;
 import dev.carve.schemas.registry.embedded.EmbeddedSchemaRegistry;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -28,7 +25,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,7 +93,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
   private final Options options;
   private final Consumer<String> say;
-  private final List<Part> parts = new ArrayList<>();
+  // Read by the metrics endpoint's thread while parts start and stop.
+  private final List<Part> parts = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<AutoCloseable> infrastructure = new ArrayList<>();
   private volatile State state = State.CREATED;
   private EmbeddedPostgresServer postgres;
@@ -305,22 +302,9 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
   private void forgetState() {
     for (String dir : List.of("kafka", "postgres", "streams")) {
-      deleteTree(options.stateDir().resolve(dir));
+      dev.carve.core.FileTrees.deleteTree(options.stateDir().resolve(dir), "the embedded state");
     }
     say.accept("fresh      forgot the state under " + options.stateDir());
-  }
-
-  private static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("Could not delete " + dir, e);
-    }
   }
 
   /** The lifecycle state. */
@@ -373,6 +357,11 @@ public final class EmbeddedPipeline implements AutoCloseable {
   /** The services, by name. */
   public Map<String, ServiceRuntime> services() {
     return services;
+  }
+
+  /** The parts started so far, in start order (empty once closed). */
+  public List<Part> parts() {
+    return List.copyOf(parts);
   }
 
   /** The first failure of a part that stopped on its own, with the part's name. */

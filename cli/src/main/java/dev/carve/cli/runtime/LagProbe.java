@@ -85,6 +85,30 @@ public final class LagProbe {
     }
   }
 
+  /**
+   * The topics {@code group} has committed offsets on: for a Kafka Streams application also its
+   * repartition and foreign-key subscription topics, whose lag the raw topics alone do not show.
+   */
+  public Set<String> committedTopics(String group) throws InterruptedException {
+    try {
+      return admin
+          .listConsumerGroupOffsets(group)
+          .partitionsToOffsetAndMetadata()
+          .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+          .keySet()
+          .stream()
+          .map(TopicPartition::topic)
+          .collect(Collectors.toSet());
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException(
+          "Could not read the committed offsets of consumer group '"
+              + group
+              + "': "
+              + e.getMessage(),
+          e);
+    }
+  }
+
   /** Records currently held by a topic (end minus start offsets); 0 when it does not exist. */
   public long size(String topic) throws InterruptedException {
     try {

@@ -122,6 +122,8 @@ public final class ServiceRuntime {
     sinkRaw.put(SinkOptions.BATCH_SIZE.key(), service.batchSize());
     sinkRaw.put(SinkOptions.MAX_RETRIES.key(), service.maxRetries());
     sinkRaw.put(SinkOptions.ON_ERROR.key(), service.onError().name());
+    sinkRaw.put(SinkOptions.TOMBSTONE_RETENTION.key(), service.tombstoneRetention().toMillis());
+    sinkRaw.put(SinkOptions.FAILURE_RETENTION.key(), service.failureRetention().toMillis());
     return SinkOptions.parse(sinkRaw, "services." + service.name() + ".sink", "carve.yaml");
   }
 
@@ -168,6 +170,22 @@ public final class ServiceRuntime {
   /** The sink's counters. */
   public SinkMetrics sinkMetrics() {
     return sink.metrics();
+  }
+
+  /** The sink (for its metrics). */
+  public ServiceSink sink() {
+    return sink;
+  }
+
+  /** The transformer's counters, live. */
+  public dev.carve.transform.TransformerMetrics transformerMetrics() {
+    return transformer.metrics();
+  }
+
+  /** The metrics of the transformer's Kafka Streams client; empty before it started. */
+  public Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric>
+      transformerKafkaMetrics() {
+    return transformer.kafkaMetrics();
   }
 
   /** Records the transformer sent to the dead-letter topic. */

@@ -175,6 +175,14 @@ final class Transformer {
     return runtime.metrics().deadLettered();
   }
 
+  dev.carve.transform.TransformerMetrics metrics() {
+    return runtime.metrics();
+  }
+
+  Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> kafkaMetrics() {
+    return runtime.kafkaMetrics();
+  }
+
   /** The mapping per monolith table, for reconciliation (see {@link MappingFunctions}). */
   Map<String, TableMapper> tableMappers(String registryUrl) {
     return MappingFunctions.of(topology, options.rawTopicPrefix(), options.onError(), registryUrl);

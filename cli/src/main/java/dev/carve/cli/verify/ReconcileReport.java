@@ -11,15 +11,33 @@ import java.util.Map;
  * @param entities one result per entity (target table)
  * @param windowed true when only part of the source was compared (a time window or a key set):
  *     target rows outside the compared keys were not reported as extra
+ * @param unmappable source rows the service's mapping rejects (the pipeline dead-letters them), at
+ *     most {@link Reconciler#MISMATCH_LIMIT}; they are not compared
+ * @param unmappableCount how many source rows the mapping rejects
  */
-public record ReconcileReport(String service, List<EntityResult> entities, boolean windowed) {
+public record ReconcileReport(
+    String service,
+    List<EntityResult> entities,
+    boolean windowed,
+    List<Unmappable> unmappable,
+    long unmappableCount) {
   /** How many keys of each kind a report lists. */
   public static final int SAMPLE = 20;
 
-  /** Creates a report of a whole-table comparison. */
+  /** Creates a report of a whole-table comparison with no unmappable source row. */
   public ReconcileReport(String service, List<EntityResult> entities) {
-    this(service, entities, false);
+    this(service, entities, false, List.of(), 0);
   }
+
+  /**
+   * A source row the mapping rejects: the transformer sends its changes to the dead-letter topic,
+   * so the target cannot hold its mapping.
+   *
+   * @param table the monolith table
+   * @param key the row's primary key, as read
+   * @param error the mapping's error
+   */
+  public record Unmappable(String table, String key, String error) {}
 
   /** The kinds of difference between a target row and the mapped source. */
   public enum Kind {
@@ -87,9 +105,14 @@ public record ReconcileReport(String service, List<EntityResult> entities, boole
     }
   }
 
-  /** True when every table equals the mapped source. */
+  /** True when every table equals the mapped source (unmappable source rows aside). */
   public boolean equal() {
     return entities.stream().allMatch(EntityResult::equal);
+  }
+
+  /** True when every table equals the mapped source and every source row could be mapped. */
+  public boolean clean() {
+    return equal() && unmappableCount == 0;
   }
 
   /** A one-line verdict per entity. */
@@ -111,6 +134,14 @@ public record ReconcileReport(String service, List<EntityResult> entities, boole
                 e.extraCount(),
                 e.differentCount()));
       }
+    }
+    if (unmappableCount > 0) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "; %,d source row%s cannot be mapped",
+              unmappableCount,
+              unmappableCount == 1 ? "" : "s"));
     }
     return sb.toString();
   }
@@ -149,6 +180,29 @@ public record ReconcileReport(String service, List<EntityResult> entities, boole
       if (listed < e.mismatchCount()) {
         sb.append(
             String.format(Locale.ROOT, "      ... and %,d more%n", e.mismatchCount() - listed));
+      }
+    }
+    if (unmappableCount > 0) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "  %,d source row%s cannot be mapped (their changes are in %s.dlq; not compared):%n",
+              unmappableCount,
+              unmappableCount == 1 ? "" : "s",
+              service));
+      unmappable.stream()
+          .limit(SAMPLE)
+          .forEach(
+              u ->
+                  sb.append("      ")
+                      .append(u.table())
+                      .append(' ')
+                      .append(u.key())
+                      .append(": ")
+                      .append(u.error())
+                      .append(nl));
+      if (unmappable.size() > SAMPLE || unmappableCount > unmappable.size()) {
+        sb.append(String.format(Locale.ROOT, "      ... and %,d more%n", unmappableCount - SAMPLE));
       }
     }
     return sb.toString();

@@ -26,7 +26,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -37,7 +36,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 
@@ -173,6 +171,10 @@ public final class Reconciler {
     }
   }
 
+  // Source rows the mapping rejected during the current run (a run is not reentrant).
+  private final List<ReconcileReport.Unmappable> unmappable = new ArrayList<>();
+  private final long[] unmappableCount = {0};
+
   /**
    * Creates a reconciler.
    *
@@ -228,11 +230,13 @@ public final class Reconciler {
     try {
       return run(options, progress, dir);
     } finally {
-      deleteTree(dir);
+      dev.carve.core.FileTrees.deleteTree(dir, "the spill files");
     }
   }
 
   private ReconcileReport run(Options options, Progress progress, Path dir) throws Exception {
+    unmappable.clear();
+    unmappableCount[0] = 0;
     Map<String, Entity> byTopic = new HashMap<>();
     List<Entity> all = new ArrayList<>();
     long[] done = {0};
@@ -288,7 +292,8 @@ public final class Reconciler {
       results.add(compare(e, options, budget));
       progress.note("compared " + service + "." + e.schemas.entity());
     }
-    return new ReconcileReport(service, results, options.windowed());
+    return new ReconcileReport(
+        service, results, options.windowed(), List.copyOf(unmappable), unmappableCount[0]);
   }
 
   static int buckets(long rows) {
@@ -355,16 +360,14 @@ public final class Reconciler {
               try {
                 outputs = m.getValue().map(event, scope);
               } catch (Exception e) {
-                throw new IllegalStateException(
-                    "Mapping of service '"
-                        + service
-                        + "' failed on "
-                        + table
-                        + " key "
-                        + row.key()
-                        + ": "
-                        + e.getMessage(),
-                    e);
+                // The transformer dead-letters this row's changes; report it, compare the rest.
+                unmappableCount[0]++;
+                if (unmappable.size() < MISMATCH_LIMIT) {
+                  unmappable.add(
+                      new ReconcileReport.Unmappable(
+                          table, String.valueOf(row.key()), String.valueOf(e.getMessage())));
+                }
+                return;
               }
               for (Output<?, ?> out : outputs) {
                 Entity entity = byTopic.get(out.topic().name());
@@ -763,16 +766,6 @@ public final class Reconciler {
       key.put(readString(in), readString(in));
     }
     return new ReconcileReport.SourceKey(table, key);
-  }
-
-  private static void deleteTree(Path dir) {
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("Could not delete the spill files under " + dir, e);
-    }
   }
 
   private GenericRecord avro(Object o, EntitySchemas e, String what) {

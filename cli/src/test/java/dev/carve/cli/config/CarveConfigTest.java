@@ -33,4 +33,38 @@ class CarveConfigTest {
     assertThat(c.service("orders").target().password()).isEqualTo("s3cret");
     assertThat(c.service("orders").target().toString()).doesNotContain("s3cret").contains("****");
   }
+
+  @Test
+  void retentionsOfTheSinkComeFromTheServiceSection(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("carve.yaml");
+    java.nio.file.Files.writeString(
+        file,
+        """
+        kafka: {bootstrap-servers: localhost:9092}
+        schema-registry: {url: http://localhost:8081}
+        services:
+          orders:
+            topology: dev.carve.transform.demo.BillingTopology
+            tombstone-retention: 2d
+            failure-retention: 12h
+            target: {jdbc-url: "jdbc:postgresql://localhost:5432/orders", username: u, password: p}
+        """);
+    CarveConfig c = CarveConfig.load(file, new Substitution(name -> null));
+    CarveConfig.ServiceSettings orders = c.service("orders");
+    assertThat(orders.tombstoneRetention()).isEqualTo(java.time.Duration.ofDays(2));
+    assertThat(orders.failureRetention()).isEqualTo(java.time.Duration.ofHours(12));
+    dev.carve.sink.SinkOptions sink =
+        dev.carve.cli.runtime.ServiceRuntime.sinkOptions(
+            orders,
+            c,
+            "localhost:9092",
+            "http://localhost:8081",
+            dev.carve.schemas.SchemaCatalog.fromClasspath().entities("orders"));
+    assertThat(sink.tombstoneRetention()).isEqualTo(java.time.Duration.ofDays(2));
+    assertThat(sink.failureRetention()).isEqualTo(java.time.Duration.ofHours(12));
+    assertThat(CarveConfig.load(SHIPPED, new Substitution(name -> null)).service("orders"))
+        .extracting(CarveConfig.ServiceSettings::failureRetention)
+        .isEqualTo(java.time.Duration.ofDays(30));
+  }
 }

@@ -180,6 +180,65 @@ public final class ShopChanges {
     }
   }
 
+  /**
+   * Inserts {@code count} new orders in one transaction, as a batch job of the monolith would.
+   *
+   * @return the number of orders inserted
+   * @throws SQLException when the transaction fails (it is rolled back first)
+   */
+  public int applyBulk(int count) throws SQLException {
+    clock = clock.plusSeconds(1);
+    List<Order> added = new ArrayList<>(count);
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO "
+                + LegacyShop.qualified("orders")
+                + " (order_ref, cust_no, order_date, status, total_amount, currency, lines_blob,"
+                + " ship_to, deleted_flag, updated_at) VALUES (?, ?, ?, 'N', ?, ?, ?, ?, 'N', ?)")) {
+      for (int i = 0; i < count; i++) {
+        Customer customer = customers.pick(r);
+        List<Line> lines = lines(customer.currency());
+        Order order =
+            new Order(
+                ShopFormats.orderRef(clock.getYear(), nextOrderNo++),
+                customer.custNo(),
+                customer.currency(),
+                ShopFormats.total(lines),
+                "N");
+        ps.setString(1, order.ref);
+        ps.setString(2, order.custNo);
+        ps.setString(3, clock.format(ShopFormats.ORDER_DATE));
+        ps.setBigDecimal(4, order.total);
+        ps.setString(5, order.currency);
+        ps.setString(6, ShopFormats.linesBlob(lines));
+        ps.setString(
+            7,
+            String.join(
+                "|",
+                customer.name(),
+                ShopFormats.street(r),
+                "Berlin",
+                ShopFormats.zip(r, "DE"),
+                "DE"));
+        ps.setTimestamp(8, Timestamp.valueOf(clock));
+        ps.addBatch();
+        added.add(order);
+        if (added.size() % 1_000 == 0) {
+          ps.executeBatch();
+        }
+      }
+      ps.executeBatch();
+      c.commit();
+    } catch (SQLException | RuntimeException e) {
+      c.rollback();
+      throw e;
+    }
+    for (Order o : added) {
+      bucket("N").add(o);
+    }
+    return added.size();
+  }
+
   private Kind apply(int dice) throws SQLException {
     if (dice < 8) {
       return newCustomer();
