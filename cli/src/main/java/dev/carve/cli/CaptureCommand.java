@@ -41,16 +41,7 @@ public final class CaptureCommand implements Callable<Integer> {
             .withOffsetsTopic(c.capture().offsetsTopic());
     EmbeddedCapture capture = EmbeddedCapture.create(connector, options);
     Optional<MetricsServer> server = metrics.start(MetricsMixin.OFF);
-    server.ifPresent(
-        s ->
-            s.add(
-                ComponentMetrics.capture(
-                    capture,
-                    ComponentMetrics.slotLag(
-                        connector.jdbcUrl(),
-                        connector.databaseUser(),
-                        connector.databasePassword(),
-                        connector.get("slot.name")))));
+    server.ifPresent(s -> s.add(ComponentMetrics.capture(capture)));
     return RunUntilStopped.run(
         List.of(Parts.capture(capture)), spec.commandLine().getOut(), server);
   }

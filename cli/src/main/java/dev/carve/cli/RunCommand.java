@@ -48,17 +48,13 @@ public final class RunCommand implements Callable<Integer> {
       description = "Do not run the capture (Debezium runs on Kafka Connect).")
   boolean noCapture;
 
-  @CommandLine.Option(
-      names = "--state-dir",
-      paramLabel = "DIR",
-      description = "Where Kafka Streams keeps its state (default: <carve home>/.carve).")
-  Path stateDir;
+  @CommandLine.Mixin StateDirOption stateDir;
 
   @Override
   public Integer call() throws Exception {
     CarveConfig c = config.load();
     List<String> names = services == null ? List.copyOf(c.services().keySet()) : services;
-    Path state = stateDir == null ? Home.dir().resolve(".carve") : stateDir.toAbsolutePath();
+    Path state = stateDir.resolve();
     // Build every part before starting any, so a bad service or config fails with nothing to undo.
     List<Part> parts = new ArrayList<>();
     List<ServiceRuntime> runtimes = new ArrayList<>();
@@ -88,16 +84,7 @@ public final class RunCommand implements Callable<Integer> {
                   .withOffsetsTopic(c.capture().offsetsTopic()));
       // Consumers first, capture last: data flows capture → transform → sink.
       parts.add(Parts.capture(capture));
-      server.ifPresent(
-          s ->
-              s.add(
-                  ComponentMetrics.capture(
-                      capture,
-                      ComponentMetrics.slotLag(
-                          connector.jdbcUrl(),
-                          connector.databaseUser(),
-                          connector.databasePassword(),
-                          connector.get("slot.name")))));
+      server.ifPresent(s -> s.add(ComponentMetrics.capture(capture)));
     }
     return RunUntilStopped.run(parts, spec.commandLine().getOut(), server);
   }

@@ -5,7 +5,6 @@ import dev.carve.cli.metrics.ComponentMetrics;
 import dev.carve.cli.metrics.MetricsMixin;
 import dev.carve.cli.metrics.MetricsServer;
 import dev.carve.cli.runtime.ServiceRuntime;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -23,22 +22,14 @@ public final class TransformCommand implements Callable<Integer> {
   @CommandLine.Mixin MetricsMixin metrics;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @CommandLine.Option(
-      names = "--state-dir",
-      paramLabel = "DIR",
-      description = "Where Kafka Streams keeps its state (default: <carve home>/.carve).")
-  Path stateDir;
+  @CommandLine.Mixin StateDirOption stateDir;
 
   @Override
   public Integer call() throws Exception {
     CarveConfig c = args.config();
     ServiceRuntime runtime =
         ServiceRuntime.create(
-            args.settings(),
-            c,
-            c.kafka().bootstrapServers(),
-            c.registryUrl(),
-            stateDir == null ? Home.dir().resolve(".carve") : stateDir.toAbsolutePath());
+            args.settings(), c, c.kafka().bootstrapServers(), c.registryUrl(), stateDir.resolve());
     Optional<MetricsServer> server = metrics.start(MetricsMixin.OFF);
     server.ifPresent(s -> s.add(ComponentMetrics.transformer(runtime)));
     return RunUntilStopped.run(

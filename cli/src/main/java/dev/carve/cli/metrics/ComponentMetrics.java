@@ -109,6 +109,16 @@ public final class ComponentMetrics {
   }
 
   /**
+   * The capture's metrics, with the lag of the slot its connector config names, read through the
+   * connector's own database settings.
+   */
+  public static MetricsSource capture(EmbeddedCapture capture) {
+    dev.carve.capture.ConnectorConfig c = capture.connector();
+    return capture(
+        capture, slotLag(c.jdbcUrl(), c.databaseUser(), c.databasePassword(), c.get("slot.name")));
+  }
+
+  /**
    * The replication slot's lag, read from PostgreSQL on each call with short timeouts; empty when
    * the slot does not exist or the database cannot be reached (logged, never thrown).
    */
