@@ -57,6 +57,13 @@ final class ChangeParser {
     Map<String, Object> keyRow = key == null ? Map.of() : toRow(readJson(key, "key"), "key");
     Map<String, Object> before = toRow(envelope.get("before"), "before");
     Map<String, Object> after = toRow(envelope.get("after"), "after");
+    if (after == null
+        && (op == ChangeEvent.Op.CREATE
+            || op == ChangeEvent.Op.UPDATE
+            || op == ChangeEvent.Op.READ)) {
+      throw new MappingException(
+          "the Debezium envelope of op '" + opNode.asText() + "' has no 'after' row");
+    }
     noteColumns(after != null ? after : before);
     return new ChangeEvent(table, op, before, after, keyRow, position, source);
   }

@@ -170,6 +170,30 @@ public class CustomersMappingTest {
   }
 
   @Test
+  void malformedEnvelopesAreDeadLetteredNamingWhatIsWrong() {
+    // Regression: the chaos harness fed an insert without 'after'; its reason named a missing
+    // column instead of the missing row.
+    harness.send(
+        "customers",
+        key("cust_no", "C1"),
+        Debezium.envelope("customers", "c", null, null, 3000, false));
+    harness.send(
+        "customers",
+        key("cust_no", "C2"),
+        Debezium.envelope("customers", "x", null, customer("C2", "A", "N", null), 3010, false));
+    harness.send("customers", key("cust_no", "C3"), "{\"before\":null,\"after\":{");
+
+    var dead = harness.readDeadLetters();
+    assertThat(dead).hasSize(3);
+    assertThat(Harness.header(dead.get(0), CarveHeaders.DLQ_ERROR))
+        .contains("op 'c' has no 'after' row", "{\"cust_no\":\"C1\"}");
+    assertThat(Harness.header(dead.get(1), CarveHeaders.DLQ_ERROR))
+        .contains("unknown Debezium op 'x'");
+    assertThat(Harness.header(dead.get(2), CarveHeaders.DLQ_ERROR)).contains("JSON");
+    assertThat(harness.read("customer")).isEmpty();
+  }
+
+  @Test
   void dateThatDoesNotExistIsDeadLetteredNotMovedToTheEndOfTheMonth() {
     // Regression: the chaos harness fed created_on '31.02.2024'; the smart resolver mapped it to
     // 29.02.2024 silently.
