@@ -127,6 +127,7 @@ public final class TransformBenchmark {
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "carve-" + topology.service());
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("carve-bench").toString());
+    props.putAll(StoreType.IN_MEMORY.streamsConfig());
     try (TopologyTestDriver driver = new TopologyTestDriver(topology.build(ctx), props)) {
       TestInputTopic<byte[], byte[]> in =
           driver.createInputTopic(

@@ -70,7 +70,10 @@ class CaptureUnderLoadIT {
                 .withOffsetsTopic("capture-it-offsets-load"))) {
       capture.start();
       LoadGenerator load =
-          LoadGenerator.create(() -> TestPostgres.connect(DB), LoadGenerator.Options.of(150, 3));
+          LoadGenerator.create(
+              () -> TestPostgres.connect(DB),
+              // With one large transaction (2,000 orders) among the mixed changes.
+              LoadGenerator.Options.of(150, 3).withBulk(150, 2_000));
       load.start();
       Thread.sleep(3_000);
       assertThat(load.stop(Duration.ofSeconds(10))).isTrue();

@@ -328,6 +328,7 @@ public final class TransformerRuntime implements AutoCloseable {
     p.put(StreamsConfig.STATE_DIR_CONFIG, options.stateDir().toAbsolutePath().toString());
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, options.replicationFactor());
     p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+    p.putAll(options.storeType().streamsConfig());
     return p;
   }
 

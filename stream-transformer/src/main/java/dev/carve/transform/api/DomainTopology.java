@@ -50,6 +50,7 @@ public interface DomainTopology {
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "carve-" + service());
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+    props.putAll(ctx.storeType().streamsConfig());
     StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
     define(builder, ctx);
     return builder.build();

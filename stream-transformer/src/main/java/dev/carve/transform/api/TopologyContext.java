@@ -50,6 +50,14 @@ public interface TopologyContext {
   /** The service name. */
   String service();
 
+  /**
+   * The kind of state store the topology's stores use, including those Kafka Streams creates itself
+   * (a foreign-key join's subscription store); RocksDB unless configured otherwise.
+   */
+  default StoreType storeType() {
+    return StoreType.ROCKSDB;
+  }
+
   /** What happens to a change that cannot be mapped. */
   OnError onError();
 

@@ -88,6 +88,11 @@ public final class DefaultTopologyContext implements TopologyContext {
   }
 
   @Override
+  public StoreType storeType() {
+    return storeType;
+  }
+
+  @Override
   public OnError onError() {
     return onError;
   }
