@@ -188,7 +188,7 @@ class LegacyShopIT {
     }
     LoadGenerator load =
         LoadGenerator.create(
-            () -> TestPostgres.connect(db), LoadGenerator.Options.of(200, 11).withBulk(200, 1_500));
+            () -> TestPostgres.connect(db), LoadGenerator.Options.of(200, 11).withBulk(300, 500));
     load.start();
     assertThat(load.state()).isEqualTo(LoadGenerator.State.RUNNING);
     assertThatThrownBy(load::start).isInstanceOf(IllegalStateException.class);
@@ -199,7 +199,7 @@ class LegacyShopIT {
     assertThat(load.state()).isEqualTo(LoadGenerator.State.STOPPED);
     long bulk = load.counts().get(LoadGenerator.Kind.BULK_INSERT);
     assertThat(load.total() - bulk).isBetween(400L, 1_000L);
-    assertThat(bulk % 1_500).as("large transactions insert 1,500 orders each").isZero();
+    assertThat(bulk % 500).as("large transactions insert 500 orders each").isZero();
     assertThat(load.counts()).allSatisfy((kind, n) -> assertThat(n).as(kind.name()).isPositive());
     try (Connection c = TestPostgres.connect(db)) {
       assertNone(
