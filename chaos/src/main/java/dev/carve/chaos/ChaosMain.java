@@ -2,7 +2,6 @@ package dev.carve.chaos;
 
 import dev.carve.core.config.ConfigOption;
 import dev.carve.examples.DataGenerator;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -64,7 +63,7 @@ public final class ChaosMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path home = home();
+    Path home = dev.carve.cli.Home.dir();
     ChaosHarness.Options options =
         new ChaosHarness.Options(
             dir == null ? home.resolve(".carve").resolve("chaos") : dir.toAbsolutePath(),
@@ -91,18 +90,6 @@ public final class ChaosMain implements Callable<Integer> {
     ChaosReport report = ChaosHarness.run(options, line -> System.out.println(line));
     System.out.print(report.render());
     return report.ok() ? 0 : 1;
-  }
-
-  private static Path home() {
-    String prop = System.getProperty("carve.home");
-    Path p = Path.of(prop == null ? System.getProperty("user.dir") : prop).toAbsolutePath();
-    while (p != null && !Files.isRegularFile(p.resolve("carve.yaml"))) {
-      p = p.getParent();
-    }
-    if (p == null) {
-      throw new IllegalStateException("No carve.yaml found above the working directory");
-    }
-    return p;
   }
 
   /** Runs the harness and exits with its verdict. */
