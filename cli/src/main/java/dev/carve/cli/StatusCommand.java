@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.carve.capture.ConnectorConfig;
 import dev.carve.cli.config.CarveConfig;
+import dev.carve.cli.runtime.DeadLetterTopic;
 import dev.carve.cli.runtime.LagProbe;
 import dev.carve.cli.runtime.ServiceRuntime;
 import dev.carve.cli.runtime.SlotLag;
@@ -26,12 +27,7 @@ import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -201,64 +197,27 @@ public final class StatusCommand implements Callable<Integer> {
   private static DeadLetters deadLetters(CarveConfig c, String topic) {
     Map<String, Object> props = new HashMap<>(c.kafka().properties());
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, c.kafka().bootstrapServers());
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "carve-status-" + topic);
     props.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
     props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000");
-    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(15));
-      if (partitions == null || partitions.isEmpty()) {
-        return new DeadLetters(0, Map.of(), true);
-      }
-      List<TopicPartition> tps =
-          partitions.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(tps);
-      consumer.seekToBeginning(tps);
-      // Under read_committed these are the last stable offsets: the reader never waits for an
-      // open transaction beyond them.
-      Map<TopicPartition, Long> ends = consumer.endOffsets(tps);
-      Map<String, Long> byStage = new TreeMap<>();
-      long total = 0;
-      long deadline = System.nanoTime() + DLQ_READ_LIMIT.toNanos();
-      while (!atEnd(consumer, ends)) {
-        if (System.nanoTime() > deadline) {
-          Map<TopicPartition, Long> starts = consumer.beginningOffsets(tps);
-          long span = 0;
-          for (TopicPartition tp : tps) {
-            span += ends.get(tp) - starts.get(tp);
-          }
-          return new DeadLetters(span, byStage, false);
-        }
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          if (r.offset() >= ends.get(new TopicPartition(r.topic(), r.partition()))) {
-            continue;
-          }
-          Header stage = r.headers().lastHeader(CarveHeaders.DLQ_STAGE);
-          String name =
-              stage == null || stage.value() == null
-                  ? "unknown"
-                  : new String(stage.value(), StandardCharsets.UTF_8);
-          byStage.merge(name, 1L, Long::sum);
-          total++;
-        }
-      }
-      return new DeadLetters(total, byStage, true);
-    } catch (org.apache.kafka.common.KafkaException e) {
-      throw new IllegalStateException(
-          "Could not count the dead letters in topic '" + topic + "': " + e.getMessage(), e);
-    }
-  }
-
-  private static boolean atEnd(
-      KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> ends) {
-    for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
-      if (consumer.position(e.getKey()) < e.getValue()) {
-        return false;
-      }
-    }
-    return true;
+    Map<String, Long> byStage = new TreeMap<>();
+    long[] total = {0};
+    DeadLetterTopic.Read read =
+        DeadLetterTopic.read(
+            props,
+            topic,
+            DLQ_READ_LIMIT,
+            r -> {
+              Header stage = r.headers().lastHeader(CarveHeaders.DLQ_STAGE);
+              String name =
+                  stage == null || stage.value() == null
+                      ? "unknown"
+                      : new String(stage.value(), StandardCharsets.UTF_8);
+              byStage.merge(name, 1L, Long::sum);
+              total[0]++;
+            });
+    return read.complete()
+        ? new DeadLetters(total[0], byStage, true)
+        : new DeadLetters(read.offsetSpan(), byStage, false);
   }
 }

@@ -3,6 +3,7 @@ package dev.carve.chaos.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.carve.chaos.ChaosReport.BadInputResult;
+import dev.carve.cli.runtime.DeadLetterTopic;
 import dev.carve.core.CarveHeaders;
 import dev.carve.transform.api.LegacyKeys;
 import java.nio.charset.StandardCharsets;
@@ -24,13 +25,10 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -267,32 +265,21 @@ public final class BadInput {
   }
 
   private static List<String[]> readDeadLetters(String bootstrapServers, String topic) {
-    Map<String, Object> config = new HashMap<>();
-    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     List<String[]> letters = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-              .map(p -> new TopicPartition(topic, p.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))
-          && System.nanoTime() < deadline) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          letters.add(
-              new String[] {
-                r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8),
-                header(r, CarveHeaders.DLQ_STAGE),
-                header(r, CarveHeaders.DLQ_ERROR)
-              });
-        }
-      }
+    DeadLetterTopic.Read read =
+        DeadLetterTopic.read(
+            Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
+            topic,
+            Duration.ofSeconds(60),
+            r ->
+                letters.add(
+                    new String[] {
+                      r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8),
+                      header(r, CarveHeaders.DLQ_STAGE),
+                      header(r, CarveHeaders.DLQ_ERROR)
+                    }));
+    if (!read.complete()) {
+      throw new IllegalStateException("Could not read all of " + topic + " within 60 s");
     }
     return letters;
   }
