@@ -39,6 +39,17 @@ public final class SinkOptions {
           .doc("schema registry URL (mock://<scope> for tests)")
           .build();
 
+  /**
+   * {@code user:password} for the schema registry's HTTP basic authentication; secret, never
+   * logged. Sent as Confluent's {@code basic.auth.user.info} with {@code
+   * basic.auth.credentials.source=USER_INFO}.
+   */
+  public static final ConfigOption<String> SCHEMA_REGISTRY_USER_INFO =
+      ConfigOption.password("schema-registry-basic-auth-user-info")
+          .optional()
+          .doc("user:password for the schema registry's HTTP basic authentication")
+          .build();
+
   /** JDBC URL of the service database (required). */
   public static final ConfigOption<String> JDBC_URL =
       ConfigOption.string("jdbc-url")
@@ -157,6 +168,7 @@ public final class SinkOptions {
           BOOTSTRAP_SERVERS,
           KAFKA_PROPERTIES,
           SCHEMA_REGISTRY_URL,
+          SCHEMA_REGISTRY_USER_INFO,
           JDBC_URL,
           USERNAME,
           PASSWORD,
@@ -256,6 +268,11 @@ public final class SinkOptions {
   /** The schema registry URL, or null when not set. */
   public String schemaRegistryUrl() {
     return config.get(SCHEMA_REGISTRY_URL);
+  }
+
+  /** The schema registry's basic-auth {@code user:password}, or null. Never log it. */
+  public String schemaRegistryUserInfo() {
+    return config.get(SCHEMA_REGISTRY_USER_INFO);
   }
 
   /** The JDBC URL. */

@@ -113,6 +113,7 @@ public final class ServiceRuntime {
     sinkRaw.put(SinkOptions.BOOTSTRAP_SERVERS.key(), bootstrapServers);
     sinkRaw.put(SinkOptions.KAFKA_PROPERTIES.key(), config.kafka().properties());
     sinkRaw.put(SinkOptions.SCHEMA_REGISTRY_URL.key(), registryUrl);
+    sinkRaw.put(SinkOptions.SCHEMA_REGISTRY_USER_INFO.key(), config.registryUserInfo());
     sinkRaw.put(SinkOptions.JDBC_URL.key(), service.target().jdbcUrl());
     sinkRaw.put(SinkOptions.USERNAME.key(), service.target().username());
     sinkRaw.put(SinkOptions.PASSWORD.key(), service.target().password());

@@ -13,7 +13,8 @@ public final class Serdes {
   private Serdes() {}
 
   /**
-   * The key or value deserializer for the configured registry.
+   * The key or value deserializer for the configured registry, with its basic authentication when
+   * {@code schema-registry-basic-auth-user-info} is set.
    *
    * @throws ConfigException when {@code schema-registry-url} is not set
    */
@@ -29,6 +30,11 @@ public final class Serdes {
     }
     Map<String, Object> config = new HashMap<>();
     config.put("schema.registry.url", url);
+    String userInfo = options.schemaRegistryUserInfo();
+    if (userInfo != null) {
+      config.put("basic.auth.credentials.source", "USER_INFO");
+      config.put("basic.auth.user.info", userInfo);
+    }
     return AvroSerdes.generic(config, isKey).deserializer();
   }
 }
