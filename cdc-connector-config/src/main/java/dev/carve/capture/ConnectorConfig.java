@@ -100,6 +100,41 @@ public final class ConnectorConfig {
   }
 
   /**
+   * Reads only {@code config.topic.prefix} of a connector file, substituting references in that
+   * value alone: a transformer needs the prefix of the raw topics it reads, not the connector's
+   * database secrets, which may be absent where it runs.
+   *
+   * @param file the JSON file, never null
+   * @param substitution resolves {@code ${..}} references, never null
+   * @return the prefix, e.g. {@code legacy}
+   * @throws ConfigException when the file cannot be read, is not JSON, or has no valid prefix
+   */
+  public static String topicPrefix(Path file, Substitution substitution) {
+    Objects.requireNonNull(substitution, "substitution");
+    String source = file.toString();
+    JsonNode root;
+    try {
+      root = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
+    } catch (JsonProcessingException e) {
+      String where = e.getLocation() == null ? "" : "line " + e.getLocation().getLineNr() + ": ";
+      throw new ConfigException(source, where + "not valid JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new ConfigException(source, "cannot read the connector file: " + e);
+    }
+    JsonNode value = root == null ? null : root.path("config").get("topic.prefix");
+    if (value == null || !value.isTextual()) {
+      throw new ConfigException(source, "missing required key 'config.topic.prefix'");
+    }
+    String prefix = substitution.apply(value.asText(), source).trim();
+    if (!TOPIC_PREFIX.matcher(prefix).matches()) {
+      throw new ConfigException(
+          source,
+          "key 'config.topic.prefix' is '" + prefix + "'; use letters, digits, '.', '_' and '-'");
+    }
+    return prefix;
+  }
+
+  /**
    * Parses connector JSON text.
    *
    * @param json the text, never null

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.carve.core.config.ConfigException;
 import dev.carve.core.config.Substitution;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConnectorConfigTest {
   private static final Path LEGACY_SHOP = Path.of("connectors/legacy-shop.json");
@@ -126,5 +128,31 @@ class ConnectorConfigTest {
 
     assertThatThrownBy(() -> config.withOverrides(Map.of("table.include.list", "public.orders")))
         .hasMessageContaining("signal.data.collection' is 'public.carve_signal'");
+  }
+
+  @Test
+  void topicPrefixIsReadWithoutTheConnectorsSecrets(@TempDir Path dir) throws Exception {
+    assertThat(ConnectorConfig.topicPrefix(LEGACY_SHOP, new Substitution(name -> null)))
+        .isEqualTo("legacy");
+
+    Path file = dir.resolve("shop.json");
+    Files.writeString(
+        file,
+        "{\"name\": \"shop\", \"config\": {\"topic.prefix\": \"${PREFIX}\","
+            + " \"database.password\": \"${UNSET_SECRET}\"}}");
+    assertThat(
+            ConnectorConfig.topicPrefix(file, new Substitution(Map.of("PREFIX", "monolith")::get)))
+        .isEqualTo("monolith");
+    assertThatThrownBy(() -> ConnectorConfig.topicPrefix(file, new Substitution(name -> null)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("PREFIX");
+
+    Files.writeString(file, "{\"name\": \"shop\", \"config\": {\"topic.prefix\": \"a b\"}}");
+    assertThatThrownBy(() -> ConnectorConfig.topicPrefix(file, new Substitution(name -> null)))
+        .hasMessageContaining("key 'config.topic.prefix' is 'a b'");
+
+    Files.writeString(file, "{\"name\": \"shop\", \"config\": {}}");
+    assertThatThrownBy(() -> ConnectorConfig.topicPrefix(file, new Substitution(name -> null)))
+        .hasMessageContaining("missing required key 'config.topic.prefix'");
   }
 }

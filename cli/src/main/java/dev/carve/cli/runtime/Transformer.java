@@ -1,22 +1,29 @@
 package dev.carve.cli.runtime;
 
+import dev.carve.capture.ConnectorConfig;
 import dev.carve.cli.config.CarveConfig;
+import dev.carve.core.config.Substitution;
 import dev.carve.transform.TransformerOptions;
 import dev.carve.transform.TransformerRuntime;
 import dev.carve.transform.api.DomainTopology;
 import dev.carve.transform.api.TableMapper;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A service's Kafka Streams application, as the CLI runs and observes it, plus the service's
  * mapping as plain functions per monolith table for reconciliation.
  */
 final class Transformer {
+  private static final Logger LOG = LoggerFactory.getLogger(Transformer.class);
+
   private final TransformerRuntime runtime;
   private final DomainTopology topology;
   private final TransformerOptions options;
@@ -76,6 +83,20 @@ final class Transformer {
             .withKafkaProperties(config.kafka().properties())
             .withStateDir(streamsDir)
             .withOnError(service.onError());
+    // The raw topics are <topic.prefix>.<schema>.<table> of the connector this pipeline runs.
+    Path connector = config.capture() == null ? null : config.capture().connector();
+    if (connector != null && Files.exists(connector)) {
+      options =
+          options.withRawTopicPrefix(
+              ConnectorConfig.topicPrefix(connector, Substitution.fromEnvironment()));
+    } else {
+      LOG.warn(
+          "No connector config at {} (carve.yaml capture.connector): service '{}' reads the raw"
+              + " topics {}.<schema>.<table>",
+          connector,
+          service.name(),
+          options.rawTopicPrefix());
+    }
     // The same registry settings (URL and basic auth) for the runtime's serdes and the check.
     Map<String, Object> registryConfig = config.registryClientConfig(registryUrl);
     return new Transformer(
