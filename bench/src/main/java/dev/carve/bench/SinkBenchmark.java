@@ -70,12 +70,12 @@ import org.postgresql.PGConnection;
  */
 public final class SinkBenchmark {
   private static final String DB = "carve_bench_sink";
-  private static final Schema KEY =
+  static final Schema KEY =
       new Schema.Parser()
           .parse(
               "{\"type\":\"record\",\"name\":\"OrderKey\",\"namespace\":\"bench\",\"fields\":"
                   + "[{\"name\":\"order_id\",\"type\":\"long\"}]}");
-  private static final Schema VALUE =
+  static final Schema VALUE =
       new Schema.Parser()
           .parse(
               "{\"type\":\"record\",\"name\":\"Order\",\"namespace\":\"bench\",\"fields\":["
@@ -177,7 +177,7 @@ public final class SinkBenchmark {
     return k;
   }
 
-  private static GenericRecord order(long id) {
+  static GenericRecord order(long id) {
     GenericRecord v = new GenericData.Record(VALUE);
     v.put("order_id", id);
     v.put("order_ref", "ORD-2019-" + id);
@@ -197,12 +197,11 @@ public final class SinkBenchmark {
     return v;
   }
 
-  private static TableSpec spec(String schema, String table) {
+  static TableSpec spec(String schema, String table) {
     return AvroColumns.tableSpec(schema, table, KEY, VALUE);
   }
 
-  private static void createTable(Connection c, TableSpec spec, boolean bookkeeping)
-      throws SQLException {
+  static void createTable(Connection c, TableSpec spec, boolean bookkeeping) throws SQLException {
     try (Statement s = c.createStatement()) {
       s.execute(PostgresDialect.createSchema(spec.schema()));
       if (bookkeeping) {
@@ -272,7 +271,7 @@ public final class SinkBenchmark {
     }
   }
 
-  private static void appendCsv(StringBuilder sb, String text) {
+  static void appendCsv(StringBuilder sb, String text) {
     if (text == null) {
       return;
     }
