@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +30,9 @@ import org.apache.avro.generic.GenericRecord;
  *
  * <p>Carve creates no foreign keys between target tables: each entity arrives on its own topic and
  * partitions with its own order, so a child may legitimately arrive before its parent; the store is
- * consistent once the sink has caught up, as the source was.
+ * consistent once the sink has caught up, as the source was. When the service's own DDL has foreign
+ * keys between its tables, a batch writes upserts parents first and deletes children first ({@link
+ * TargetTables#parentsFirst}).
  */
 public final class BatchWriter {
   private final TargetTables tables;
@@ -81,17 +84,18 @@ public final class BatchWriter {
    */
   public Outcome write(Connection c, List<ChangeRecord> records) throws SQLException {
     Map<String, Map<List<Object>, ChangeRecord>> byTable = new LinkedHashMap<>();
-    Map<String, Counts> counts = new LinkedHashMap<>();
+    Map<String, Integer> received = new LinkedHashMap<>();
     for (ChangeRecord r : records) {
       Map<List<Object>, ChangeRecord> newest =
           byTable.computeIfAbsent(r.table(), t -> new LinkedHashMap<>());
       newest.merge(keyIdentity(r.key()), r, BatchWriter::newer);
+      received.merge(r.table(), 1, Integer::sum);
     }
-    List<Failure> failures = new ArrayList<>();
+    Map<String, Counts> counts = new LinkedHashMap<>();
+    Map<String, Map<Group, List<ChangeRecord>>> groupsByTable = new LinkedHashMap<>();
     for (Map.Entry<String, Map<List<Object>, ChangeRecord>> e : byTable.entrySet()) {
       String table = e.getKey();
-      long received = records.stream().filter(r -> r.table().equals(table)).count();
-      Counts tableCounts = new Counts(0, 0, received - e.getValue().size());
+      counts.put(table, new Counts(0, 0, received.get(table) - e.getValue().size()));
       Map<Group, List<ChangeRecord>> groups = new LinkedHashMap<>();
       for (ChangeRecord r : e.getValue().values()) {
         Schema valueSchema = r.isDelete() ? null : r.value().getSchema();
@@ -101,14 +105,47 @@ public final class BatchWriter {
                 g -> new ArrayList<>())
             .add(r);
       }
-      boolean tombstones = hasTombstones(c, table);
-      for (Map.Entry<Group, List<ChangeRecord>> g : groups.entrySet()) {
-        tableCounts =
-            tableCounts.plus(writeGroup(c, table, g.getKey(), g.getValue(), tombstones, failures));
+      groupsByTable.put(table, groups);
+    }
+    // Every key has one operation in the batch, so upserts and deletes touch disjoint rows and may
+    // be split into two passes: upserts parents first, then deletes children first, which is what
+    // foreign keys between target tables (owned by the service's DDL) need within a batch.
+    List<String> parentsFirst = tables.parentsFirst(c, byTable.keySet());
+    List<Failure> failures = new ArrayList<>();
+    for (String table : parentsFirst) {
+      Map<Group, List<ChangeRecord>> upserts = only(groupsByTable.get(table), false);
+      if (!upserts.isEmpty()) {
+        boolean tombstones = hasTombstones(c, table);
+        for (Map.Entry<Group, List<ChangeRecord>> g : upserts.entrySet()) {
+          counts.merge(
+              table,
+              writeGroup(c, table, g.getKey(), g.getValue(), tombstones, failures),
+              Counts::plus);
+        }
       }
-      counts.put(table, tableCounts);
+    }
+    List<String> childrenFirst = new ArrayList<>(parentsFirst);
+    Collections.reverse(childrenFirst);
+    for (String table : childrenFirst) {
+      for (Map.Entry<Group, List<ChangeRecord>> g :
+          only(groupsByTable.get(table), true).entrySet()) {
+        counts.merge(
+            table, writeGroup(c, table, g.getKey(), g.getValue(), true, failures), Counts::plus);
+      }
     }
     return new Outcome(counts, failures);
+  }
+
+  private static Map<Group, List<ChangeRecord>> only(
+      Map<Group, List<ChangeRecord>> groups, boolean deletes) {
+    Map<Group, List<ChangeRecord>> selected = new LinkedHashMap<>();
+    groups.forEach(
+        (g, rows) -> {
+          if (g.delete() == deletes) {
+            selected.put(g, rows);
+          }
+        });
+    return selected;
   }
 
   private record Group(Schema keySchema, Schema valueSchema, boolean delete, boolean repair) {}

@@ -155,6 +155,19 @@ public final class PostgresDialect {
         + " WHERE i.indisprimary AND n.nspname = ? AND c.relname = ?";
   }
 
+  /**
+   * The foreign keys between two tables of one schema, as (child table, parent table) rows;
+   * self-references are left out. Binds the schema.
+   */
+  public static String describeForeignKeys() {
+    return "SELECT child.relname, parent.relname FROM pg_constraint k"
+        + " JOIN pg_class child ON child.oid = k.conrelid"
+        + " JOIN pg_class parent ON parent.oid = k.confrelid"
+        + " JOIN pg_namespace n ON n.oid = child.relnamespace"
+        + " WHERE k.contype = 'f' AND n.nspname = ? AND parent.relnamespace = n.oid"
+        + " AND k.conrelid <> k.confrelid";
+  }
+
   /** Names of the ordinary tables of a schema, without Carve's own tables; binds the schema. */
   public static String listTables() {
     return "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"

@@ -11,9 +11,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -37,6 +39,9 @@ public final class TargetTables {
   private final DdlMode mode;
   private final Map<CacheKey, TableSpec> checked = new HashMap<>();
   private final Set<String> existing = new HashSet<>();
+
+  /** Child table to its parent tables (foreign keys within the schema); null until read. */
+  private Map<String, Set<String>> parents;
 
   private record CacheKey(String table, Schema key, Schema value) {}
 
@@ -166,6 +171,64 @@ public final class TargetTables {
   public void invalidate() {
     checked.clear();
     existing.clear();
+    parents = null;
+  }
+
+  /**
+   * Orders tables so that a table comes after every table it references by a foreign key within the
+   * schema, also through tables not in {@code tables} (parents first: the order to write upserts
+   * in; reversed, the order to delete in). Tables without foreign keys keep their order. The
+   * foreign keys are read from the catalog once, and again after {@link #invalidate()}. Among the
+   * tables of a cycle of foreign keys the order is arbitrary (such keys must be deferrable to be
+   * written at all).
+   */
+  public List<String> parentsFirst(Connection c, Collection<String> tables) throws SQLException {
+    if (parents == null) {
+      parents = foreignKeys(c);
+    }
+    if (parents.isEmpty() || tables.size() < 2) {
+      return List.copyOf(tables);
+    }
+    List<String> ordered = new ArrayList<>();
+    Set<String> visiting = new HashSet<>();
+    Set<String> done = new HashSet<>();
+    for (String table : tables) {
+      visit(table, visiting, done, ordered);
+    }
+    Set<String> wanted = new HashSet<>(tables);
+    return ordered.stream().filter(wanted::contains).toList();
+  }
+
+  private void visit(String table, Set<String> visiting, Set<String> done, List<String> out) {
+    if (done.contains(table) || !visiting.add(table)) {
+      return;
+    }
+    for (String parent : parents.getOrDefault(table, Set.of())) {
+      visit(parent, visiting, done, out);
+    }
+    visiting.remove(table);
+    done.add(table);
+    out.add(table);
+  }
+
+  private Map<String, Set<String>> foreignKeys(Connection c) throws SQLException {
+    Map<String, Set<String>> edges = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(PostgresDialect.describeForeignKeys())) {
+      ps.setString(1, schema);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          edges.computeIfAbsent(rs.getString(1), t -> new LinkedHashSet<>()).add(rs.getString(2));
+        }
+      }
+    }
+    if (!edges.isEmpty()) {
+      LOG.info(
+          "Foreign keys between target tables of schema '{}' (child -> parents): {}; upserts are"
+              + " written parents first, deletes children first",
+          schema,
+          edges);
+    }
+    return edges;
   }
 
   private void reconcile(Connection c, TableSpec desired, Map<String, ExistingColumn> cols)
