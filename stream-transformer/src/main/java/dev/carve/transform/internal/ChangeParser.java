@@ -1,5 +1,7 @@
 package dev.carve.transform.internal;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.carve.core.SourcePosition;
@@ -33,39 +35,130 @@ final class ChangeParser {
   }
 
   ChangeEvent parse(byte[] key, byte[] value, SourceOffset source) {
-    JsonNode envelope = readJson(value, "value");
-    if (!envelope.isObject()) {
+    Envelope envelope = readEnvelope(value);
+    if (!envelope.object) {
       throw new MappingException(
           "the record value is not a Debezium change envelope (JSON object)");
     }
-    JsonNode opNode = envelope.get("op");
-    if (opNode == null || !opNode.isTextual()) {
+    if (envelope.op == null) {
       throw new MappingException("the Debezium envelope has no 'op'");
     }
-    JsonNode sourceNode = envelope.get("source");
-    if (sourceNode == null || !sourceNode.isObject()) {
+    if (envelope.source == null) {
       throw new MappingException("the Debezium envelope has no 'source' block");
     }
     ChangeEvent.Op op;
     SourcePosition position;
     try {
-      op = ChangeEvent.Op.ofCode(opNode.asText());
-      position = SourcePosition.fromDebeziumSource(sourceNode);
+      op = ChangeEvent.Op.ofCode(envelope.op);
+      position = SourcePosition.fromDebeziumSource(envelope.source);
     } catch (IllegalArgumentException e) {
       throw new MappingException(e.getMessage(), e);
     }
     Map<String, Object> keyRow = key == null ? Map.of() : toRow(readJson(key, "key"), "key");
-    Map<String, Object> before = toRow(envelope.get("before"), "before");
-    Map<String, Object> after = toRow(envelope.get("after"), "after");
+    if (envelope.beforeNotObject) {
+      throw notObject("before");
+    }
+    if (envelope.afterNotObject) {
+      throw notObject("after");
+    }
+    Map<String, Object> before = envelope.before;
+    Map<String, Object> after = envelope.after;
     if (after == null
         && (op == ChangeEvent.Op.CREATE
             || op == ChangeEvent.Op.UPDATE
             || op == ChangeEvent.Op.READ)) {
       throw new MappingException(
-          "the Debezium envelope of op '" + opNode.asText() + "' has no 'after' row");
+          "the Debezium envelope of op '" + envelope.op + "' has no 'after' row");
     }
     noteColumns(after != null ? after : before);
     return new ChangeEvent(table, op, before, after, keyRow, position, source);
+  }
+
+  /**
+   * The parts of a Debezium envelope, read in one pass without building a tree of the rows (the
+   * rows come out as {@link #toRow} makes them of a tree). Null {@code op}: missing or not text;
+   * null {@code source}: missing or not an object.
+   */
+  private static final class Envelope {
+    boolean object;
+    String op;
+    JsonNode source;
+    Map<String, Object> before;
+    Map<String, Object> after;
+    boolean beforeNotObject;
+    boolean afterNotObject;
+  }
+
+  private static Envelope readEnvelope(byte[] value) {
+    Envelope envelope = new Envelope();
+    try (JsonParser p = JSON.createParser(value)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return envelope;
+      }
+      envelope.object = true;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken token = p.nextToken();
+        switch (name) {
+          case "op" -> envelope.op = token == JsonToken.VALUE_STRING ? p.getText() : null;
+          case "source" -> {
+            if (token == JsonToken.START_OBJECT) {
+              envelope.source = JSON.readTree(p);
+            } else {
+              envelope.source = null;
+              p.skipChildren();
+            }
+          }
+          case "before" -> {
+            envelope.before = token == JsonToken.START_OBJECT ? readRow(p) : null;
+            envelope.beforeNotObject = !isObjectOrNull(token);
+            p.skipChildren();
+          }
+          case "after" -> {
+            envelope.after = token == JsonToken.START_OBJECT ? readRow(p) : null;
+            envelope.afterNotObject = !isObjectOrNull(token);
+            p.skipChildren();
+          }
+          default -> p.skipChildren();
+        }
+      }
+      return envelope;
+    } catch (IOException e) {
+      throw new MappingException("the record value is not valid JSON: " + e.getMessage(), e);
+    }
+  }
+
+  private static boolean isObjectOrNull(JsonToken token) {
+    return token == JsonToken.START_OBJECT || token == JsonToken.VALUE_NULL;
+  }
+
+  private static MappingException notObject(String what) {
+    return new MappingException("'" + what + "' of the Debezium envelope is not a JSON object");
+  }
+
+  /** Reads the object at the parser (at its START_OBJECT) as {@link #toRow} does a tree. */
+  private static Map<String, Object> readRow(JsonParser p) throws IOException {
+    Map<String, Object> row = new LinkedHashMap<>();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String column = p.currentName();
+      JsonToken token = p.nextToken();
+      row.put(column, readValue(p, token));
+    }
+    return row;
+  }
+
+  private static Object readValue(JsonParser p, JsonToken token) throws IOException {
+    return switch (token) {
+      case VALUE_NULL -> null;
+      case VALUE_STRING -> p.getText();
+      case VALUE_NUMBER_INT ->
+          p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+              ? p.getBigIntegerValue()
+              : (Object) p.getLongValue();
+      case VALUE_TRUE -> Boolean.TRUE;
+      case VALUE_FALSE -> Boolean.FALSE;
+      default -> toValue(JSON.readTree(p));
+    };
   }
 
   private void noteColumns(Map<String, Object> row) {

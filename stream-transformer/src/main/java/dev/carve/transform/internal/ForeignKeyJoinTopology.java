@@ -1,6 +1,8 @@
 package dev.carve.transform.internal;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -11,8 +13,10 @@ import dev.carve.transform.api.ChangeEvent;
 import dev.carve.transform.api.ChangeEvent.SourceOffset;
 import dev.carve.transform.api.ForeignKeyJoin;
 import dev.carve.transform.api.MappingException;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
@@ -72,8 +76,7 @@ final class ForeignKeyJoinTopology {
 
   /** The reference of a left value, the foreign key of the KTable join; null for none. */
   static String referenceOf(String leftJson) {
-    JsonNode ref = read(leftJson).get("ref");
-    return ref == null || ref.isNull() ? null : ref.asText();
+    return texts(leftJson, LEFT_REF)[0];
   }
 
   /** The reference a right value answers to (never null: null references are not kept). */
@@ -124,6 +127,43 @@ final class ForeignKeyJoinTopology {
   private static SourcePosition position(JsonNode node) {
     JsonNode pos = node.get("pos");
     return new SourcePosition(pos.get(0).asLong(), pos.get(1).asLong());
+  }
+
+  private static final List<String> LEFT_REF = List.of("ref");
+  private static final List<String> LEFT_FIELDS =
+      List.of("key", "value", "topic", "partition", "offset");
+  private static final List<String> JOINED_FIELDS = List.of("l", "r");
+
+  /**
+   * The text of the top-level fields {@code names} of a JSON object of the join's own state, in one
+   * streaming pass that skips every other field without decoding it; null for a missing field or a
+   * JSON null (numbers as their text).
+   */
+  private static String[] texts(String json, List<String> names) {
+    String[] out = new String[names.size()];
+    try (JsonParser p = JSON.createParser(json)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new IllegalStateException(
+            "cannot read the join's own state (not an object): " + json);
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        int index = names.indexOf(p.currentName());
+        JsonToken token = p.nextToken();
+        if (index < 0) {
+          p.skipChildren();
+        } else if (token == JsonToken.VALUE_NULL) {
+          out[index] = null;
+        } else if (token.isScalarValue()) {
+          out[index] = p.getText();
+        } else {
+          out[index] = JSON.readTree(p).toString();
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "cannot read the join's own state (" + e.getMessage() + "): " + json, e);
+    }
   }
 
   private static JsonNode read(String json) {
@@ -298,24 +338,19 @@ final class ForeignKeyJoinTopology {
       if (record.value() == null) {
         return; // the left row left the table (never: left tombstones are skipped)
       }
-      JsonNode joined = read(record.value());
-      JsonNode left = read(joined.get("l").asText());
-      byte[] key = utf8(left.get("key"));
+      String[] joined = texts(record.value(), JOINED_FIELDS);
+      String[] left = texts(joined[0], LEFT_FIELDS);
+      byte[] key = utf8(left[0]);
       SourceOffset source =
-          new SourceOffset(
-              left.get("topic").asText(),
-              left.get("partition").asInt(),
-              left.get("offset").asLong());
-      Record<byte[], byte[]> out = record.withKey(key).withValue(utf8(left.get("value")));
+          new SourceOffset(left[2], Integer.parseInt(left[3]), Long.parseLong(left[4]));
+      Record<byte[], byte[]> out = record.withKey(key).withValue(utf8(left[1]));
       InternalHeaders.stamp(out.headers(), source, key);
-      JsonNode right = joined.get("r");
-      InternalHeaders.joined(
-          out.headers(), right == null || right.isNull() ? null : right.asText());
+      InternalHeaders.joined(out.headers(), joined[1]);
       context.forward(out);
     }
 
-    private static byte[] utf8(JsonNode text) {
-      return text == null || text.isNull() ? null : text.asText().getBytes(StandardCharsets.UTF_8);
+    private static byte[] utf8(String text) {
+      return text == null ? null : text.getBytes(StandardCharsets.UTF_8);
     }
   }
 }

@@ -254,4 +254,31 @@ class OrdersMappingTest {
     assertThat(Harness.header(harness.readDeadLetters().get(0), CarveHeaders.DLQ_ERROR))
         .contains("field 'total'", "column 'total_amount'", "'true'");
   }
+
+  @Test
+  void emptyPartsOfTheDelimitedAddressIncludingTrailingOnesBecomeNull() {
+    Map<String, Object> row = new java.util.LinkedHashMap<>(order("ORD-12", "N", "[]", "N"));
+    row.put("ship_to", "Anna Schmidt||Berlin| |");
+    send("c", row, 840);
+
+    GenericRecord o = harness.read("order").get(0).value();
+    assertThat(o.get("ship_name")).hasToString("Anna Schmidt");
+    assertThat(o.get("ship_line1")).isNull();
+    assertThat(o.get("ship_city")).hasToString("Berlin");
+    assertThat(o.get("ship_postal_code")).isNull();
+    assertThat(o.get("ship_country")).isNull();
+  }
+
+  @Test
+  void delimitedAddressWithTooFewPartsIsDeadLetteredNamingThePart() {
+    Map<String, Object> row = new java.util.LinkedHashMap<>(order("ORD-13", "N", "[]", "N"));
+    row.put("ship_to", "Anna Schmidt|Hauptstr. 1|Berlin");
+    send("c", row, 850);
+
+    assertThat(harness.read("order")).isEmpty();
+    assertThat(Harness.header(harness.readDeadLetters().get(0), CarveHeaders.DLQ_ERROR))
+        .contains(
+            "field 'ship_postal_code'",
+            "'Anna Schmidt|Hauptstr. 1|Berlin' has 3 part(s) separated by '|'; part 4 is missing");
+  }
 }

@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 
@@ -29,6 +30,9 @@ final class EntityMapper {
   private final Map<String, FieldMapper> fieldsByName = new LinkedHashMap<>();
   private final String toastStore;
   private final String countStore;
+  private final int[] fieldPositions;
+  private final int[] keyPositions;
+  private final int[] keyValuePositions;
 
   EntityMapper(EntityDefinition def, Topic<GenericRecord, GenericRecord> topic) {
     this.def = def;
@@ -36,6 +40,18 @@ final class EntityMapper {
     def.fields().forEach(f -> fieldsByName.put(f.field(), f));
     this.toastStore = def.toastColumns().isEmpty() ? null : def.entity() + "-toast";
     this.countStore = def.explodeColumn() == null ? null : def.entity() + "-count";
+    this.fieldPositions =
+        def.fields().stream().mapToInt(f -> position(def.valueSchema(), f.field())).toArray();
+    this.keyPositions =
+        def.keyFields().stream().mapToInt(f -> position(def.keySchema(), f)).toArray();
+    this.keyValuePositions =
+        def.keyFields().stream().mapToInt(f -> position(def.valueSchema(), f)).toArray();
+  }
+
+  /** The position of {@code field} in {@code schema}; -1 when absent (a put by name fails). */
+  private static int position(Schema schema, String field) {
+    Schema.Field f = schema.getField(field);
+    return f == null ? -1 : f.pos();
   }
 
   /** Store steps: {@code <entity>-toast} (last TOAST values), {@code <entity>-count} (children). */
@@ -203,16 +219,30 @@ final class EntityMapper {
   private GenericRecord valueOf(Row row) {
     GenericData.Record value = new GenericData.Record(def.valueSchema());
     def.defaults().forEach(value::put);
-    for (FieldMapper field : def.fields()) {
-      value.put(field.field(), field.apply(row));
+    List<FieldMapper> fields = def.fields();
+    for (int i = 0; i < fieldPositions.length; i++) {
+      FieldMapper field = fields.get(i);
+      Object avro = field.apply(row);
+      if (fieldPositions[i] < 0) {
+        value.put(field.field(), avro);
+      } else {
+        value.put(fieldPositions[i], avro);
+      }
     }
     return value;
   }
 
   private GenericRecord keyFrom(GenericRecord value) {
     GenericData.Record key = new GenericData.Record(def.keySchema());
-    for (String field : def.keyFields()) {
-      key.put(field, value.get(field));
+    List<String> fields = def.keyFields();
+    for (int i = 0; i < keyPositions.length; i++) {
+      Object v =
+          keyValuePositions[i] < 0 ? value.get(fields.get(i)) : value.get(keyValuePositions[i]);
+      if (keyPositions[i] < 0) {
+        key.put(fields.get(i), v);
+      } else {
+        key.put(keyPositions[i], v);
+      }
     }
     return key;
   }

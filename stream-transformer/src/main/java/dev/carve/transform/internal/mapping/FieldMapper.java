@@ -49,7 +49,10 @@ final class FieldMapper {
     this.expression = expression;
     this.constant = constant;
     this.delimiterText = delimiter;
-    this.splitDelimiter = delimiter == null ? null : Pattern.compile(Pattern.quote(delimiter));
+    this.splitDelimiter =
+        delimiter == null || !delimiter.isEmpty()
+            ? null
+            : Pattern.compile(Pattern.quote(delimiter));
     this.part = part;
     this.codeTableName = codeTableName;
     this.codes = codes;
@@ -106,21 +109,8 @@ final class FieldMapper {
     } else {
       value = constant;
     }
-    if (splitDelimiter != null && value != null) {
-      String[] parts = splitDelimiter.split(value.toString(), -1);
-      if (part > parts.length) {
-        throw new MappingException(
-            "'"
-                + value
-                + "' has "
-                + parts.length
-                + " part(s) separated by '"
-                + delimiterText
-                + "'; part "
-                + part
-                + " is missing");
-      }
-      value = parts[part - 1];
+    if (delimiterText != null && value != null) {
+      value = partOf(value.toString());
     }
     if (codes != null && value != null) {
       String code = value.toString();
@@ -143,6 +133,44 @@ final class FieldMapper {
       value = LegacyKeys.allocate(allocateNamespace, value.toString());
     }
     return value;
+  }
+
+  /**
+   * Part {@link #part} (1-based) of {@code text} split at every occurrence of the delimiter, as
+   * {@code Pattern.quote(delimiter).split(text, -1)} gives it, without a regular expression or an
+   * array for a non-empty delimiter.
+   */
+  private String partOf(String text) {
+    if (delimiterText.isEmpty()) {
+      String[] parts = splitDelimiter.split(text, -1);
+      if (part > parts.length) {
+        throw missingPart(text, parts.length);
+      }
+      return parts[part - 1];
+    }
+    int start = 0;
+    for (int i = 1; i < part; i++) {
+      int at = text.indexOf(delimiterText, start);
+      if (at < 0) {
+        throw missingPart(text, i);
+      }
+      start = at + delimiterText.length();
+    }
+    int end = text.indexOf(delimiterText, start);
+    return text.substring(start, end < 0 ? text.length() : end);
+  }
+
+  private MappingException missingPart(String text, int parts) {
+    return new MappingException(
+        "'"
+            + text
+            + "' has "
+            + parts
+            + " part(s) separated by '"
+            + delimiterText
+            + "'; part "
+            + part
+            + " is missing");
   }
 
   private String describeSource() {
