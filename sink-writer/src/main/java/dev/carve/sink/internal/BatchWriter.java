@@ -1,9 +1,13 @@
 package dev.carve.sink.internal;
 
+import dev.carve.core.SourcePosition;
 import dev.carve.sink.internal.TargetTables.DeleteTarget;
+import java.io.IOException;
+import java.io.StringReader;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.util.ArrayList;
@@ -15,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
+import org.postgresql.PGConnection;
 
 /**
  * Writes a batch of decoded records into the target tables inside the caller's transaction, with
@@ -35,11 +40,26 @@ import org.apache.avro.generic.GenericRecord;
  * TargetTables#parentsFirst}).
  */
 public final class BatchWriter {
+  /**
+   * From this many upserts of one table in a batch (and no tombstones in the table), keys not yet
+   * in the table are COPYed (see {@link #copyNewThenUpsert}); below it the probe and the COPY cost
+   * more round trips than they save. Measured with bench/run SinkBenchmark.
+   */
+  static final int COPY_MIN_ROWS = 64;
+
   private final TargetTables tables;
+
+  private final int copyMinRows;
 
   /** Creates a writer for the tables of one schema. */
   public BatchWriter(TargetTables tables) {
+    this(tables, COPY_MIN_ROWS);
+  }
+
+  /** A writer that COPYs new keys from {@code copyMinRows} upserts of a table (tests). */
+  BatchWriter(TargetTables tables, int copyMinRows) {
     this.tables = Objects.requireNonNull(tables, "tables");
+    this.copyMinRows = copyMinRows;
   }
 
   /** The tables this writer keeps in step. */
@@ -221,7 +241,14 @@ public final class BatchWriter {
     }
     TableSpec spec = tables.forUpsert(c, table, group.keySchema(), group.valueSchema());
     String sql = PostgresDialect.upsert(spec, group.repair(), tombstones);
-    return (conn, rows) -> run(conn, sql, spec, rows, false, tombstones);
+    Statement guarded = (conn, rows) -> run(conn, sql, spec, rows, false, tombstones);
+    if (tombstones) {
+      return guarded;
+    }
+    return (conn, rows) ->
+        rows.size() < copyMinRows
+            ? guarded.execute(conn, rows)
+            : copyNewThenUpsert(conn, spec, rows, guarded);
   }
 
   private static int run(
@@ -243,22 +270,7 @@ public final class BatchWriter {
         }
       }
       for (Column col : columns) {
-        // All rows of a statement share the key and value schemas: look the field up once.
-        boolean keyColumn = spec.keyColumns().contains(col);
-        ChangeRecord first = rows.get(0);
-        Schema.Field field =
-            (keyColumn ? first.key() : first.value()).getSchema().getField(col.name());
-        String[] texts = new String[n];
-        if (field != null) {
-          int pos = field.pos();
-          Schema fieldSchema = field.schema();
-          for (int i = 0; i < n; i++) {
-            ChangeRecord r = rows.get(i);
-            GenericRecord source = keyColumn ? r.key() : r.value();
-            texts[i] = AvroColumns.toText(source.get(pos), fieldSchema);
-          }
-        }
-        Array a = c.createArrayOf("text", texts);
+        Array a = c.createArrayOf("text", texts(spec, col, rows));
         arrays.add(a);
         ps.setArray(p++, a);
       }
@@ -285,6 +297,141 @@ public final class BatchWriter {
       for (Array a : arrays) {
         a.free();
       }
+    }
+  }
+
+  /** The text of one column for every row (null where the row's schema lacks the field). */
+  private static String[] texts(TableSpec spec, Column col, List<ChangeRecord> rows) {
+    // All rows of a statement share the key and value schemas: look the field up once.
+    boolean keyColumn = spec.keyColumns().contains(col);
+    ChangeRecord first = rows.get(0);
+    Schema.Field field = (keyColumn ? first.key() : first.value()).getSchema().getField(col.name());
+    String[] texts = new String[rows.size()];
+    if (field != null) {
+      int pos = field.pos();
+      Schema fieldSchema = field.schema();
+      for (int i = 0; i < texts.length; i++) {
+        ChangeRecord r = rows.get(i);
+        GenericRecord source = keyColumn ? r.key() : r.value();
+        texts[i] = AvroColumns.toText(source.get(pos), fieldSchema);
+      }
+    }
+    return texts;
+  }
+
+  /**
+   * Upserts a group of a table without tombstones: rows whose key is not in the table yet are
+   * COPYed straight into it (PostgreSQL writes them as a multi-row insert, without the speculative
+   * insertion of {@code ON CONFLICT}), the others go through the guarded statement. For a key that
+   * is not in the table and has no tombstone the guard has nothing to compare, so an insert is what
+   * the guarded statement would do. If the COPY fails for a reason other than a transient error (a
+   * key written concurrently since the probe, a value COPY refuses), it is rolled back to its
+   * savepoint and those rows take the guarded path too, which decides and isolates as always.
+   */
+  private static int copyNewThenUpsert(
+      Connection c, TableSpec spec, List<ChangeRecord> rows, Statement guarded)
+      throws SQLException {
+    List<ChangeRecord> fresh = new ArrayList<>();
+    List<ChangeRecord> known = new ArrayList<>();
+    String now = probe(c, spec, rows, fresh, known);
+    int applied = 0;
+    if (!fresh.isEmpty()) {
+      Savepoint sp = c.setSavepoint();
+      try {
+        applied += (int) copy(c, spec, fresh, now);
+        c.releaseSavepoint(sp);
+      } catch (SQLException e) {
+        if (SqlErrors.isTransient(e)) {
+          throw e;
+        }
+        c.rollback(sp);
+        known.addAll(fresh);
+      }
+    }
+    if (!known.isEmpty()) {
+      applied += guarded.execute(c, known);
+    }
+    return applied;
+  }
+
+  /** Splits rows into those whose key is not in the table and the others; returns now(). */
+  private static String probe(
+      Connection c,
+      TableSpec spec,
+      List<ChangeRecord> rows,
+      List<ChangeRecord> fresh,
+      List<ChangeRecord> known)
+      throws SQLException {
+    List<Array> arrays = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(PostgresDialect.existingKeys(spec))) {
+      int p = 1;
+      for (Column k : spec.keyColumns()) {
+        Array a = c.createArrayOf("text", texts(spec, k, rows));
+        arrays.add(a);
+        ps.setArray(p++, a);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        boolean[] exists = new boolean[rows.size()];
+        Array ordinals = rs.getArray(1);
+        for (Object o : (Object[]) ordinals.getArray()) {
+          exists[((Number) o).intValue() - 1] = true;
+        }
+        ordinals.free();
+        for (int i = 0; i < exists.length; i++) {
+          (exists[i] ? known : fresh).add(rows.get(i));
+        }
+        return rs.getString(2);
+      }
+    } finally {
+      for (Array a : arrays) {
+        a.free();
+      }
+    }
+  }
+
+  /** COPYs rows into the table in CSV; returns the number of rows written. */
+  private static long copy(Connection c, TableSpec spec, List<ChangeRecord> rows, String now)
+      throws SQLException {
+    List<Column> columns = spec.allColumns();
+    List<String[]> texts = new ArrayList<>(columns.size());
+    for (Column col : columns) {
+      texts.add(texts(spec, col, rows));
+    }
+    StringBuilder csv = new StringBuilder(rows.size() * 32 * (columns.size() + 3));
+    for (int i = 0; i < rows.size(); i++) {
+      for (String[] column : texts) {
+        appendCsv(csv, column[i]);
+        csv.append(',');
+      }
+      SourcePosition position = rows.get(i).position();
+      csv.append(position.commitLsn()).append(',').append(position.changeLsn()).append(',');
+      appendCsv(csv, now);
+      csv.append('\n');
+    }
+    try {
+      return c.unwrap(PGConnection.class)
+          .getCopyAPI()
+          .copyIn(PostgresDialect.copyIn(spec), new StringReader(csv.toString()));
+    } catch (IOException e) {
+      throw new SQLException("Cannot stream rows to COPY into " + spec.table() + ": " + e, e);
+    }
+  }
+
+  /** CSV: null is an empty unquoted field; anything that could be misread is quoted. */
+  private static void appendCsv(StringBuilder csv, String text) {
+    if (text == null) {
+      return;
+    }
+    if (text.isEmpty()
+        || text.indexOf(',') >= 0
+        || text.indexOf('"') >= 0
+        || text.indexOf('\n') >= 0
+        || text.indexOf('\r') >= 0
+        || text.indexOf('\\') >= 0) {
+      csv.append('"').append(text.replace("\"", "\"\"")).append('"');
+    } else {
+      csv.append(text);
     }
   }
 

@@ -286,6 +286,47 @@ public final class PostgresDialect {
     return sql.toString();
   }
 
+  /**
+   * Which rows of a batch already have their key in the table, and the transaction's {@code now()}:
+   * one row of a {@code bigint[]} of 1-based ordinals and {@code now()} as text. Binds one {@code
+   * text[]} per key column.
+   */
+  public static String existingKeys(TableSpec spec) {
+    List<Column> keys = spec.keyColumns();
+    StringJoiner args = new StringJoiner(", ");
+    StringJoiner alias = new StringJoiner(", ");
+    StringJoiner match = new StringJoiner(" AND ");
+    for (int i = 0; i < keys.size(); i++) {
+      Column k = keys.get(i);
+      args.add("?::text[]");
+      alias.add("k" + i);
+      match.add("t." + quoteIdentifier(k.name()) + " = x.k" + i + "::" + k.sqlType());
+    }
+    return "SELECT ARRAY(SELECT x.carve_i FROM unnest("
+        + args
+        + ") WITH ORDINALITY AS x("
+        + alias
+        + ", carve_i) WHERE EXISTS (SELECT 1 FROM "
+        + qualified(spec.schema(), spec.table())
+        + " t WHERE "
+        + match
+        + ")), now()::text";
+  }
+
+  /**
+   * COPY of new rows in CSV: every column of {@link TableSpec#allColumns()}, then the commit LSN,
+   * the change LSN and the write time.
+   */
+  public static String copyIn(TableSpec spec) {
+    return "COPY "
+        + qualified(spec.schema(), spec.table())
+        + " ("
+        + names(spec.allColumns(), c -> quoteIdentifier(c.name()))
+        + ", "
+        + bookkeeping()
+        + ") FROM STDIN (FORMAT csv)";
+  }
+
   /** How many parameters {@link #upsert} binds. */
   public static int upsertParameterCount(TableSpec spec, boolean tombstones) {
     return spec.allColumns().size() + 2 + (tombstones ? spec.keyColumns().size() + 2 : 0);

@@ -34,9 +34,9 @@ import org.junit.jupiter.api.Timeout;
 class GuardedWriteIT {
   private static final String DB = "sink_guarded_write_it";
   private static final String TOPIC = "orders.order";
-  private static Connection conn;
+  static Connection conn;
   private final AtomicLong offsets = new AtomicLong();
-  private String schema;
+  String schema;
   private BatchWriter writer;
   private int schemaNo;
 
@@ -55,21 +55,25 @@ class GuardedWriteIT {
   @BeforeEach
   void freshSchema() throws SQLException {
     schema = "s" + System.nanoTime();
-    writer = new BatchWriter(new TargetTables(schema, DdlMode.CREATE));
+    writer = writer(new TargetTables(schema, DdlMode.CREATE));
     writer.tables().prepare(conn);
     conn.commit();
   }
 
-  private ChangeRecord upsert(long id, String status, long commit, long change, boolean repair) {
+  /** The writer under test; {@link GuardedWriteCopyIT} runs every case on the COPY path. */
+  BatchWriter writer(TargetTables tables) {
+    return new BatchWriter(tables);
+  }
+
+  ChangeRecord upsert(long id, String status, long commit, long change, boolean repair) {
     return record(id, Orders.order(id, status, 1250), commit, change, repair);
   }
 
-  private ChangeRecord delete(long id, long commit, long change) {
+  ChangeRecord delete(long id, long commit, long change) {
     return record(id, null, commit, change, false);
   }
 
-  private ChangeRecord record(
-      long id, GenericRecord value, long commit, long change, boolean repair) {
+  ChangeRecord record(long id, GenericRecord value, long commit, long change, boolean repair) {
     ConsumerRecord<byte[], byte[]> source =
         Orders.consumed(TOPIC, offsets.getAndIncrement(), id, value, commit, change, repair);
     return new ChangeRecord(
@@ -81,13 +85,13 @@ class GuardedWriteIT {
         repair);
   }
 
-  private BatchWriter.Outcome write(ChangeRecord... records) throws SQLException {
+  BatchWriter.Outcome write(ChangeRecord... records) throws SQLException {
     BatchWriter.Outcome o = writer.write(conn, List.of(records));
     conn.commit();
     return o;
   }
 
-  private String status(long id) throws SQLException {
+  String status(long id) throws SQLException {
     try (Statement s = conn.createStatement();
         ResultSet rs =
             s.executeQuery(
@@ -98,7 +102,7 @@ class GuardedWriteIT {
     }
   }
 
-  private long count(String sql) throws SQLException {
+  long count(String sql) throws SQLException {
     try (Statement s = conn.createStatement();
         ResultSet rs = s.executeQuery(sql)) {
       rs.next();
@@ -321,7 +325,7 @@ class GuardedWriteIT {
   void hostileIdentifiersAreQuotedNotInjected() throws SQLException {
     String hostileSchema = "we\"ird; DROP TABLE x; --" + (schemaNo++);
     String hostileTable = "order lines\"; DELETE FROM pg_class; --";
-    BatchWriter hostile = new BatchWriter(new TargetTables(hostileSchema, DdlMode.CREATE));
+    BatchWriter hostile = writer(new TargetTables(hostileSchema, DdlMode.CREATE));
     hostile.tables().prepare(conn);
     ConsumerRecord<byte[], byte[]> source =
         Orders.consumed(TOPIC, 1, 1, Orders.order(1, "NEW", 10), 100, 110, false);
