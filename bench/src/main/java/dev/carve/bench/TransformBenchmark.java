@@ -8,6 +8,7 @@ import dev.carve.transform.TransformerRuntime;
 import dev.carve.transform.api.DomainRecord;
 import dev.carve.transform.api.DomainTopology;
 import dev.carve.transform.api.Output;
+import dev.carve.transform.api.StoreType;
 import dev.carve.transform.api.Topic;
 import dev.carve.transform.api.TopologyContext;
 import dev.carve.transform.mapping.MappingLoader;
@@ -62,7 +63,9 @@ import org.apache.kafka.streams.StreamsBuilder;
  *
  * <p>Usage: {@code bench/run TransformBenchmark [events] [rounds]} (default 60000 events, 3 rounds,
  * after a warm-up round of each side on a separate smaller input; about 3 minutes). {@code
- * -Dbench.threads=true} prints the CPU of each thread group per run.
+ * -Dbench.threads=true} prints the CPU of each thread group per run; {@code
+ * -Dbench.streams.<property>=<value>} sets a Kafka Streams property on every side alike, {@code
+ * -Dbench.store=in-memory} the store type (default rocksdb).
  */
 public final class TransformBenchmark {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -252,6 +255,24 @@ public final class TransformBenchmark {
     }
   }
 
+  /**
+   * Kafka Streams properties given as {@code -Dbench.streams.<property>=<value>} (e.g. {@code
+   * -Dbench.streams.commit.interval.ms=1000}), applied to every side alike; none by default.
+   */
+  static Map<String, String> streamsOverrides() {
+    Map<String, String> out = new LinkedHashMap<>();
+    String prefix = "bench.streams.";
+    System.getProperties()
+        .stringPropertyNames()
+        .forEach(
+            name -> {
+              if (name.startsWith(prefix)) {
+                out.put(name.substring(prefix.length()), System.getProperty(name));
+              }
+            });
+    return out;
+  }
+
   /** One topology, run as a fresh application per round. */
   private record Side(String name, DomainTopology topology, String registryUrl) {
     Result run(String rawPrefix, String tag, int events) throws Exception {
@@ -260,7 +281,13 @@ public final class TransformBenchmark {
       TransformerOptions options =
           TransformerOptions.of(TestKafka.bootstrapServers(), registryUrl)
               .withRawTopicPrefix(rawPrefix)
-              .withStateDir(Files.createTempDirectory("carve-bench-" + service));
+              .withStateDir(Files.createTempDirectory("carve-bench-" + service))
+              .withKafkaProperties(streamsOverrides())
+              .withStoreType(
+                  StoreType.valueOf(
+                      System.getProperty("bench.store", "rocksdb")
+                          .toUpperCase(Locale.ROOT)
+                          .replace('-', '_')));
       TransformerRuntime runtime = TransformerRuntime.create(renamed, options);
       try (Admin admin = Admin.create(TestKafka.adminProperties())) {
         long start = System.nanoTime();

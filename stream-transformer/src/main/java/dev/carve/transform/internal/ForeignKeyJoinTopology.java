@@ -27,14 +27,14 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * The pieces of a foreign-key join ({@code TopologyContext#joinForeignKey}) between the raw topics
- * and Kafka Streams' KTable foreign-key join, and the JSON they exchange (text, so the serdes are
- * plain strings and the state stores readable).
+ * and Kafka Streams' KTable foreign-key join, and the text they exchange (JSON, and lines of text
+ * where a change's bytes are carried: the serdes are plain strings and the state stores readable).
  *
  * <ul>
- *   <li>Left side: {@link LeftParser} turns each raw change into {@code {key, value, topic,
- *       partition, offset, ref}} (the original bytes as text, the source offset and the canonical
- *       reference), kept in a KTable by the raw key. Deletes stay as values (their {@code ref} is
- *       null), so the join forwards them to the mapper; Debezium tombstones are skipped.
+ *   <li>Left side: {@link LeftParser} turns each raw change into a {@link LeftValue} (the canonical
+ *       reference, the source offset and the original bytes as text), kept in a KTable by the raw
+ *       key. Deletes stay as values (their {@code ref} is null), so the join forwards them to the
+ *       mapper; Debezium tombstones are skipped.
  *   <li>Right side: {@link RightParser} turns each raw change into {@code {key, row, pos, ref}} or
  *       a KTable delete (delete, filtered out, null reference); then re-keyed by {@code ref} and
  *       aggregated into {@code {<canonical source key>: {key, row, pos}}}.
@@ -75,8 +75,8 @@ final class ForeignKeyJoinTopology {
   }
 
   /** The reference of a left value, the foreign key of the KTable join; null for none. */
-  static String referenceOf(String leftJson) {
-    return texts(leftJson, LEFT_REF)[0];
+  static String referenceOf(String leftValue) {
+    return LeftValue.referenceOf(leftValue);
   }
 
   /** The reference a right value answers to (never null: null references are not kept). */
@@ -99,10 +99,12 @@ final class ForeignKeyJoinTopology {
     return rows.toString();
   }
 
-  /** The joiner: {@code {l: left value, r: chosen right row or null}}. */
+  /**
+   * The joiner: the chosen right row's JSON (empty for none), a newline, then the left value as it
+   * is. Neither part is escaped into the other (Jackson writes no raw newline), so the mapping side
+   * splits it without decoding the left value ({@link Unpacker}).
+   */
   static String joined(String leftJson, String aggregate) {
-    ObjectNode out = JSON.createObjectNode();
-    out.put("l", leftJson);
     JsonNode chosen = null;
     Map<String, Object> chosenKey = null;
     if (aggregate != null) {
@@ -116,12 +118,8 @@ final class ForeignKeyJoinTopology {
         }
       }
     }
-    if (chosen == null) {
-      out.putNull("r");
-    } else {
-      out.put("r", chosen.toString());
-    }
-    return out.toString();
+    String right = chosen == null ? "" : chosen.toString();
+    return right + '\n' + leftJson;
   }
 
   private static SourcePosition position(JsonNode node) {
@@ -129,10 +127,8 @@ final class ForeignKeyJoinTopology {
     return new SourcePosition(pos.get(0).asLong(), pos.get(1).asLong());
   }
 
-  private static final List<String> LEFT_REF = List.of("ref");
   private static final List<String> LEFT_FIELDS =
-      List.of("key", "value", "topic", "partition", "offset");
-  private static final List<String> JOINED_FIELDS = List.of("l", "r");
+      List.of("ref", "topic", "partition", "offset", "key", "value");
 
   /**
    * The text of the top-level fields {@code names} of a JSON object of the join's own state, in one
@@ -267,18 +263,14 @@ final class ForeignKeyJoinTopology {
     String json(ChangeEvent change, FixedKeyRecord<byte[], byte[]> record, SourceOffset source) {
       Map<String, Object> reference =
           change.isDelete() ? null : join.referenceOf(change.row(), table);
-      ObjectNode out = JSON.createObjectNode();
-      out.put("key", text(record.key()));
-      out.put("value", text(record.value()));
-      out.put("topic", source.topic());
-      out.put("partition", source.partition());
-      out.put("offset", source.offset());
-      if (reference == null) {
-        out.putNull("ref");
-      } else {
-        out.put("ref", canonical(reference));
-      }
-      return out.toString();
+      return new LeftValue(
+              reference == null ? null : canonical(reference),
+              source.topic(),
+              source.partition(),
+              source.offset(),
+              text(record.key()),
+              text(record.value()))
+          .write();
     }
   }
 
@@ -322,6 +314,88 @@ final class ForeignKeyJoinTopology {
   }
 
   /**
+   * The left KTable's value: a left change with its reference, source offset and original key and
+   * bytes. Written as lines of text with the raw key and value last and unescaped, so the join's
+   * foreign-key extractor reads the reference from the first line without decoding the change:
+   *
+   * <pre>
+   * L1
+   * &lt;reference, canonical JSON; empty for none&gt;
+   * &lt;raw topic&gt;
+   * &lt;raw partition&gt;
+   * &lt;raw offset&gt;
+   * &lt;length of the key in chars; -1 for none&gt;
+   * &lt;key&gt;&lt;value&gt;
+   * </pre>
+   *
+   * <p>Values written by earlier versions (a JSON object with the same fields) are still read.
+   */
+  record LeftValue(String ref, String topic, int partition, long offset, String key, String value) {
+    static final String MAGIC = "L1\n";
+
+    LeftValue {
+      if (value == null) {
+        throw new IllegalArgumentException("a left value needs the change's bytes");
+      }
+    }
+
+    String write() {
+      StringBuilder sb =
+          new StringBuilder(
+              64 + value.length() + (key == null ? 0 : key.length()) + topic.length());
+      sb.append(MAGIC);
+      sb.append(ref == null ? "" : ref).append('\n');
+      sb.append(topic).append('\n');
+      sb.append(partition).append('\n');
+      sb.append(offset).append('\n');
+      sb.append(key == null ? -1 : key.length()).append('\n');
+      if (key != null) {
+        sb.append(key);
+      }
+      return sb.append(value).toString();
+    }
+
+    static String referenceOf(String text) {
+      if (!text.startsWith(MAGIC)) {
+        return texts(text, LEFT_FIELDS)[0];
+      }
+      int end = line(text, MAGIC.length());
+      return end == MAGIC.length() ? null : text.substring(MAGIC.length(), end);
+    }
+
+    static LeftValue read(String text) {
+      if (!text.startsWith(MAGIC)) {
+        String[] f = texts(text, LEFT_FIELDS);
+        return new LeftValue(f[0], f[1], Integer.parseInt(f[2]), Long.parseLong(f[3]), f[4], f[5]);
+      }
+      int at = MAGIC.length();
+      int[] ends = new int[5];
+      for (int i = 0; i < ends.length; i++) {
+        ends[i] = line(text, at);
+        at = ends[i] + 1;
+      }
+      String ref = ends[0] == MAGIC.length() ? null : text.substring(MAGIC.length(), ends[0]);
+      String topic = text.substring(ends[0] + 1, ends[1]);
+      int partition = Integer.parseInt(text, ends[1] + 1, ends[2], 10);
+      long offset = Long.parseLong(text, ends[2] + 1, ends[3], 10);
+      int keyLength = Integer.parseInt(text, ends[3] + 1, ends[4], 10);
+      int keyStart = ends[4] + 1;
+      String key = keyLength < 0 ? null : text.substring(keyStart, keyStart + keyLength);
+      String value = text.substring(keyStart + Math.max(keyLength, 0));
+      return new LeftValue(ref, topic, partition, offset, key, value);
+    }
+
+    private static int line(String text, int from) {
+      int end = text.indexOf('\n', from);
+      if (end < 0) {
+        throw new IllegalStateException(
+            "cannot read the join's own state (a line is missing): " + text);
+      }
+      return end;
+    }
+  }
+
+  /**
    * Restores the left change's original key and bytes from a join result and stamps its source
    * offset and the joined right row as internal headers for the mapping processor.
    */
@@ -338,14 +412,19 @@ final class ForeignKeyJoinTopology {
       if (record.value() == null) {
         return; // the left row left the table (never: left tombstones are skipped)
       }
-      String[] joined = texts(record.value(), JOINED_FIELDS);
-      String[] left = texts(joined[0], LEFT_FIELDS);
-      byte[] key = utf8(left[0]);
-      SourceOffset source =
-          new SourceOffset(left[2], Integer.parseInt(left[3]), Long.parseLong(left[4]));
-      Record<byte[], byte[]> out = record.withKey(key).withValue(utf8(left[1]));
+      String value = record.value();
+      int newline = value.indexOf('\n');
+      if (newline < 0) {
+        throw new IllegalStateException(
+            "cannot read the join's own result (no newline after the joined row): " + value);
+      }
+      String right = newline == 0 ? null : value.substring(0, newline);
+      LeftValue left = LeftValue.read(value.substring(newline + 1));
+      byte[] key = utf8(left.key());
+      SourceOffset source = new SourceOffset(left.topic(), left.partition(), left.offset());
+      Record<byte[], byte[]> out = record.withKey(key).withValue(utf8(left.value()));
       InternalHeaders.stamp(out.headers(), source, key);
-      InternalHeaders.joined(out.headers(), joined[1]);
+      InternalHeaders.joined(out.headers(), right);
       context.forward(out);
     }
 
