@@ -247,7 +247,9 @@ public final class DefaultTopologyContext implements TopologyContext {
             ForeignKeyJoinTopology::referenceOf,
             ForeignKeyJoinTopology::joined,
             TableJoined.as(name(step + "-fk")),
-            materialized(name(step + "-joined"), Serdes.ByteArray()))
+            // Kafka Streams always stores a foreign-key join's result; it is never read back
+            // (the result goes straight to the mapping), so it needs no changelog.
+            materialized(name(step + "-joined"), Serdes.ByteArray()).withLoggingDisabled())
         .toStream(Named.as(name(step + "-changes")))
         .process(ForeignKeyJoinTopology.Unpacker::new, Named.as(name("unpack-" + step)))
         .process(

@@ -146,6 +146,19 @@ class OrdersJoinMappingTest {
   }
 
   @Test
+  void joinResultIsStoredWithoutChangelogWhileTheJoinsOwnTablesHaveOne() {
+    address("c", 1, "C1", "B", "DE", 100);
+    order("ORD-1", "C1", 200);
+    assertThat(harness.read("order")).hasSize(1);
+
+    assertThat(harness.driver().producedTopicNames())
+        .anySatisfy(t -> assertThat(t).endsWith("orders-orders-left-changelog"))
+        .anySatisfy(t -> assertThat(t).endsWith("orders-orders-positions-changelog"))
+        .noneSatisfy(t -> assertThat(t).contains("orders-orders-joined"));
+    assertThat(harness.driver().getKeyValueStore("orders-orders-joined")).isNotNull();
+  }
+
+  @Test
   void joinIsNamedAfterTheServiceAndTheTable() {
     assertThat(harness.topology().describe().toString())
         .contains(
