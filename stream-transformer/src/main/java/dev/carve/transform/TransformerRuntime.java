@@ -200,6 +200,31 @@ public final class TransformerRuntime implements AutoCloseable {
     return topics;
   }
 
+  Set<String> domainTopics() {
+    return context.domainTopics();
+  }
+
+  Set<String> rawTopics() {
+    return context.rawTopics();
+  }
+
+  String deadLetterTopic() {
+    return context.deadLetterTopic();
+  }
+
+  /** The application's directory under the state directory (Kafka Streams' layout). */
+  java.nio.file.Path localStateDir() {
+    return options.stateDir().toAbsolutePath().resolve(applicationId());
+  }
+
+  /** Admin client settings: the Kafka properties of the options and the bootstrap servers. */
+  Properties adminProperties() {
+    Properties adminProps = new Properties();
+    adminProps.putAll(options.kafkaProperties());
+    adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
+    return adminProps;
+  }
+
   /**
    * Creates the topics the topology needs and starts Streams; returns at once.
    *
@@ -344,9 +369,7 @@ public final class TransformerRuntime implements AutoCloseable {
     // Raw topics normally come from the capture; created here (compacted, as the connector would)
     // so the transformer may start first.
     context.rawTopics().forEach(t -> wanted.put(t, compact));
-    Properties adminProps = new Properties();
-    adminProps.putAll(options.kafkaProperties());
-    adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
+    Properties adminProps = adminProperties();
     Retrier retrier =
         new Retrier(
             5,

@@ -82,6 +82,24 @@ public final class ServiceRuntime {
   }
 
   /**
+   * The reset of a service's transformer ({@code carve transform <service> --reset}): its Streams
+   * application as {@link #create} builds it, never started.
+   *
+   * @param stateDir as for {@link #create}
+   */
+  public static dev.carve.transform.TransformerReset transformerReset(
+      CarveConfig.ServiceSettings service,
+      CarveConfig config,
+      String bootstrapServers,
+      String registryUrl,
+      Path stateDir) {
+    return new dev.carve.transform.TransformerReset(
+        Transformer.create(
+                service, config, bootstrapServers, registryUrl, stateDir.resolve("streams"))
+            .runtime());
+  }
+
+  /**
    * A reconciler of this service against the monolith, running the service's own mapping.
    *
    * @param source the monolith database

@@ -188,6 +188,10 @@ final class Transformer {
     return sourceTopics;
   }
 
+  TransformerRuntime runtime() {
+    return runtime;
+  }
+
   String applicationId() {
     return runtime.applicationId();
   }
