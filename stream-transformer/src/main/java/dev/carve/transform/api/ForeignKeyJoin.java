@@ -30,16 +30,19 @@ public final class ForeignKeyJoin {
   private final Map<String, String> columns;
   private final String alias;
   private final Predicate<Map<String, Object>> where;
+  private final List<String> toastColumns;
 
   private ForeignKeyJoin(
       String table,
       Map<String, String> columns,
       String alias,
-      Predicate<Map<String, Object>> where) {
+      Predicate<Map<String, Object>> where,
+      List<String> toastColumns) {
     this.table = table;
     this.columns = columns;
     this.alias = alias;
     this.where = where;
+    this.toastColumns = toastColumns;
   }
 
   /**
@@ -65,7 +68,11 @@ public final class ForeignKeyJoin {
               + columns);
     }
     return new ForeignKeyJoin(
-        table, Collections.unmodifiableMap(new LinkedHashMap<>(columns)), alias, row -> true);
+        table,
+        Collections.unmodifiableMap(new LinkedHashMap<>(columns)),
+        alias,
+        row -> true,
+        List.of());
   }
 
   /**
@@ -76,7 +83,26 @@ public final class ForeignKeyJoin {
    *     right row's change
    */
   public ForeignKeyJoin where(Predicate<Map<String, Object>> filter) {
-    return new ForeignKeyJoin(table, columns, alias, Objects.requireNonNull(filter, "filter"));
+    return new ForeignKeyJoin(
+        table, columns, alias, Objects.requireNonNull(filter, "filter"), toastColumns);
+  }
+
+  /**
+   * A copy that fills Debezium's unchanged-TOAST placeholder in these columns of the left table
+   * with the column's last value, before the join. The join may collapse consecutive changes of one
+   * left row (only the newest reaches the mapper), so a mapper could not fill them from the changes
+   * it sees; here every change is seen, in order. A placeholder without a previous value
+   * dead-letters the change naming the column.
+   *
+   * @param columns left-table columns that PostgreSQL may TOAST, e.g. {@code [lines_blob]}
+   */
+  public ForeignKeyJoin toast(List<String> columns) {
+    return new ForeignKeyJoin(table, this.columns, alias, where, List.copyOf(columns));
+  }
+
+  /** The left-table columns whose unchanged-TOAST placeholders are filled before the join. */
+  public List<String> toastColumns() {
+    return toastColumns;
   }
 
   /** The right (referenced) table. */

@@ -132,8 +132,9 @@ public interface TopologyContext {
    * ForeignKeyJoin#where} or with a null join column re-maps its left rows with a null joined row.
    *
    * <p>Names: sources {@code <service>-source-<table>}, parsers {@code <service>-parse-<table>},
-   * dead-letter sinks {@code <service>-dlq-<table>}, stores {@code <service>-<step>-left} and
-   * {@code <service>-<step>-right} (rows by source key), repartition topic {@code
+   * dead-letter sinks {@code <service>-dlq-<table>}, with {@link ForeignKeyJoin#toast} the store
+   * {@code <service>-<step>-left-toast}, stores {@code <service>-<step>-left} and {@code
+   * <service>-<step>-right} (rows by source key), repartition topic {@code
    * <service>-<right>-by-<step>} (right rows by reference) with store {@code
    * <service>-<step>-lookup}, the join's subscription topics and store {@code
    * <service>-<step>-fk-...}, result store {@code <service>-<step>-joined}, processor {@code

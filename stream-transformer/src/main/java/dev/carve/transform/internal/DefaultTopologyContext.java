@@ -213,6 +213,15 @@ public final class DefaultTopologyContext implements TopologyContext {
     String positionsStep = addPositionsStore(builder, step, mapper);
     DeadLetters deadLetters = new DeadLetters(service, deadLetterTopic(), onError, metrics);
 
+    // Unchanged-TOAST placeholders of the left table are filled before the join, which may
+    // collapse consecutive changes of one row: store <service>-<step>-left-toast.
+    String leftToast = null;
+    if (!join.toastColumns().isEmpty()) {
+      leftToast = name(step + "-left-toast");
+      builder.addStateStore(
+          Stores.keyValueStoreBuilder(supplier(leftToast), Serdes.String(), Serdes.String()));
+    }
+    String leftToastStore = leftToast;
     KTable<byte[], String> left =
         rows(
             builder,
@@ -221,7 +230,8 @@ public final class DefaultTopologyContext implements TopologyContext {
             step + "-left",
             () ->
                 new ForeignKeyJoinTopology.LeftParser(
-                    service, leftTable, leftTopic, join, deadLetters, metrics));
+                    service, leftTable, leftTopic, join, deadLetters, metrics, leftToastStore),
+            leftToastStore == null ? new String[0] : new String[] {leftToastStore});
     KTable<String, String> right =
         rows(
                 builder,
@@ -230,7 +240,8 @@ public final class DefaultTopologyContext implements TopologyContext {
                 step + "-right",
                 () ->
                     new ForeignKeyJoinTopology.RightParser(
-                        service, rightTable, rightTopic, join, deadLetters, metrics))
+                        service, rightTable, rightTopic, join, deadLetters, metrics),
+                new String[0])
             .groupBy(
                 (key, value) ->
                     KeyValue.pair(ForeignKeyJoinTopology.referenceOfRight(value), value),
@@ -281,13 +292,14 @@ public final class DefaultTopologyContext implements TopologyContext {
       String topic,
       String tableStep,
       String storeStep,
-      FixedKeyProcessorSupplier<byte[], byte[], ForeignKeyJoinTopology.Parsed> parser) {
+      FixedKeyProcessorSupplier<byte[], byte[], ForeignKeyJoinTopology.Parsed> parser,
+      String[] parserStores) {
     Map<String, KStream<byte[], ForeignKeyJoinTopology.Parsed>> branches =
         builder.stream(
                 topic,
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
                     .withName(name("source-" + tableStep)))
-            .processValues(parser, Named.as(name("parse-" + tableStep)))
+            .processValues(parser, Named.as(name("parse-" + tableStep)), parserStores)
             .split(Named.as(name("route-" + tableStep + "-")))
             .branch((key, parsed) -> parsed.rejected(), Branched.as("dlq"))
             .defaultBranch(Branched.as("rows"));

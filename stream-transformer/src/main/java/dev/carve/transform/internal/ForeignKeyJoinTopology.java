@@ -3,9 +3,12 @@ package dev.carve.transform.internal;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.carve.core.SourcePosition;
 import dev.carve.transform.TransformerMetrics;
@@ -24,6 +27,7 @@ import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The pieces of a foreign-key join ({@code TopologyContext#joinForeignKey}) between the raw topics
@@ -46,6 +50,12 @@ import org.apache.kafka.streams.processor.api.Record;
  */
 final class ForeignKeyJoinTopology {
   private static final ObjectMapper JSON = new ObjectMapper();
+  // Reads and rewrites a change without changing its numbers' text (30.00 stays 30.00).
+  private static final ObjectMapper EXACT =
+      JsonMapper.builder()
+          .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .build();
 
   private ForeignKeyJoinTopology() {}
 
@@ -249,28 +259,109 @@ final class ForeignKeyJoinTopology {
 
   /** Parses a left change into the left KTable's value. */
   static final class LeftParser extends SideParser {
+    private final String toastStoreName;
+    private KeyValueStore<String, String> toast;
+
+    /**
+     * @param toastStore the store of the last values of {@link ForeignKeyJoin#toastColumns()} by
+     *     raw key; null when the join fills none
+     */
     LeftParser(
         String service,
         String table,
         String topic,
         ForeignKeyJoin join,
         DeadLetters deadLetters,
-        TransformerMetrics metrics) {
+        TransformerMetrics metrics,
+        String toastStore) {
       super(service, table, topic, join, deadLetters, metrics);
+      this.toastStoreName = toastStore;
+    }
+
+    @Override
+    public void init(FixedKeyProcessorContext<byte[], Parsed> context) {
+      super.init(context);
+      if (toastStoreName != null) {
+        toast = context.getStateStore(toastStoreName);
+      }
     }
 
     @Override
     String json(ChangeEvent change, FixedKeyRecord<byte[], byte[]> record, SourceOffset source) {
-      Map<String, Object> reference =
-          change.isDelete() ? null : join.referenceOf(change.row(), table);
+      String key = text(record.key());
+      String value = text(record.value());
+      Map<String, Object> row = change.isDelete() ? null : change.row();
+      if (toast != null) {
+        if (change.isDelete()) {
+          toast.delete(key);
+        } else {
+          ObjectNode filled = fillToast(key, value);
+          if (filled != null) {
+            value = filled.toString();
+            row = ChangeParser.toRow(filled.get("after"), "after");
+          }
+        }
+      }
+      Map<String, Object> reference = row == null ? null : join.referenceOf(row, table);
       return new LeftValue(
               reference == null ? null : canonical(reference),
               source.topic(),
               source.partition(),
               source.offset(),
-              text(record.key()),
-              text(record.value()))
+              key,
+              value)
           .write();
+    }
+
+    /**
+     * Fills the placeholders of the toast columns in {@code value} with their last values and
+     * remembers the present ones; the change with its placeholders filled, or null when it had
+     * none.
+     *
+     * @throws MappingException naming the column and key when a placeholder has no previous value
+     */
+    private ObjectNode fillToast(String key, String value) {
+      ObjectNode root;
+      ObjectNode stored;
+      try {
+        root = (ObjectNode) EXACT.readTree(value);
+        String previous = toast.get(key);
+        stored =
+            previous == null ? EXACT.createObjectNode() : (ObjectNode) EXACT.readTree(previous);
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException(
+            "cannot read a change of table '" + table + "' again: " + e.getOriginalMessage(), e);
+      }
+      if (!(root.get("after") instanceof ObjectNode after)) {
+        return null;
+      }
+      boolean filled = false;
+      for (String column : join.toastColumns()) {
+        JsonNode current = after.get(column);
+        if (current == null) {
+          continue; // not in the row (schema drift): the mapping reports it if it reads it
+        }
+        if (current.isTextual() && ChangeEvent.UNAVAILABLE.equals(current.asText())) {
+          JsonNode last = stored.get(column);
+          if (last == null) {
+            throw new MappingException(
+                "column '"
+                    + column
+                    + "' of table '"
+                    + table
+                    + "' is an unchanged TOASTed value (Debezium's placeholder) and no previous"
+                    + " value is known for key "
+                    + key
+                    + "; re-snapshot the row or set REPLICA IDENTITY FULL on the table");
+          }
+          after.set(column, last);
+          filled = true;
+        } else {
+          stored.set(column, current);
+        }
+      }
+      toast.put(key, stored.toString());
+      return filled ? root : null;
     }
   }
 

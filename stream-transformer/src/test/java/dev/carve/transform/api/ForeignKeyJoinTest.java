@@ -68,6 +68,78 @@ class ForeignKeyJoinTest {
     }
   }
 
+  static final Schema NOTE =
+      new Schema.Parser()
+          .parse(
+              "{\"type\":\"record\",\"name\":\"ShopOrderNote\",\"fields\":[{\"name\":"
+                  + "\"order_ref\",\"type\":\"string\"},{\"name\":\"note\",\"type\":"
+                  + "\"string\"}]}");
+
+  /** Orders with a TOASTable note, filled by the join ({@link ForeignKeyJoin#toast}). */
+  static final class NoteTopology implements DomainTopology {
+    @Override
+    public String service() {
+      return "notes";
+    }
+
+    @Override
+    public void define(StreamsBuilder builder, TopologyContext ctx) {
+      Topic<GenericRecord, GenericRecord> order = ctx.domainTopic("order");
+      ctx.joinForeignKey(
+          builder,
+          "orders",
+          "orders",
+          ForeignKeyJoin.of("addresses", Map.of("cust_no", "cust_no"), "customer")
+              .toast(List.of("note")),
+          (change, scope) -> {
+            GenericRecord key = new GenericData.Record(KEY);
+            key.put("order_ref", change.row().get("order_ref"));
+            if (change.isDelete()) {
+              return List.of(Output.to(order, DomainRecord.delete(key, change.position())));
+            }
+            GenericRecord value = new GenericData.Record(NOTE);
+            value.put("order_ref", change.row().get("order_ref"));
+            value.put("note", change.row().get("note"));
+            return List.of(Output.to(order, DomainRecord.upsert(key, value, change.position())));
+          });
+    }
+  }
+
+  @Test
+  void toastColumnsOfTheLeftTableAreFilledBeforeTheJoin() {
+    try (Harness notes = new Harness(new NoteTopology(), OnError.DEAD_LETTER)) {
+      notes.send(
+          "orders",
+          key("order_ref", "ORD-1"),
+          Debezium.update(
+              "orders", row("order_ref", "ORD-1", "cust_no", "C1", "note", "a long note"), 200));
+      notes.send(
+          "orders",
+          key("order_ref", "ORD-1"),
+          Debezium.update(
+              "orders",
+              row("order_ref", "ORD-1", "cust_no", "C1", "note", ChangeEvent.UNAVAILABLE),
+              300));
+      notes.send(
+          "orders",
+          key("order_ref", "ORD-2"),
+          Debezium.update(
+              "orders",
+              row("order_ref", "ORD-2", "cust_no", "C1", "note", ChangeEvent.UNAVAILABLE),
+              310));
+
+      assertThat(notes.read("order"))
+          .extracting(r -> r.value().get("note").toString())
+          .containsExactly("a long note", "a long note");
+      assertThat(notes.readDeadLetters())
+          .singleElement()
+          .satisfies(
+              d ->
+                  assertThat(Harness.header(d, CarveHeaders.DLQ_ERROR))
+                      .contains("column 'note'", "ORD-2", "no previous value"));
+    }
+  }
+
   private Harness harness;
 
   @BeforeEach

@@ -5,9 +5,11 @@ import static dev.carve.transform.testing.Debezium.row;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.carve.core.CarveHeaders;
 import dev.carve.core.SourcePosition;
 import dev.carve.core.config.ConfigException;
 import dev.carve.core.error.OnError;
+import dev.carve.transform.api.ChangeEvent;
 import dev.carve.transform.testing.Debezium;
 import dev.carve.transform.testing.Harness;
 import java.nio.file.Path;
@@ -156,6 +158,49 @@ class OrdersJoinMappingTest {
         .anySatisfy(t -> assertThat(t).endsWith("orders-orders-positions-changelog"))
         .noneSatisfy(t -> assertThat(t).contains("orders-orders-joined"));
     assertThat(harness.driver().getKeyValueStore("orders-orders-joined")).isNotNull();
+  }
+
+  @Test
+  void unchangedToastedBlobOfAJoinedOrderIsFilledBeforeTheJoin() {
+    address("c", 1, "C1", "B", "DE", 100);
+    order("ORD-1", "C1", 200);
+    assertThat(harness.read("order")).hasSize(1);
+    assertThat(harness.read("order_line")).hasSize(1);
+
+    Map<String, Object> row = OrdersMappingTest.order("ORD-1", "P", ChangeEvent.UNAVAILABLE, "N");
+    row.put("cust_no", "C1");
+    row.put("ship_to", ChangeEvent.UNAVAILABLE);
+    harness.send("orders", key("order_ref", "ORD-1"), Debezium.update("orders", row, 300));
+
+    assertThat(harness.readDeadLetters()).isEmpty();
+    List<TestRecord<GenericRecord, GenericRecord>> orders = harness.read("order");
+    assertThat(orders).singleElement();
+    GenericRecord order = orders.get(0).value();
+    assertThat(order.get("status").toString()).isEqualTo("PAID");
+    assertThat(order.get("line_count")).isEqualTo(1);
+    assertThat(order.get("ship_city").toString()).isEqualTo("Berlin");
+    assertThat(country(orders.get(0))).isEqualTo("DE");
+    List<TestRecord<GenericRecord, GenericRecord>> lines = harness.read("order_line");
+    assertThat(lines).singleElement().satisfies(l -> assertThat(l.value()).isNotNull());
+    assertThat(lines.get(0).value().get("sku").toString()).isEqualTo("SKU-1");
+    // The join's own tables keep the filled change, so a country change re-maps it in full.
+    address("u", 1, "C1", "B", "AT", 400);
+    assertThat(harness.read("order"))
+        .singleElement()
+        .satisfies(r -> assertThat(r.value().get("line_count")).isEqualTo(1));
+    assertThat(harness.readDeadLetters()).isEmpty();
+  }
+
+  @Test
+  void toastedBlobWithoutPreviousValueIsDeadLetteredNamingColumnAndKey() {
+    Map<String, Object> row = OrdersMappingTest.order("ORD-9", "P", ChangeEvent.UNAVAILABLE, "N");
+    harness.send("orders", key("order_ref", "ORD-9"), Debezium.update("orders", row, 300));
+
+    assertThat(harness.read("order")).isEmpty();
+    var dead = harness.readDeadLetters();
+    assertThat(dead).singleElement();
+    assertThat(Harness.header(dead.get(0), CarveHeaders.DLQ_ERROR))
+        .contains("column 'lines_blob'", "unchanged TOASTed", "ORD-9", "REPLICA IDENTITY FULL");
   }
 
   @Test

@@ -35,10 +35,18 @@ final class EntityMapper {
   private final int[] keyValuePositions;
 
   EntityMapper(EntityDefinition def, Topic<GenericRecord, GenericRecord> topic) {
+    this(def, topic, true);
+  }
+
+  /**
+   * @param fillToast false when the placeholders of the entity's toast columns are filled before
+   *     the mapping (a foreign-key join fills them before it may collapse changes)
+   */
+  EntityMapper(EntityDefinition def, Topic<GenericRecord, GenericRecord> topic, boolean fillToast) {
     this.def = def;
     this.topic = topic;
     def.fields().forEach(f -> fieldsByName.put(f.field(), f));
-    this.toastStore = def.toastColumns().isEmpty() ? null : def.entity() + "-toast";
+    this.toastStore = !fillToast || def.toastColumns().isEmpty() ? null : def.entity() + "-toast";
     this.countStore = def.explodeColumn() == null ? null : def.entity() + "-count";
     this.fieldPositions =
         def.fields().stream().mapToInt(f -> position(def.valueSchema(), f.field())).toArray();

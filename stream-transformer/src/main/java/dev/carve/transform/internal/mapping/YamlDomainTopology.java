@@ -44,17 +44,25 @@ public final class YamlDomainTopology implements DomainTopology {
 
   @Override
   public void define(StreamsBuilder builder, TopologyContext ctx) {
-    Map<String, List<EntityMapper>> byTable = new LinkedHashMap<>();
-    for (EntityDefinition def : entities) {
-      byTable
-          .computeIfAbsent(def.table(), t -> new ArrayList<>())
-          .add(new EntityMapper(def, ctx.domainTopic(def.entity())));
-    }
     Map<String, EntityDefinition.JoinDefinition> joins = new LinkedHashMap<>();
+    // TOAST columns of a joined table are filled before the join, for all its entities at once.
+    Map<String, Set<String>> joinToast = new LinkedHashMap<>();
     for (EntityDefinition def : entities) {
       if (def.join() != null) {
         joins.put(def.table(), def.join());
       }
+    }
+    Map<String, List<EntityMapper>> byTable = new LinkedHashMap<>();
+    for (EntityDefinition def : entities) {
+      boolean joined = joins.containsKey(def.table());
+      if (joined) {
+        joinToast
+            .computeIfAbsent(def.table(), t -> new LinkedHashSet<>())
+            .addAll(def.toastColumns());
+      }
+      byTable
+          .computeIfAbsent(def.table(), t -> new ArrayList<>())
+          .add(new EntityMapper(def, ctx.domainTopic(def.entity()), !joined));
     }
     byTable.forEach(
         (table, mappers) -> {
@@ -62,8 +70,12 @@ public final class YamlDomainTopology implements DomainTopology {
           if (join == null) {
             ctx.mapTable(builder, table, new Mapper(mappers));
           } else {
-            ctx.joinForeignKey(
-                builder, table.replace('.', '_'), table, foreignKeyJoin(join), new Mapper(mappers));
+            ForeignKeyJoin fk = foreignKeyJoin(join);
+            Set<String> toast = joinToast.getOrDefault(table, Set.of());
+            if (!toast.isEmpty()) {
+              fk = fk.toast(List.copyOf(toast));
+            }
+            ctx.joinForeignKey(builder, table.replace('.', '_'), table, fk, new Mapper(mappers));
           }
         });
   }
