@@ -215,13 +215,11 @@ public final class DefaultTopologyContext implements TopologyContext {
 
     // Unchanged-TOAST placeholders of the left table are filled before the join, which may
     // collapse consecutive changes of one row: store <service>-<step>-left-toast.
-    String leftToast = null;
-    if (!join.toastColumns().isEmpty()) {
-      leftToast = name(step + "-left-toast");
+    String leftToastStore = join.toastColumns().isEmpty() ? null : name(step + "-left-toast");
+    if (leftToastStore != null) {
       builder.addStateStore(
-          Stores.keyValueStoreBuilder(supplier(leftToast), Serdes.String(), Serdes.String()));
+          Stores.keyValueStoreBuilder(supplier(leftToastStore), Serdes.String(), Serdes.String()));
     }
-    String leftToastStore = leftToast;
     KTable<byte[], String> left =
         rows(
             builder,

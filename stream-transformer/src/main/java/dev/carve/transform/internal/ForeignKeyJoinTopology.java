@@ -1,8 +1,6 @@
 package dev.carve.transform.internal;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,10 +14,8 @@ import dev.carve.transform.api.ChangeEvent;
 import dev.carve.transform.api.ChangeEvent.SourceOffset;
 import dev.carve.transform.api.ForeignKeyJoin;
 import dev.carve.transform.api.MappingException;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
@@ -135,41 +131,6 @@ final class ForeignKeyJoinTopology {
   private static SourcePosition position(JsonNode node) {
     JsonNode pos = node.get("pos");
     return new SourcePosition(pos.get(0).asLong(), pos.get(1).asLong());
-  }
-
-  private static final List<String> LEFT_FIELDS =
-      List.of("ref", "topic", "partition", "offset", "key", "value");
-
-  /**
-   * The text of the top-level fields {@code names} of a JSON object of the join's own state, in one
-   * streaming pass that skips every other field without decoding it; null for a missing field or a
-   * JSON null (numbers as their text).
-   */
-  private static String[] texts(String json, List<String> names) {
-    String[] out = new String[names.size()];
-    try (JsonParser p = JSON.createParser(json)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        throw new IllegalStateException(
-            "cannot read the join's own state (not an object): " + json);
-      }
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        int index = names.indexOf(p.currentName());
-        JsonToken token = p.nextToken();
-        if (index < 0) {
-          p.skipChildren();
-        } else if (token == JsonToken.VALUE_NULL) {
-          out[index] = null;
-        } else if (token.isScalarValue()) {
-          out[index] = p.getText();
-        } else {
-          out[index] = JSON.readTree(p).toString();
-        }
-      }
-      return out;
-    } catch (IOException e) {
-      throw new IllegalStateException(
-          "cannot read the join's own state (" + e.getMessage() + "): " + json, e);
-    }
   }
 
   private static JsonNode read(String json) {
@@ -295,10 +256,12 @@ final class ForeignKeyJoinTopology {
         if (change.isDelete()) {
           toast.delete(key);
         } else {
-          ObjectNode filled = fillToast(key, value);
-          if (filled != null) {
-            value = filled.toString();
-            row = ChangeParser.toRow(filled.get("after"), "after");
+          ToastFill.Filled filled =
+              ToastFill.fill(join.toastColumns(), row, () -> toast.get(key), table, key);
+          toast.put(key, filled.kept());
+          if (filled.filledAny(row)) {
+            value = withFilled(value, row, filled.row());
+            row = filled.row();
           }
         }
       }
@@ -314,54 +277,24 @@ final class ForeignKeyJoinTopology {
     }
 
     /**
-     * Fills the placeholders of the toast columns in {@code value} with their last values and
-     * remembers the present ones; the change with its placeholders filled, or null when it had
-     * none.
-     *
-     * @throws MappingException naming the column and key when a placeholder has no previous value
+     * The change {@code value} with the placeholders of its {@code after} row replaced by the
+     * filled values; the rest of the change keeps its text (30.00 stays 30.00).
      */
-    private ObjectNode fillToast(String key, String value) {
-      ObjectNode root;
-      ObjectNode stored;
+    private String withFilled(
+        String value, Map<String, Object> original, Map<String, Object> filled) {
       try {
-        root = (ObjectNode) EXACT.readTree(value);
-        String previous = toast.get(key);
-        stored =
-            previous == null ? EXACT.createObjectNode() : (ObjectNode) EXACT.readTree(previous);
+        ObjectNode root = (ObjectNode) EXACT.readTree(value);
+        ObjectNode after = (ObjectNode) root.get("after");
+        for (String column : join.toastColumns()) {
+          if (ChangeEvent.UNAVAILABLE.equals(original.get(column))) {
+            after.set(column, EXACT.valueToTree(filled.get(column)));
+          }
+        }
+        return root.toString();
       } catch (JsonProcessingException e) {
         throw new IllegalStateException(
             "cannot read a change of table '" + table + "' again: " + e.getOriginalMessage(), e);
       }
-      if (!(root.get("after") instanceof ObjectNode after)) {
-        return null;
-      }
-      boolean filled = false;
-      for (String column : join.toastColumns()) {
-        JsonNode current = after.get(column);
-        if (current == null) {
-          continue; // not in the row (schema drift): the mapping reports it if it reads it
-        }
-        if (current.isTextual() && ChangeEvent.UNAVAILABLE.equals(current.asText())) {
-          JsonNode last = stored.get(column);
-          if (last == null) {
-            throw new MappingException(
-                "column '"
-                    + column
-                    + "' of table '"
-                    + table
-                    + "' is an unchanged TOASTed value (Debezium's placeholder) and no previous"
-                    + " value is known for key "
-                    + key
-                    + "; re-snapshot the row or set REPLICA IDENTITY FULL on the table");
-          }
-          after.set(column, last);
-          filled = true;
-        } else {
-          stored.set(column, current);
-        }
-      }
-      toast.put(key, stored.toString());
-      return filled ? root : null;
     }
   }
 
@@ -448,7 +381,7 @@ final class ForeignKeyJoinTopology {
 
     static String referenceOf(String text) {
       if (!text.startsWith(MAGIC)) {
-        return texts(text, LEFT_FIELDS)[0];
+        return written(text).ref();
       }
       int end = line(text, MAGIC.length());
       return end == MAGIC.length() ? null : text.substring(MAGIC.length(), end);
@@ -456,8 +389,7 @@ final class ForeignKeyJoinTopology {
 
     static LeftValue read(String text) {
       if (!text.startsWith(MAGIC)) {
-        String[] f = texts(text, LEFT_FIELDS);
-        return new LeftValue(f[0], f[1], Integer.parseInt(f[2]), Long.parseLong(f[3]), f[4], f[5]);
+        return written(text);
       }
       int at = MAGIC.length();
       int[] ends = new int[5];
@@ -474,6 +406,22 @@ final class ForeignKeyJoinTopology {
       String key = keyLength < 0 ? null : text.substring(keyStart, keyStart + keyLength);
       String value = text.substring(keyStart + Math.max(keyLength, 0));
       return new LeftValue(ref, topic, partition, offset, key, value);
+    }
+
+    /** A value as earlier versions wrote it: a JSON object with the same fields. */
+    private static LeftValue written(String json) {
+      JsonNode n = ForeignKeyJoinTopology.read(json);
+      return new LeftValue(
+          textOrNull(n.get("ref")),
+          n.get("topic").asText(),
+          n.get("partition").asInt(),
+          n.get("offset").asLong(),
+          textOrNull(n.get("key")),
+          n.get("value").asText());
+    }
+
+    private static String textOrNull(JsonNode node) {
+      return node == null || node.isNull() ? null : node.asText();
     }
 
     private static int line(String text, int from) {

@@ -1,7 +1,6 @@
 package dev.carve.transform.internal.mapping;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.carve.core.SourcePosition;
@@ -11,6 +10,7 @@ import dev.carve.transform.api.MappingException;
 import dev.carve.transform.api.MappingScope;
 import dev.carve.transform.api.Output;
 import dev.carve.transform.api.Topic;
+import dev.carve.transform.internal.ToastFill;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,7 +23,6 @@ import org.apache.avro.generic.GenericRecord;
 /** Maps the changes of one legacy table to the records of one entity. */
 final class EntityMapper {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {};
 
   private final EntityDefinition def;
   private final Topic<GenericRecord, GenericRecord> topic;
@@ -194,34 +193,15 @@ final class EntityMapper {
 
   private Map<String, Object> fillToast(
       Map<String, Object> columns, String sourceKey, MappingScope scope) {
-    Map<String, Object> filled = new LinkedHashMap<>(columns);
-    String stored = scope.get(toastStore, sourceKey);
-    Map<String, Object> previous = stored == null ? Map.of() : readMap(stored);
-    Map<String, Object> latest = new LinkedHashMap<>();
-    for (String column : def.toastColumns()) {
-      if (!filled.containsKey(column)) {
-        continue;
-      }
-      Object value = filled.get(column);
-      if (ChangeEvent.UNAVAILABLE.equals(value)) {
-        if (!previous.containsKey(column)) {
-          throw new MappingException(
-              "column '"
-                  + column
-                  + "' of table '"
-                  + def.table()
-                  + "' is an unchanged TOASTed value (Debezium's placeholder) and no previous value"
-                  + " is known for key "
-                  + sourceKey
-                  + "; re-snapshot the row or set REPLICA IDENTITY FULL on the table");
-        }
-        value = previous.get(column);
-        filled.put(column, value);
-      }
-      latest.put(column, value);
-    }
-    scope.put(toastStore, sourceKey, writeMap(latest));
-    return filled;
+    ToastFill.Filled filled =
+        ToastFill.fill(
+            def.toastColumns(),
+            columns,
+            () -> scope.get(toastStore, sourceKey),
+            def.table(),
+            sourceKey);
+    scope.put(toastStore, sourceKey, filled.kept());
+    return filled.row();
   }
 
   private GenericRecord valueOf(Row row) {
@@ -281,14 +261,6 @@ final class EntityMapper {
       return JSON.writeValueAsString(map);
     } catch (JsonProcessingException e) {
       throw new MappingException("cannot write state as JSON: " + e.getOriginalMessage(), e);
-    }
-  }
-
-  private static Map<String, Object> readMap(String json) {
-    try {
-      return JSON.readValue(json, MAP);
-    } catch (JsonProcessingException e) {
-      throw new MappingException("cannot read stored state: " + e.getOriginalMessage(), e);
     }
   }
 }

@@ -1,0 +1,102 @@
+package dev.carve.transform.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.carve.transform.api.ChangeEvent;
+import dev.carve.transform.api.MappingException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Fills Debezium's unchanged-TOAST placeholder ({@link ChangeEvent#UNAVAILABLE}) in a row with the
+ * column's last value kept per source key, and gives the values to keep for the next change. Used
+ * by the YAML mapping (per entity) and by a foreign-key join (per left table, before the join).
+ */
+public final class ToastFill {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {};
+
+  private ToastFill() {}
+
+  /**
+   * A row with its placeholders filled, and the values to keep.
+   *
+   * @param row the row; the given map itself when it had no placeholder
+   * @param kept the present values of the columns, as JSON, for the next change
+   */
+  public record Filled(Map<String, Object> row, String kept) {
+    /** Whether a placeholder was filled. */
+    public boolean filledAny(Map<String, Object> original) {
+      return row != original;
+    }
+  }
+
+  /**
+   * Fills the placeholders of {@code columns} in {@code row}; the kept values are read only when
+   * there is a placeholder.
+   *
+   * @param kept the values kept by the previous change of the key (JSON), or null
+   * @param table the source table, for messages
+   * @param key the source key, for messages
+   * @throws MappingException naming column, table and key when a placeholder has no previous value
+   */
+  public static Filled fill(
+      List<String> columns,
+      Map<String, Object> row,
+      Supplier<String> kept,
+      String table,
+      String key) {
+    Map<String, Object> previous = null;
+    Map<String, Object> filled = row;
+    Map<String, Object> latest = new LinkedHashMap<>();
+    for (String column : columns) {
+      if (!row.containsKey(column)) {
+        continue;
+      }
+      Object value = row.get(column);
+      if (ChangeEvent.UNAVAILABLE.equals(value)) {
+        if (previous == null) {
+          String stored = kept.get();
+          previous = stored == null ? Map.of() : read(stored);
+        }
+        if (!previous.containsKey(column)) {
+          throw new MappingException(
+              "column '"
+                  + column
+                  + "' of table '"
+                  + table
+                  + "' is an unchanged TOASTed value (Debezium's placeholder) and no previous value"
+                  + " is known for key "
+                  + key
+                  + "; re-snapshot the row or set REPLICA IDENTITY FULL on the table");
+        }
+        value = previous.get(column);
+        if (filled == row) {
+          filled = new LinkedHashMap<>(row);
+        }
+        filled.put(column, value);
+      }
+      latest.put(column, value);
+    }
+    return new Filled(filled, write(latest));
+  }
+
+  private static String write(Map<String, Object> map) {
+    try {
+      return JSON.writeValueAsString(map);
+    } catch (JsonProcessingException e) {
+      throw new MappingException("cannot write state as JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  private static Map<String, Object> read(String json) {
+    try {
+      return JSON.readValue(json, MAP);
+    } catch (JsonProcessingException e) {
+      throw new MappingException("cannot read stored state: " + e.getOriginalMessage(), e);
+    }
+  }
+}
