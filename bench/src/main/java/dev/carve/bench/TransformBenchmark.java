@@ -50,9 +50,10 @@ import org.apache.kafka.streams.StreamsBuilder;
  * the billing address) against a passthrough topology (same raw topic, same Debezium parsing, same
  * Avro serde, identity mapping of the row) in one run, each as a real {@link TransformerRuntime}
  * (Kafka Streams, exactly_once_v2, RocksDB stores: the production defaults, nothing tuned for
- * either side) on the testkit's KRaft broker with the embedded schema registry. A third side, the
- * same orders mapping without its join ({@code nojoin}), tells the join's cost apart from the
- * mapping's.
+ * either side) on the testkit's KRaft broker with the embedded schema registry. Two more sides tell
+ * the join's cost apart from the mapping's: the same orders mapping with its join run as Kafka
+ * Streams' KTable foreign-key join ({@code ktable}; {@code orders} uses the default broadcast join)
+ * and without its join ({@code nojoin}).
  *
  * <p>The raw topics (Debezium JSON envelopes of the orders, and the addresses the join needs) are
  * produced once, before any round. Each run is a fresh application (its own service name, so its
@@ -65,7 +66,8 @@ import org.apache.kafka.streams.StreamsBuilder;
  * after a warm-up round of each side on a separate smaller input; about 3 minutes). {@code
  * -Dbench.threads=true} prints the CPU of each thread group per run; {@code
  * -Dbench.streams.<property>=<value>} sets a Kafka Streams property on every side alike, {@code
- * -Dbench.store=in-memory} the store type (default rocksdb).
+ * -Dbench.store=in-memory} the store type (default rocksdb), {@code -Dbench.sides=orders,nojoin}
+ * runs only these sides (passthrough always runs: the ratios need it).
  */
 public final class TransformBenchmark {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -113,11 +115,18 @@ public final class TransformBenchmark {
       produce(bootstrap, warmPrefix, warmEvents);
       produce(bootstrap, prefix, events);
 
-      List<Side> sides =
+      List<Side> all =
           List.of(
               new Side("orders", orders, registry.url()),
+              new Side("ktable", withKTableJoin(ordersYaml), registry.url()),
               new Side("nojoin", withoutJoin(ordersYaml), registry.url()),
               new Side("passthrough", new PassthroughTopology(), registry.url()));
+      List<String> wanted =
+          List.of(System.getProperty("bench.sides", "orders,ktable,nojoin").split(","));
+      List<Side> sides =
+          all.stream()
+              .filter(s -> s.name().equals("passthrough") || wanted.contains(s.name()))
+              .toList();
       System.out.println("Warm-up round...");
       for (Side side : sides) {
         report("warm-up", side.run(warmPrefix, "w" + run, warmEvents));
@@ -148,7 +157,11 @@ public final class TransformBenchmark {
         line(side.name(), results.get(side.name()));
       }
       double passthroughCpu = medianCpuPerEvent(p);
-      for (String name : List.of("orders", "nojoin")) {
+      for (Side side : sides) {
+        String name = side.name();
+        if (name.equals("passthrough")) {
+          continue;
+        }
         Result[] o = results.get(name);
         Result mo = median(o);
         System.out.printf(
@@ -385,7 +398,9 @@ public final class TransformBenchmark {
         throws Exception {
       String group = runtime.applicationId();
       Set<String> raw =
-          runtime.service().startsWith("orders") ? Set.of("orders", "addresses") : Set.of("orders");
+          runtime.service().startsWith("orders") || runtime.service().startsWith("ktable")
+              ? Set.of("orders", "addresses")
+              : Set.of("orders");
       long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
       String lag = "";
       while (System.nanoTime() < deadline) {
@@ -441,6 +456,19 @@ public final class TransformBenchmark {
     }
     return MappingLoader.parse(
         yaml.toString(), ordersYaml + " without join", SchemaResolver.forMappingFile(ordersYaml));
+  }
+
+  /** orders.yaml with its join run as Kafka Streams' KTable foreign-key join. */
+  private static DomainTopology withKTableJoin(Path ordersYaml) throws Exception {
+    String yaml = Files.readString(ordersYaml);
+    String join = "as: customer}";
+    if (!yaml.contains(join)) {
+      throw new IllegalStateException(ordersYaml + " no longer joins 'as: customer}'");
+    }
+    return MappingLoader.parse(
+        yaml.replace(join, "as: customer, strategy: ktable}"),
+        ordersYaml + " with strategy: ktable",
+        SchemaResolver.forMappingFile(ordersYaml));
   }
 
   /** The topology of another service name, so each round is a fresh application. */

@@ -8,6 +8,7 @@ import dev.carve.transform.internal.DefaultTopologyContext;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -357,6 +359,32 @@ public final class TransformerRuntime implements AutoCloseable {
     return p;
   }
 
+  /**
+   * A join reads partition i of each of its raw topics in one task (co-partitioning): the topics of
+   * one join must have the same number of partitions, or some rows would never meet.
+   */
+  private void checkCopartitioned(Admin admin) throws ExecutionException, InterruptedException {
+    for (Set<String> topics : context.copartitionedRawTopics()) {
+      Map<String, Integer> counts = new TreeMap<>();
+      admin
+          .describeTopics(topics)
+          .allTopicNames()
+          .get()
+          .forEach((name, d) -> counts.put(name, d.partitions().size()));
+      if (new HashSet<>(counts.values()).size() > 1) {
+        throw new IllegalStateException(
+            "Service '"
+                + service()
+                + "' joins raw topics with different numbers of partitions "
+                + counts
+                + ": a join reads partition i of each topic in one task, so they need the same"
+                + " number. Create the capture's topics with one partition count (Debezium's"
+                + " topic.creation.default.partitions); adding partitions to a topic moves keys"
+                + " and breaks the order of their changes");
+      }
+    }
+  }
+
   private void createTopics() throws InterruptedException {
     Map<String, Map<String, String>> wanted = new LinkedHashMap<>();
     Map<String, String> compact =
@@ -404,6 +432,7 @@ public final class TransformerRuntime implements AutoCloseable {
                 }
               }
             }
+            checkCopartitioned(admin);
             return null;
           });
     }

@@ -225,13 +225,13 @@ class TransformerResetIT {
     assertThat(plan.idle()).isTrue();
     assertThat(plan.internalTopics())
         .contains(
-            APP + "-" + SERVICE + "-orders-left-changelog",
-            APP + "-" + SERVICE + "-orders-positions-changelog",
+            APP + "-" + SERVICE + "-orders-rows-changelog",
+            APP + "-" + SERVICE + "-orders-index-changelog",
+            APP + "-" + SERVICE + "-orders-replica-changelog",
+            APP + "-" + SERVICE + "-orders-lookup-changelog",
             APP + "-" + SERVICE + "-addresses-by-orders-repartition",
-            APP + "-" + SERVICE + "-orders-fk-subscription-registration-topic",
-            APP + "-" + SERVICE + "-orders-fk-subscription-response-topic")
-        .allSatisfy(t -> assertThat(t).startsWith(APP + "-" + SERVICE + "-"))
-        .doesNotContain(APP + "-" + SERVICE + "-orders-joined-changelog");
+            APP + "-" + SERVICE + "-orders-broadcast-repartition")
+        .allSatisfy(t -> assertThat(t).startsWith(APP + "-" + SERVICE + "-"));
     assertThat(plan.domainTopics()).containsExactly(SERVICE + ".order", SERVICE + ".order_line");
     assertThat(plan.localState()).isEqualTo(state.toAbsolutePath().resolve(APP));
     assertThat(plan.describe()).contains("consumer group " + APP, SERVICE + ".order_line");

@@ -24,25 +24,52 @@ import java.util.function.Predicate;
  *
  * <p>References are compared on the values as Debezium writes them (text as text, integers as
  * numbers), column by column in the order of {@link #columns()}.
+ *
+ * <p>Two ways to run it ({@link #strategy}), with the same results: {@link Strategy#BROADCAST} (the
+ * default) and {@link Strategy#KTABLE}.
  */
 public final class ForeignKeyJoin {
+  /** How Kafka Streams runs the join. */
+  public enum Strategy {
+    /**
+     * The right rows, filtered and keyed by reference, are sent to every partition of the left
+     * table (a repartition topic written to all its partitions) and kept there, next to the left
+     * rows: a left change is joined in the task that reads it, without leaving it; a right change
+     * re-maps the left rows of that task that reference it. Costs a copy of the joined right rows
+     * per left partition (state store and changelog), and a right change is sent once per
+     * partition. For referenced tables that are small next to the left table, or change less often:
+     * customers, addresses, products.
+     */
+    BROADCAST,
+    /**
+     * Kafka Streams' KTable foreign-key join: each left change subscribes to its right row through
+     * a subscription topic and is answered through a response topic (two broker round trips, each
+     * visible only after an exactly-once commit) and four more state stores. The right table is
+     * partitioned, never copied; for a referenced table too large to copy to every partition.
+     */
+    KTABLE
+  }
+
   private final String table;
   private final Map<String, String> columns;
   private final String alias;
   private final Predicate<Map<String, Object>> where;
   private final List<String> toastColumns;
+  private final Strategy strategy;
 
   private ForeignKeyJoin(
       String table,
       Map<String, String> columns,
       String alias,
       Predicate<Map<String, Object>> where,
-      List<String> toastColumns) {
+      List<String> toastColumns,
+      Strategy strategy) {
     this.table = table;
     this.columns = columns;
     this.alias = alias;
     this.where = where;
     this.toastColumns = toastColumns;
+    this.strategy = strategy;
   }
 
   /**
@@ -72,7 +99,8 @@ public final class ForeignKeyJoin {
         Collections.unmodifiableMap(new LinkedHashMap<>(columns)),
         alias,
         row -> true,
-        List.of());
+        List.of(),
+        Strategy.BROADCAST);
   }
 
   /**
@@ -84,7 +112,7 @@ public final class ForeignKeyJoin {
    */
   public ForeignKeyJoin where(Predicate<Map<String, Object>> filter) {
     return new ForeignKeyJoin(
-        table, columns, alias, Objects.requireNonNull(filter, "filter"), toastColumns);
+        table, columns, alias, Objects.requireNonNull(filter, "filter"), toastColumns, strategy);
   }
 
   /**
@@ -97,7 +125,18 @@ public final class ForeignKeyJoin {
    * @param columns left-table columns that PostgreSQL may TOAST, e.g. {@code [lines_blob]}
    */
   public ForeignKeyJoin toast(List<String> columns) {
-    return new ForeignKeyJoin(table, this.columns, alias, where, List.copyOf(columns));
+    return new ForeignKeyJoin(table, this.columns, alias, where, List.copyOf(columns), strategy);
+  }
+
+  /** A copy run the given way (default {@link Strategy#BROADCAST}). */
+  public ForeignKeyJoin strategy(Strategy strategy) {
+    return new ForeignKeyJoin(
+        table, columns, alias, where, toastColumns, Objects.requireNonNull(strategy, "strategy"));
+  }
+
+  /** How the join runs. */
+  public Strategy strategy() {
+    return strategy;
   }
 
   /** The left-table columns whose unchanged-TOAST placeholders are filled before the join. */
@@ -230,6 +269,14 @@ public final class ForeignKeyJoin {
 
   @Override
   public String toString() {
-    return "join of " + table + " on " + columns + " as " + alias;
+    return "join of "
+        + table
+        + " on "
+        + columns
+        + " as "
+        + alias
+        + " ("
+        + strategy.name().toLowerCase(java.util.Locale.ROOT)
+        + ")";
   }
 }

@@ -10,9 +10,11 @@ import dev.carve.transform.api.StoreType;
 import dev.carve.transform.api.TableMapper;
 import dev.carve.transform.api.Topic;
 import dev.carve.transform.api.TopologyContext;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -48,6 +50,7 @@ public final class DefaultTopologyContext implements TopologyContext {
   private final Map<String, Topic<GenericRecord, GenericRecord>> domainTopics =
       new LinkedHashMap<>();
   private final Set<String> rawTopics = new LinkedHashSet<>();
+  private final List<Set<String>> copartitioned = new ArrayList<>();
 
   /** Creates the context with fresh metrics. */
   public DefaultTopologyContext(
@@ -149,6 +152,7 @@ public final class DefaultTopologyContext implements TopologyContext {
     Map<String, String> tableByTopic = new LinkedHashMap<>();
     tableByTopic.put(claim(primaryTable), primaryTable);
     joinedTables.keySet().forEach(t -> tableByTopic.put(claim(t), t));
+    copartitioned.add(new LinkedHashSet<>(tableByTopic.keySet()));
     addStores(builder, mapper);
     String positionsStep = addPositionsStore(builder, step, mapper);
     KStream<byte[], byte[]> merged =
@@ -204,11 +208,139 @@ public final class DefaultTopologyContext implements TopologyContext {
       ForeignKeyJoin join,
       TableMapper mapper) {
     Objects.requireNonNull(join, "join");
-    String leftTopic = claim(leftTable);
+    copartitioned.add(new LinkedHashSet<>(List.of(rawTopic(leftTable), rawTopic(join.table()))));
+    if (join.strategy() == ForeignKeyJoin.Strategy.KTABLE) {
+      ktableJoin(builder, step, leftTable, join, mapper);
+    } else {
+      broadcastJoin(builder, step, leftTable, join, mapper);
+    }
+  }
+
+  /**
+   * The right rows of a foreign-key join, filtered and chosen per reference: the right table by raw
+   * key (store {@code <service>-<step>-right}), re-keyed by reference (repartition topic {@code
+   * <service>-<right>-by-<step>}) into the lookup (store {@code <service>-<step>-lookup}).
+   */
+  private KTable<String, String> lookup(
+      StreamsBuilder builder,
+      String step,
+      String rightTopic,
+      ForeignKeyJoin join,
+      DeadLetters deadLetters) {
     String rightTable = join.table();
-    String rightTopic = claim(rightTable);
-    String leftStep = stepOf(leftTable);
     String rightStep = stepOf(rightTable);
+    return rows(
+            builder,
+            rightTopic,
+            rightStep,
+            step + "-right",
+            () ->
+                new ForeignKeyJoinTopology.RightParser(
+                    service, rightTable, rightTopic, join, deadLetters, metrics),
+            new String[0])
+        .groupBy(
+            (key, value) -> KeyValue.pair(ForeignKeyJoinTopology.referenceOfRight(value), value),
+            Grouped.with(
+                service + "-" + rightStep + "-by-" + step, Serdes.String(), Serdes.String()))
+        .aggregate(
+            () -> "{}",
+            (reference, value, aggregate) -> ForeignKeyJoinTopology.add(aggregate, value),
+            (reference, value, aggregate) -> ForeignKeyJoinTopology.remove(aggregate, value),
+            Named.as(name(step + "-lookup")),
+            materialized(name(step + "-lookup"), Serdes.String()));
+  }
+
+  /** {@link ForeignKeyJoin.Strategy#BROADCAST}: see {@link BroadcastJoin}. */
+  private void broadcastJoin(
+      StreamsBuilder builder,
+      String step,
+      String leftTable,
+      ForeignKeyJoin join,
+      TableMapper mapper) {
+    String leftTopic = claim(leftTable);
+    String rightTopic = claim(join.table());
+    String leftStep = stepOf(leftTable);
+    addStores(builder, mapper);
+    DeadLetters deadLetters = new DeadLetters(service, deadLetterTopic(), onError, metrics);
+    String rowsStore = name(step + "-rows");
+    String indexStore = name(step + "-index");
+    String replicaStore = name(step + "-replica");
+    for (String store : List.of(rowsStore, indexStore, replicaStore)) {
+      if (mapper.stores().stream().map(this::name).anyMatch(store::equals)) {
+        throw new IllegalStateException(
+            "Store '"
+                + store
+                + "' of service '"
+                + service
+                + "' is kept by the join '"
+                + step
+                + "' itself; give the mapper's store another name");
+      }
+      builder.addStateStore(
+          Stores.keyValueStoreBuilder(supplier(store), Serdes.String(), Serdes.String()));
+    }
+    Set<String> stores = new LinkedHashSet<>(List.of(storeNames(mapper)));
+    stores.addAll(List.of(rowsStore, indexStore, replicaStore));
+    String[] joinStores = stores.toArray(String[]::new);
+
+    KStream<byte[], Routed> rejoined =
+        lookup(builder, step, rightTopic, join, deadLetters)
+            .toStream(Named.as(name(step + "-lookup-changes")))
+            .mapValues(ForeignKeyJoinTopology::chosen, Named.as(name(step + "-chosen")))
+            .repartition(
+                Repartitioned.with(Serdes.String(), Serdes.String())
+                    .withName(name(step + "-broadcast"))
+                    .withStreamPartitioner(new BroadcastJoin.AllPartitions<>()))
+            .process(
+                () ->
+                    new BroadcastJoin.RightProcessor(
+                        service,
+                        leftTable,
+                        join,
+                        deadLetters,
+                        metrics,
+                        mapper,
+                        rowsStore,
+                        indexStore,
+                        replicaStore),
+                Named.as(name("rejoin-" + step)),
+                joinStores);
+    builder.stream(
+            leftTopic,
+            Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                .withName(name("source-" + leftStep)))
+        .process(
+            () ->
+                new BroadcastJoin.LeftProcessor(
+                    service,
+                    leftTable,
+                    leftTopic,
+                    join,
+                    deadLetters,
+                    metrics,
+                    mapper,
+                    rowsStore,
+                    indexStore,
+                    replicaStore),
+            Named.as(name("map-" + step)),
+            joinStores)
+        .merge(rejoined, Named.as(name("merge-" + step)))
+        .to(
+            (key, value, recordContext) -> value.topic(),
+            Produced.with(Serdes.ByteArray(), new Routed.RoutedSerde())
+                .withName(name("sink-" + step)));
+  }
+
+  /** {@link ForeignKeyJoin.Strategy#KTABLE}: see {@link ForeignKeyJoinTopology}. */
+  private void ktableJoin(
+      StreamsBuilder builder,
+      String step,
+      String leftTable,
+      ForeignKeyJoin join,
+      TableMapper mapper) {
+    String leftTopic = claim(leftTable);
+    String rightTopic = claim(join.table());
+    String leftStep = stepOf(leftTable);
     addStores(builder, mapper);
     String positionsStep = addPositionsStore(builder, step, mapper);
     DeadLetters deadLetters = new DeadLetters(service, deadLetterTopic(), onError, metrics);
@@ -230,27 +362,7 @@ public final class DefaultTopologyContext implements TopologyContext {
                 new ForeignKeyJoinTopology.LeftParser(
                     service, leftTable, leftTopic, join, deadLetters, metrics, leftToastStore),
             leftToastStore == null ? new String[0] : new String[] {leftToastStore});
-    KTable<String, String> right =
-        rows(
-                builder,
-                rightTopic,
-                rightStep,
-                step + "-right",
-                () ->
-                    new ForeignKeyJoinTopology.RightParser(
-                        service, rightTable, rightTopic, join, deadLetters, metrics),
-                new String[0])
-            .groupBy(
-                (key, value) ->
-                    KeyValue.pair(ForeignKeyJoinTopology.referenceOfRight(value), value),
-                Grouped.with(
-                    service + "-" + rightStep + "-by-" + step, Serdes.String(), Serdes.String()))
-            .aggregate(
-                () -> "{}",
-                (reference, value, aggregate) -> ForeignKeyJoinTopology.add(aggregate, value),
-                (reference, value, aggregate) -> ForeignKeyJoinTopology.remove(aggregate, value),
-                Named.as(name(step + "-lookup")),
-                materialized(name(step + "-lookup"), Serdes.String()));
+    KTable<String, String> right = lookup(builder, step, rightTopic, join, deadLetters);
     left.leftJoin(
             right,
             ForeignKeyJoinTopology::referenceOf,
@@ -392,6 +504,14 @@ public final class DefaultTopologyContext implements TopologyContext {
     Set<String> names = new LinkedHashSet<>();
     domainTopics.values().forEach(t -> names.add(t.name()));
     return Collections.unmodifiableSet(names);
+  }
+
+  /**
+   * The raw topics each join reads together, partition i of each in one task: each set needs one
+   * partition count (checked by the runtime before it starts).
+   */
+  public synchronized List<Set<String>> copartitionedRawTopics() {
+    return copartitioned.stream().map(Collections::unmodifiableSet).toList();
   }
 
   @Override

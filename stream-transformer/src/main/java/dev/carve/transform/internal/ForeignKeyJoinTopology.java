@@ -1,12 +1,9 @@
 package dev.carve.transform.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.carve.core.SourcePosition;
 import dev.carve.transform.TransformerMetrics;
@@ -46,12 +43,6 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class ForeignKeyJoinTopology {
   private static final ObjectMapper JSON = new ObjectMapper();
-  // Reads and rewrites a change without changing its numbers' text (30.00 stays 30.00).
-  private static final ObjectMapper EXACT =
-      JsonMapper.builder()
-          .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-          .build();
 
   private ForeignKeyJoinTopology() {}
 
@@ -111,6 +102,15 @@ final class ForeignKeyJoinTopology {
    * splits it without decoding the left value ({@link Unpacker}).
    */
   static String joined(String leftJson, String aggregate) {
+    String right = chosen(aggregate);
+    return (right == null ? "" : right) + '\n' + leftJson;
+  }
+
+  /**
+   * The right row a reference joins, of the aggregate of the right rows answering to it: the one
+   * with the smallest key ({@link ForeignKeyJoin#compareKeys}); null when there is none.
+   */
+  static String chosen(String aggregate) {
     JsonNode chosen = null;
     Map<String, Object> chosenKey = null;
     if (aggregate != null) {
@@ -124,8 +124,7 @@ final class ForeignKeyJoinTopology {
         }
       }
     }
-    String right = chosen == null ? "" : chosen.toString();
-    return right + '\n' + leftJson;
+    return chosen == null ? null : chosen.toString();
   }
 
   private static SourcePosition position(JsonNode node) {
@@ -260,7 +259,7 @@ final class ForeignKeyJoinTopology {
               ToastFill.fill(join.toastColumns(), row, () -> toast.get(key), table, key);
           toast.put(key, filled.kept());
           if (filled.filledAny(row)) {
-            value = withFilled(value, row, filled.row());
+            value = ToastFill.withFilled(value, join.toastColumns(), row, filled.row(), table);
             row = filled.row();
           }
         }
@@ -274,27 +273,6 @@ final class ForeignKeyJoinTopology {
               key,
               value)
           .write();
-    }
-
-    /**
-     * The change {@code value} with the placeholders of its {@code after} row replaced by the
-     * filled values; the rest of the change keeps its text (30.00 stays 30.00).
-     */
-    private String withFilled(
-        String value, Map<String, Object> original, Map<String, Object> filled) {
-      try {
-        ObjectNode root = (ObjectNode) EXACT.readTree(value);
-        ObjectNode after = (ObjectNode) root.get("after");
-        for (String column : join.toastColumns()) {
-          if (ChangeEvent.UNAVAILABLE.equals(original.get(column))) {
-            after.set(column, EXACT.valueToTree(filled.get(column)));
-          }
-        }
-        return root.toString();
-      } catch (JsonProcessingException e) {
-        throw new IllegalStateException(
-            "cannot read a change of table '" + table + "' again: " + e.getOriginalMessage(), e);
-      }
     }
   }
 

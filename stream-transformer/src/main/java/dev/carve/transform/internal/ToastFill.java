@@ -2,7 +2,11 @@ package dev.carve.transform.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.carve.transform.api.ChangeEvent;
 import dev.carve.transform.api.MappingException;
 import java.util.LinkedHashMap;
@@ -19,7 +23,53 @@ public final class ToastFill {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {};
 
+  // Reads and rewrites a change without changing its numbers' text (30.00 stays 30.00).
+  private static final ObjectMapper EXACT =
+      JsonMapper.builder()
+          .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .build();
+
   private ToastFill() {}
+
+  /** The values of {@code columns} present in {@code row}, as {@link Filled#kept} writes them. */
+  public static String keep(List<String> columns, Map<String, Object> row) {
+    Map<String, Object> latest = new LinkedHashMap<>();
+    for (String column : columns) {
+      if (row.containsKey(column)) {
+        latest.put(column, row.get(column));
+      }
+    }
+    return write(latest);
+  }
+
+  /**
+   * The Debezium change {@code value} with the placeholders of its {@code after} row replaced by
+   * the filled values; the rest of the change keeps its text (30.00 stays 30.00).
+   *
+   * @param original the {@code after} row as parsed, with its placeholders
+   * @param filled the same row filled ({@link Filled#row})
+   */
+  static String withFilled(
+      String value,
+      List<String> columns,
+      Map<String, Object> original,
+      Map<String, Object> filled,
+      String table) {
+    try {
+      ObjectNode root = (ObjectNode) EXACT.readTree(value);
+      ObjectNode after = (ObjectNode) root.get("after");
+      for (String column : columns) {
+        if (ChangeEvent.UNAVAILABLE.equals(original.get(column))) {
+          after.set(column, EXACT.valueToTree(filled.get(column)));
+        }
+      }
+      return root.toString();
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(
+          "cannot read a change of table '" + table + "' again: " + e.getOriginalMessage(), e);
+    }
+  }
 
   /**
    * A row with its placeholders filled, and the values to keep.

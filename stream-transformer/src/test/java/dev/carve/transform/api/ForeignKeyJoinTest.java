@@ -22,9 +22,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link TopologyContext#joinForeignKey} from the Java API: orders with their customer's country.
+ * {@link TopologyContext#joinForeignKey} from the Java API: orders with their customer's country,
+ * run the {@link ForeignKeyJoin.Strategy#BROADCAST broadcast} way ({@link KTableForeignKeyJoinTest}
+ * runs the same tests on Kafka Streams' KTable foreign-key join).
  */
 class ForeignKeyJoinTest {
+  /** The strategy under test. */
+  ForeignKeyJoin.Strategy strategy() {
+    return ForeignKeyJoin.Strategy.BROADCAST;
+  }
+
   static final Schema KEY =
       new Schema.Parser()
           .parse(
@@ -38,7 +45,7 @@ class ForeignKeyJoinTest {
                   + "\"default\":null}]}");
 
   /** Orders of service {@code shop} with the country of the customer's billing address. */
-  static final class ShopTopology implements DomainTopology {
+  record ShopTopology(ForeignKeyJoin.Strategy strategy) implements DomainTopology {
     @Override
     public String service() {
       return "shop";
@@ -52,7 +59,8 @@ class ForeignKeyJoinTest {
           "orders",
           "orders",
           ForeignKeyJoin.of("addresses", Map.of("cust_no", "cust_no"), "customer")
-              .where(address -> "B".equals(address.get("addr_type"))),
+              .where(address -> "B".equals(address.get("addr_type")))
+              .strategy(strategy),
           (change, scope) -> {
             GenericRecord key = new GenericData.Record(KEY);
             key.put("order_ref", change.row().get("order_ref"));
@@ -76,7 +84,7 @@ class ForeignKeyJoinTest {
                   + "\"string\"}]}");
 
   /** Orders with a TOASTable note, filled by the join ({@link ForeignKeyJoin#toast}). */
-  static final class NoteTopology implements DomainTopology {
+  record NoteTopology(ForeignKeyJoin.Strategy strategy) implements DomainTopology {
     @Override
     public String service() {
       return "notes";
@@ -90,7 +98,8 @@ class ForeignKeyJoinTest {
           "orders",
           "orders",
           ForeignKeyJoin.of("addresses", Map.of("cust_no", "cust_no"), "customer")
-              .toast(List.of("note")),
+              .toast(List.of("note"))
+              .strategy(strategy),
           (change, scope) -> {
             GenericRecord key = new GenericData.Record(KEY);
             key.put("order_ref", change.row().get("order_ref"));
@@ -107,7 +116,7 @@ class ForeignKeyJoinTest {
 
   @Test
   void toastColumnsOfTheLeftTableAreFilledBeforeTheJoin() {
-    try (Harness notes = new Harness(new NoteTopology(), OnError.DEAD_LETTER)) {
+    try (Harness notes = new Harness(new NoteTopology(strategy()), OnError.DEAD_LETTER)) {
       notes.send(
           "orders",
           key("order_ref", "ORD-1"),
@@ -140,11 +149,11 @@ class ForeignKeyJoinTest {
     }
   }
 
-  private Harness harness;
+  Harness harness;
 
   @BeforeEach
   void start() {
-    harness = new Harness(new ShopTopology(), OnError.DEAD_LETTER);
+    harness = new Harness(new ShopTopology(strategy()), OnError.DEAD_LETTER);
   }
 
   @AfterEach
@@ -318,19 +327,19 @@ class ForeignKeyJoinTest {
         .contains(
             "shop-source-orders",
             "shop-source-addresses",
-            "shop-parse-orders",
             "shop-parse-addresses",
             "shop-dlq-addresses",
-            "shop-orders-left",
             "shop-orders-right",
             "shop-addresses-by-orders-repartition",
             "shop-orders-lookup",
-            "shop-orders-fk-subscription-registration-topic",
-            "shop-orders-fk-subscription-response-topic",
-            "shop-orders-fk-subscription-store",
-            "shop-orders-joined",
+            "shop-orders-chosen",
+            "shop-orders-broadcast-repartition",
+            "shop-rejoin-orders",
             "shop-map-orders",
-            "shop-orders-positions",
+            "shop-orders-rows",
+            "shop-orders-index",
+            "shop-orders-replica",
+            "shop-merge-orders",
             "shop-sink-orders");
     assertThat(described).doesNotContain("KSTREAM-", "KTABLE-");
   }

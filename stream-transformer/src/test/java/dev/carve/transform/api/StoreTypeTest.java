@@ -16,7 +16,11 @@ import org.junit.jupiter.api.Test;
 
 class StoreTypeTest {
   private static Map<String, StateStore> stores(StoreType type) throws Exception {
-    DomainTopology orders = MappingLoader.load(Harness.topologyFile("orders"));
+    return stores(type, MappingLoader.load(Harness.topologyFile("orders")));
+  }
+
+  private static Map<String, StateStore> stores(StoreType type, DomainTopology orders)
+      throws Exception {
     Map<String, Object> serde = Map.of("schema.registry.url", "mock://store-type-" + type);
     TopologyContext ctx =
         TopologyContext.create(
@@ -33,9 +37,16 @@ class StoreTypeTest {
 
   @Test
   void inMemoryAppliesToEveryStoreIncludingTheForeignKeyJoinsOwn() throws Exception {
-    // Regression: the foreign-key join's subscription store stayed on RocksDB with store-type
-    // in-memory (TransformBenchmark spent its time flushing RocksDB).
     Map<String, StateStore> stores = stores(StoreType.IN_MEMORY);
+    assertThat(stores.keySet()).contains("orders-orders-rows", "orders-orders-replica");
+    assertThat(stores.values()).allSatisfy(s -> assertThat(s.persistent()).as(s.name()).isFalse());
+  }
+
+  @Test
+  void inMemoryAppliesToTheKTableJoinsSubscriptionStore() throws Exception {
+    // Regression: the KTable foreign-key join's subscription store stayed on RocksDB with
+    // store-type in-memory (TransformBenchmark spent its time flushing RocksDB).
+    Map<String, StateStore> stores = stores(StoreType.IN_MEMORY, Harness.ordersWithKTableJoin());
     assertThat(stores.keySet()).anyMatch(name -> name.contains("subscription"));
     assertThat(stores.values()).allSatisfy(s -> assertThat(s.persistent()).as(s.name()).isFalse());
   }

@@ -10,6 +10,7 @@ import dev.carve.core.SourcePosition;
 import dev.carve.core.config.ConfigException;
 import dev.carve.core.error.OnError;
 import dev.carve.transform.api.ChangeEvent;
+import dev.carve.transform.api.DomainTopology;
 import dev.carve.transform.testing.Debezium;
 import dev.carve.transform.testing.Harness;
 import java.nio.file.Path;
@@ -23,18 +24,24 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The orders mapping's foreign-key join ({@code join:} of entity {@code order}): the country of the
- * customer's billing address.
+ * customer's billing address, as orders.yaml runs it (the broadcast join; {@link
+ * OrdersKTableJoinMappingTest} runs the same tests with {@code strategy: ktable}).
  */
 class OrdersJoinMappingTest {
   private static final String ONE_LINE = "[{\"sku\":\"SKU-1\",\"qty\":1,\"unit_price\":\"5.00\"}]";
   private static final SchemaResolver SCHEMAS =
       SchemaResolver.classpathThenDirectories(List.of(Path.of("../schemas")));
 
-  private Harness harness;
+  Harness harness;
+
+  /** The mapping under test. */
+  DomainTopology topology() {
+    return MappingLoader.load(Harness.topologyFile("orders"));
+  }
 
   @BeforeEach
   void start() {
-    harness = new Harness(MappingLoader.load(Harness.topologyFile("orders")), OnError.DEAD_LETTER);
+    harness = new Harness(topology(), OnError.DEAD_LETTER);
   }
 
   @AfterEach
@@ -42,13 +49,13 @@ class OrdersJoinMappingTest {
     harness.close();
   }
 
-  private void order(String ref, String custNo, long lsn) {
+  void order(String ref, String custNo, long lsn) {
     Map<String, Object> row = OrdersMappingTest.order(ref, "N", ONE_LINE, "N");
     row.put("cust_no", custNo);
     harness.send("orders", key("order_ref", ref), Debezium.update("orders", row, lsn));
   }
 
-  private void address(String op, long id, String custNo, String type, String country, long lsn) {
+  void address(String op, long id, String custNo, String type, String country, long lsn) {
     Map<String, Object> row =
         row(
             "addr_id",
@@ -148,16 +155,16 @@ class OrdersJoinMappingTest {
   }
 
   @Test
-  void joinResultIsStoredWithoutChangelogWhileTheJoinsOwnTablesHaveOne() {
+  void joinKeepsItsRowsInStoresWithChangelogs() {
     address("c", 1, "C1", "B", "DE", 100);
     order("ORD-1", "C1", 200);
     assertThat(harness.read("order")).hasSize(1);
 
     assertThat(harness.driver().producedTopicNames())
-        .anySatisfy(t -> assertThat(t).endsWith("orders-orders-left-changelog"))
-        .anySatisfy(t -> assertThat(t).endsWith("orders-orders-positions-changelog"))
-        .noneSatisfy(t -> assertThat(t).contains("orders-orders-joined"));
-    assertThat(harness.driver().getKeyValueStore("orders-orders-joined")).isNotNull();
+        .anySatisfy(t -> assertThat(t).endsWith("orders-orders-rows-changelog"))
+        .anySatisfy(t -> assertThat(t).endsWith("orders-orders-index-changelog"))
+        .anySatisfy(t -> assertThat(t).endsWith("orders-orders-replica-changelog"))
+        .anySatisfy(t -> assertThat(t).endsWith("orders-orders-broadcast-repartition"));
   }
 
   @Test
@@ -211,13 +218,26 @@ class OrdersJoinMappingTest {
             "orders-source-addresses",
             "orders-addresses-by-orders-repartition",
             "orders-orders-lookup",
-            "orders-orders-fk-subscription-registration-topic",
-            "orders-orders-fk-subscription-response-topic",
-            "orders-orders-joined",
+            "orders-orders-broadcast-repartition",
+            "orders-rejoin-orders",
             "orders-map-orders",
-            "orders-orders-positions",
+            "orders-orders-rows",
+            "orders-orders-index",
+            "orders-orders-replica",
             "orders-sink-orders")
-        .doesNotContain("KSTREAM-", "KTABLE-");
+        .doesNotContain("KSTREAM-", "KTABLE-", "fk-subscription");
+  }
+
+  @Test
+  void unknownJoinStrategyIsReportedWithLineAndAllowedValues() {
+    String message =
+        loadError(
+            """
+                join: {table: addresses, on: {cust_no: cust_no}, as: customer, strategy: hash}
+                fields:
+                  order_id: {column: order_ref, allocate: order}
+            """);
+    assertThat(message).contains("join.yaml", "line 6", "unknown join strategy 'hash'", "ktable");
   }
 
   private static String loadError(String entityLines) {

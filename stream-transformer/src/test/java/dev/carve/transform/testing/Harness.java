@@ -4,6 +4,8 @@ import dev.carve.core.error.OnError;
 import dev.carve.transform.TransformerMetrics;
 import dev.carve.transform.api.DomainTopology;
 import dev.carve.transform.internal.DefaultTopologyContext;
+import dev.carve.transform.mapping.MappingLoader;
+import dev.carve.transform.mapping.SchemaResolver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -98,6 +100,24 @@ public final class Harness implements AutoCloseable {
   /** Loads a mapping of {@code stream-transformer/topologies}. */
   public static Path topologyFile(String service) {
     return Path.of("topologies", service + ".yaml");
+  }
+
+  /** orders.yaml with its join on {@code strategy: ktable} (Kafka Streams' KTable join). */
+  public static DomainTopology ordersWithKTableJoin() {
+    Path file = topologyFile("orders");
+    try {
+      String yaml = Files.readString(file);
+      String join = "as: customer}";
+      if (!yaml.contains(join)) {
+        throw new IllegalStateException(file + " no longer joins 'as: customer}'");
+      }
+      return MappingLoader.parse(
+          yaml.replace(join, "as: customer, strategy: ktable}"),
+          file + " with strategy: ktable",
+          SchemaResolver.forMappingFile(file));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Override

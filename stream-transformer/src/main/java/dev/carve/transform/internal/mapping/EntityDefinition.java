@@ -1,5 +1,6 @@
 package dev.carve.transform.internal.mapping;
 
+import dev.carve.transform.api.ForeignKeyJoin;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
@@ -41,6 +42,12 @@ record EntityDefinition(
    * @param on left column to right column, in file order
    * @param alias the prefix fields read its columns with
    * @param where right rows for which this is false are not joined; null joins every row
+   * @param strategy how the join runs ({@code strategy: broadcast | ktable}, default broadcast)
    */
-  record JoinDefinition(String table, Map<String, String> on, String alias, JexlExpression where) {}
+  record JoinDefinition(
+      String table,
+      Map<String, String> on,
+      String alias,
+      JexlExpression where,
+      ForeignKeyJoin.Strategy strategy) {}
 }

@@ -2,6 +2,7 @@ package dev.carve.transform.internal.mapping;
 
 import dev.carve.core.Topics;
 import dev.carve.core.config.ConfigException;
+import dev.carve.transform.api.ForeignKeyJoin;
 import dev.carve.transform.mapping.SchemaResolver;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -31,7 +32,7 @@ public final class MappingCompiler {
           "explode",
           "value-schema",
           "key-schema");
-  private static final List<String> JOIN_KEYS = List.of("table", "on", "as", "where");
+  private static final List<String> JOIN_KEYS = List.of("table", "on", "as", "where", "strategy");
   private static final List<String> FIELD_KEYS =
       List.of(
           "column", "expr", "const", "split", "part", "codes", "convert", "pattern", "allocate");
@@ -267,10 +268,24 @@ public final class MappingCompiler {
       onNode.entries().forEach((left, right) -> on.put(left, scalar(right)));
     }
     JexlExpression where = node.get("where") == null ? null : expression(node.get("where"));
+    String strategyText = optionalText(node, "strategy", "broadcast");
+    ForeignKeyJoin.Strategy strategy = ForeignKeyJoin.Strategy.BROADCAST;
+    if (strategyText != null) {
+      try {
+        strategy = ForeignKeyJoin.Strategy.valueOf(strategyText.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        problem(
+            node.get("strategy"),
+            "unknown join strategy '"
+                + strategyText
+                + "'; allowed: broadcast (the joined rows are copied to every partition of this"
+                + " table), ktable (Kafka Streams' KTable foreign-key join)");
+      }
+    }
     if (problems.size() > before) {
       return null;
     }
-    return new EntityDefinition.JoinDefinition(table, on, alias, where);
+    return new EntityDefinition.JoinDefinition(table, on, alias, where, strategy);
   }
 
   private static String joinText(EntityDefinition.JoinDefinition join) {
@@ -280,7 +295,10 @@ public final class MappingCompiler {
         + join.on()
         + " as "
         + join.alias()
-        + (join.where() == null ? "" : " where " + join.where().getSourceText());
+        + (join.where() == null ? "" : " where " + join.where().getSourceText())
+        + (join.strategy() == ForeignKeyJoin.Strategy.BROADCAST
+            ? ""
+            : " strategy " + join.strategy().name().toLowerCase(Locale.ROOT));
   }
 
   /** A column {@code x.y} must name the join alias (or {@code item} of exploded elements). */

@@ -81,7 +81,8 @@ public final class YamlDomainTopology implements DomainTopology {
   }
 
   private static ForeignKeyJoin foreignKeyJoin(EntityDefinition.JoinDefinition def) {
-    ForeignKeyJoin join = ForeignKeyJoin.of(def.table(), def.on(), def.alias());
+    ForeignKeyJoin join =
+        ForeignKeyJoin.of(def.table(), def.on(), def.alias()).strategy(def.strategy());
     if (def.where() == null) {
       return join;
     }

@@ -1,0 +1,474 @@
+package dev.carve.transform.internal;
+
+import dev.carve.core.SourcePosition;
+import dev.carve.transform.TransformerMetrics;
+import dev.carve.transform.api.ChangeEvent;
+import dev.carve.transform.api.ChangeEvent.SourceOffset;
+import dev.carve.transform.api.ForeignKeyJoin;
+import dev.carve.transform.api.MappingException;
+import dev.carve.transform.api.TableMapper;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.processor.StreamPartitioner;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * A foreign-key join run the {@link ForeignKeyJoin.Strategy#BROADCAST broadcast} way: the right
+ * rows, chosen per reference by the same lookup as the KTable join ({@link
+ * ForeignKeyJoinTopology}), are written to every partition of a repartition topic read in the left
+ * table's tasks, so each left task holds the joined rows it needs next to its own left rows.
+ *
+ * <p>Stores of a left task (all with changelogs):
+ *
+ * <ul>
+ *   <li>rows: the last change of each left row by raw key ({@link StoredRow}: its reference, the
+ *       last position emitted for it, its source offset and bytes with TOAST placeholders filled);
+ *       a deleted row keeps its key and last emitted position (a later change of the same key must
+ *       still win at the sink's guard);
+ *   <li>index: {@code <reference> \n <raw key>} for each left row that references something, to
+ *       find the rows a right change re-maps;
+ *   <li>replica: the chosen right row by reference.
+ * </ul>
+ *
+ * <p>Positions: an output carries the newer of the left change's and the right row's positions,
+ * raised above the last one emitted for the left row when not newer (a join's output reflects
+ * everything seen so far, so it must win over its previous emission).
+ */
+final class BroadcastJoin {
+  private static final String INDEX_SEPARATOR = "\n";
+
+  private BroadcastJoin() {}
+
+  /** Sends every record to all partitions of the topic (KIP-837 multicast). */
+  static final class AllPartitions<K, V> implements StreamPartitioner<K, V> {
+    @Override
+    public Optional<Set<Integer>> partitions(String topic, K key, V value, int numPartitions) {
+      Set<Integer> all = new HashSet<>();
+      for (int p = 0; p < numPartitions; p++) {
+        all.add(p);
+      }
+      return Optional.of(all);
+    }
+  }
+
+  /**
+   * A left row as the rows store keeps it: lines of text, the change's key and bytes last and
+   * unescaped.
+   *
+   * <pre>
+   * R1
+   * &lt;reference, canonical JSON; empty for none&gt;
+   * &lt;last emitted position commitLsn:changeLsn; empty for none&gt;
+   * &lt;raw topic&gt;
+   * &lt;raw partition&gt;
+   * &lt;raw offset&gt;
+   * &lt;length of the key in chars; -1 for a deleted row (no key and value follow)&gt;
+   * &lt;key&gt;&lt;value&gt;
+   * </pre>
+   */
+  record StoredRow(
+      String ref,
+      SourcePosition emitted,
+      String topic,
+      int partition,
+      long offset,
+      String key,
+      String value) {
+    static final String MAGIC = "R1\n";
+
+    /** A deleted row: only the last emitted position is kept. */
+    static StoredRow deleted(SourcePosition emitted, SourceOffset source) {
+      return new StoredRow(
+          null, emitted, source.topic(), source.partition(), source.offset(), null, null);
+    }
+
+    boolean isDeleted() {
+      return value == null;
+    }
+
+    SourceOffset source() {
+      return new SourceOffset(topic, partition, offset);
+    }
+
+    StoredRow withEmitted(SourcePosition position) {
+      return new StoredRow(ref, position, topic, partition, offset, key, value);
+    }
+
+    String write() {
+      StringBuilder sb =
+          new StringBuilder(
+              64
+                  + (value == null ? 0 : value.length())
+                  + (key == null ? 0 : key.length())
+                  + topic.length());
+      sb.append(MAGIC);
+      sb.append(ref == null ? "" : ref).append('\n');
+      sb.append(emitted == null ? "" : ChangeMapping.writePosition(emitted)).append('\n');
+      sb.append(topic).append('\n');
+      sb.append(partition).append('\n');
+      sb.append(offset).append('\n');
+      if (value == null) {
+        return sb.append(-1).append('\n').toString();
+      }
+      sb.append(key.length()).append('\n');
+      return sb.append(key).append(value).toString();
+    }
+
+    static StoredRow read(String text) {
+      if (text == null) {
+        return null;
+      }
+      if (!text.startsWith(MAGIC)) {
+        throw new IllegalStateException(
+            "cannot read the join's own state (not a stored row): " + text);
+      }
+      int at = MAGIC.length();
+      int[] ends = new int[6];
+      for (int i = 0; i < ends.length; i++) {
+        ends[i] = line(text, at);
+        at = ends[i] + 1;
+      }
+      String ref = ends[0] == MAGIC.length() ? null : text.substring(MAGIC.length(), ends[0]);
+      SourcePosition emitted =
+          ends[1] == ends[0] + 1
+              ? null
+              : ChangeMapping.parsePosition(text.substring(ends[0] + 1, ends[1]));
+      String topic = text.substring(ends[1] + 1, ends[2]);
+      int partition = Integer.parseInt(text, ends[2] + 1, ends[3], 10);
+      long offset = Long.parseLong(text, ends[3] + 1, ends[4], 10);
+      int keyLength = Integer.parseInt(text, ends[4] + 1, ends[5], 10);
+      if (keyLength < 0) {
+        return new StoredRow(ref, emitted, topic, partition, offset, null, null);
+      }
+      int keyStart = ends[5] + 1;
+      return new StoredRow(
+          ref,
+          emitted,
+          topic,
+          partition,
+          offset,
+          text.substring(keyStart, keyStart + keyLength),
+          text.substring(keyStart + keyLength));
+    }
+
+    private static int line(String text, int from) {
+      int end = text.indexOf('\n', from);
+      if (end < 0) {
+        throw new IllegalStateException(
+            "cannot read the join's own state (a line is missing): " + text);
+      }
+      return end;
+    }
+  }
+
+  /** The stores and the mapping shared by both processors of a left task. */
+  private abstract static class Side<KIn, VIn> implements Processor<KIn, VIn, byte[], Routed> {
+    final String table;
+    final ForeignKeyJoin join;
+    final ChangeParser parser;
+    final DeadLetters deadLetters;
+    final TransformerMetrics metrics;
+    final ChangeMapping mapping;
+    private final String rowsStore;
+    private final String indexStore;
+    private final String replicaStore;
+    ProcessorContext<byte[], Routed> context;
+    KeyValueStore<String, String> rows;
+    KeyValueStore<String, String> index;
+    KeyValueStore<String, String> replica;
+
+    Side(
+        String service,
+        String table,
+        ForeignKeyJoin join,
+        DeadLetters deadLetters,
+        TransformerMetrics metrics,
+        TableMapper mapper,
+        String rowsStore,
+        String indexStore,
+        String replicaStore) {
+      this.table = table;
+      this.join = join;
+      this.parser = new ChangeParser(service, table);
+      this.deadLetters = deadLetters;
+      this.metrics = metrics;
+      this.mapping = new ChangeMapping(service, mapper, metrics, null);
+      this.rowsStore = rowsStore;
+      this.indexStore = indexStore;
+      this.replicaStore = replicaStore;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], Routed> context) {
+      this.context = context;
+      this.rows = context.getStateStore(rowsStore);
+      this.index = context.getStateStore(indexStore);
+      this.replica = context.getStateStore(replicaStore);
+      mapping.init(context);
+    }
+
+    /**
+     * Maps {@code change} joined with {@code rightJson} (null: no right row) and forwards its
+     * outputs; dead-letters the left change when it cannot be mapped.
+     *
+     * @return the position emitted, or {@code emitted} when nothing was
+     */
+    SourcePosition emit(
+        ChangeEvent change,
+        String rightJson,
+        SourcePosition emitted,
+        long timestamp,
+        byte[] key,
+        byte[] value,
+        Headers headers) {
+      ChangeEvent joined;
+      ChangeMapping.Mapped mapped;
+      try {
+        joined = ForeignKeyJoinTopology.joinTo(join, change, rightJson);
+        SourcePosition position = joined.position();
+        if (emitted != null && !position.isNewerThan(emitted)) {
+          position = new SourcePosition(emitted.commitLsn(), emitted.changeLsn() + 1);
+          joined = joined.withJoined(join.alias(), joined.joined(join.alias()), position);
+        }
+        mapped = mapping.map(joined, timestamp);
+      } catch (Exception e) {
+        reject(key, value, headers, change.source(), timestamp, e);
+        return emitted;
+      }
+      mapped.commit(context);
+      return joined.position();
+    }
+
+    void reject(
+        byte[] key,
+        byte[] value,
+        Headers headers,
+        SourceOffset source,
+        long timestamp,
+        Exception error) {
+      DeadLetters.Letter letter = deadLetters.letter(key, value, headers, source, table, error);
+      context.forward(new Record<>(key, letter.value(), timestamp, letter.headers()));
+    }
+
+    static String indexKey(String ref, String leftKey) {
+      return ref + INDEX_SEPARATOR + leftKey;
+    }
+  }
+
+  /** Reads the left table's changes: fills TOAST placeholders, keeps the row, joins and maps. */
+  static final class LeftProcessor extends Side<byte[], byte[]> {
+    private final String topic;
+
+    LeftProcessor(
+        String service,
+        String table,
+        String topic,
+        ForeignKeyJoin join,
+        DeadLetters deadLetters,
+        TransformerMetrics metrics,
+        TableMapper mapper,
+        String rowsStore,
+        String indexStore,
+        String replicaStore) {
+      super(
+          service, table, join, deadLetters, metrics, mapper, rowsStore, indexStore, replicaStore);
+      this.topic = topic;
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+      metrics.recordIn(table);
+      if (record.value() == null) {
+        metrics.recordTombstone();
+        return; // a Debezium tombstone: the delete before it already did the work
+      }
+      SourceOffset source =
+          context
+              .recordMetadata()
+              .map(m -> new SourceOffset(m.topic(), m.partition(), m.offset()))
+              .orElse(new SourceOffset(topic, -1, -1));
+      String key;
+      String value;
+      ChangeEvent change;
+      StoredRow previous;
+      String ref;
+      try {
+        if (record.key() == null) {
+          throw new MappingException(
+              "table '"
+                  + table
+                  + "' has no primary key in the change record; the left table of a join needs"
+                  + " one");
+        }
+        change = parser.parse(record.key(), record.value(), source);
+        if (change.op() == ChangeEvent.Op.TRUNCATE) {
+          throw new MappingException(
+              "a truncate of table '"
+                  + table
+                  + "' cannot be mapped to deletes of single keys; rebuild the service's topics"
+                  + " (carve replay)");
+        }
+        key = new String(record.key(), StandardCharsets.UTF_8);
+        value = new String(record.value(), StandardCharsets.UTF_8);
+        previous = StoredRow.read(rows.get(key));
+        if (!change.isDelete() && !join.toastColumns().isEmpty()) {
+          Map<String, Object> row = change.row();
+          StoredRow last = previous;
+          ToastFill.Filled filled =
+              ToastFill.fill(join.toastColumns(), row, () -> keptOf(last), table, key);
+          if (filled.filledAny(row)) {
+            value = ToastFill.withFilled(value, join.toastColumns(), row, filled.row(), table);
+            change =
+                new ChangeEvent(
+                    table,
+                    change.op(),
+                    change.before(),
+                    filled.row(),
+                    change.key(),
+                    change.position(),
+                    change.source());
+          }
+        }
+        Map<String, Object> reference =
+            change.isDelete() ? null : join.referenceOf(change.row(), table);
+        ref = reference == null ? null : ForeignKeyJoinTopology.canonical(reference);
+      } catch (Exception e) {
+        reject(record.key(), record.value(), record.headers(), source, record.timestamp(), e);
+        return;
+      }
+      SourcePosition emitted = previous == null ? null : previous.emitted();
+      String right = ref == null ? null : replica.get(ref);
+      emitted =
+          emit(
+              change,
+              right,
+              emitted,
+              record.timestamp(),
+              record.key(),
+              record.value(),
+              record.headers());
+      // The row is kept even when its mapping was dead-lettered: it is the source's row (a later
+      // TOAST placeholder is filled from it) and a right change re-maps it.
+      String previousRef = previous == null ? null : previous.ref();
+      if (!Objects.equals(previousRef, ref)) {
+        if (previousRef != null) {
+          index.delete(indexKey(previousRef, key));
+        }
+        if (ref != null) {
+          index.put(indexKey(ref, key), "");
+        }
+      }
+      rows.put(
+          key,
+          change.isDelete()
+              ? StoredRow.deleted(emitted, source).write()
+              : new StoredRow(
+                      ref, emitted, source.topic(), source.partition(), source.offset(), key, value)
+                  .write());
+    }
+
+    private String keptOf(StoredRow last) {
+      if (last == null || last.isDeleted()) {
+        return null;
+      }
+      ChangeEvent change =
+          parser.parse(
+              last.key().getBytes(StandardCharsets.UTF_8),
+              last.value().getBytes(StandardCharsets.UTF_8),
+              last.source());
+      return ToastFill.keep(join.toastColumns(), change.row());
+    }
+  }
+
+  /**
+   * Reads the broadcast right rows (reference to the chosen right row; null: none): keeps them and
+   * re-maps the left rows of this task that reference them.
+   */
+  static final class RightProcessor extends Side<String, String> {
+    private final StringSerializer strings = new StringSerializer();
+
+    RightProcessor(
+        String service,
+        String leftTable,
+        ForeignKeyJoin join,
+        DeadLetters deadLetters,
+        TransformerMetrics metrics,
+        TableMapper mapper,
+        String rowsStore,
+        String indexStore,
+        String replicaStore) {
+      super(
+          service,
+          leftTable,
+          join,
+          deadLetters,
+          metrics,
+          mapper,
+          rowsStore,
+          indexStore,
+          replicaStore);
+    }
+
+    @Override
+    public void process(Record<String, String> record) {
+      String ref = record.key();
+      String right = record.value();
+      if (ref == null || Objects.equals(replica.get(ref), right)) {
+        return; // the chosen row did not change
+      }
+      if (right == null) {
+        replica.delete(ref);
+      } else {
+        replica.put(ref, right);
+      }
+      String prefix = ref + INDEX_SEPARATOR;
+      List<String> keys = new ArrayList<>();
+      try (KeyValueIterator<String, String> it = index.prefixScan(prefix, strings)) {
+        while (it.hasNext()) {
+          keys.add(it.next().key.substring(prefix.length()));
+        }
+      }
+      for (String key : keys) {
+        StoredRow stored = StoredRow.read(rows.get(key));
+        if (stored == null || stored.isDeleted()) {
+          throw new IllegalStateException(
+              "the join's index names left row "
+                  + key
+                  + " of table '"
+                  + table
+                  + "', which it"
+                  + " does not keep");
+        }
+        byte[] keyBytes = stored.key().getBytes(StandardCharsets.UTF_8);
+        byte[] valueBytes = stored.value().getBytes(StandardCharsets.UTF_8);
+        Headers headers = new RecordHeaders();
+        ChangeEvent change;
+        try {
+          change = parser.parse(keyBytes, valueBytes, stored.source());
+        } catch (Exception e) {
+          reject(keyBytes, valueBytes, headers, stored.source(), record.timestamp(), e);
+          continue;
+        }
+        SourcePosition emitted =
+            emit(
+                change, right, stored.emitted(), record.timestamp(), keyBytes, valueBytes, headers);
+        if (!Objects.equals(emitted, stored.emitted())) {
+          rows.put(key, stored.withEmitted(emitted).write());
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,233 @@
+package dev.carve.transform.internal;
+
+import dev.carve.core.SourcePosition;
+import dev.carve.transform.TransformerMetrics;
+import dev.carve.transform.api.ChangeEvent;
+import dev.carve.transform.api.DomainRecord;
+import dev.carve.transform.api.MappingException;
+import dev.carve.transform.api.MappingScope;
+import dev.carve.transform.api.Output;
+import dev.carve.transform.api.TableMapper;
+import dev.carve.transform.api.Topic;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The mapping of one change inside a processor (one instance per task): runs the {@link
+ * TableMapper} with its state stores, serializes every output with its typed topic's serde, and
+ * keeps the mapper's store writes until the caller knows the whole change succeeded.
+ */
+final class ChangeMapping {
+  private final String service;
+  private final TableMapper mapper;
+  private final TransformerMetrics metrics;
+  private final String positionsStep;
+  private final Map<String, Serializer<Object>> keySerializers = new HashMap<>();
+  private final Map<String, Serializer<Object>> valueSerializers = new HashMap<>();
+  private final Map<String, KeyValueStore<String, String>> stores = new HashMap<>();
+  private final Map<String, String> entities = new HashMap<>();
+
+  /**
+   * @param positionsStep the store step of the last position emitted per output topic and key, so
+   *     outputs get strictly increasing positions per key (see {@link #map}); null keeps the
+   *     positions the mapper gave
+   */
+  ChangeMapping(
+      String service, TableMapper mapper, TransformerMetrics metrics, String positionsStep) {
+    this.service = service;
+    this.mapper = mapper;
+    this.metrics = metrics;
+    this.positionsStep = positionsStep;
+  }
+
+  /** Looks up the mapper's stores (and the positions store) in the processor's context. */
+  void init(ProcessorContext<?, ?> context) {
+    for (String step : mapper.stores()) {
+      stores.put(step, context.getStateStore(service + "-" + step));
+    }
+    if (positionsStep != null) {
+      stores.put(positionsStep, context.getStateStore(service + "-" + positionsStep));
+    }
+  }
+
+  /**
+   * Maps a change; nothing is written to a store until {@link Mapped#commit}.
+   *
+   * @throws Exception whatever the mapper or a serializer throws (the caller dead-letters it)
+   */
+  Mapped map(ChangeEvent change, long timestamp) throws Exception {
+    BufferedScope scope = new BufferedScope(change.table());
+    List<Record<byte[], Routed>> results = new ArrayList<>();
+    for (Output<?, ?> output : mapper.map(change, scope)) {
+      results.add(serialize(increasing(output, scope), timestamp));
+    }
+    return new Mapped(scope, results);
+  }
+
+  /** The outputs of one change and its pending store writes. */
+  final class Mapped {
+    private final BufferedScope scope;
+    private final List<Record<byte[], Routed>> records;
+
+    private Mapped(BufferedScope scope, List<Record<byte[], Routed>> records) {
+      this.scope = scope;
+      this.records = records;
+    }
+
+    /** Writes the mapper's state and forwards every output. */
+    void commit(ProcessorContext<byte[], Routed> context) {
+      scope.commit();
+      for (Record<byte[], Routed> result : records) {
+        context.forward(result);
+        metrics.recordOut(entityOf(result.value().topic()));
+      }
+    }
+  }
+
+  private String entityOf(String topic) {
+    return entities.computeIfAbsent(
+        topic, t -> t.startsWith(service + ".") ? t.substring(service.length() + 1) : t);
+  }
+
+  /**
+   * The output with a position newer than the last one emitted for its topic and key: its own when
+   * newer, else the last one plus one change LSN. Any real later change has a newer commit, or a
+   * later WAL record of the same transaction (records are at least 24 bytes apart), so it still
+   * wins over such a bumped position.
+   */
+  private <K, V> Output<K, V> increasing(Output<K, V> output, BufferedScope scope) {
+    if (positionsStep == null) {
+      return output;
+    }
+    DomainRecord<K, V> r = output.record();
+    String storeKey = output.topic().name() + " " + r.key();
+    String stored = scope.get(positionsStep, storeKey);
+    SourcePosition position = r.position();
+    if (stored != null) {
+      SourcePosition last = parsePosition(stored);
+      if (!position.isNewerThan(last)) {
+        position = new SourcePosition(last.commitLsn(), last.changeLsn() + 1);
+      }
+    }
+    scope.put(positionsStep, storeKey, writePosition(position));
+    return position.equals(r.position())
+        ? output
+        : Output.to(output.topic(), new DomainRecord<>(r.key(), r.value(), position));
+  }
+
+  /** {@code commitLsn:changeLsn}, as the positions stores keep it. */
+  static String writePosition(SourcePosition position) {
+    return position.commitLsn() + ":" + position.changeLsn();
+  }
+
+  /** Reads {@link #writePosition}'s text. */
+  static SourcePosition parsePosition(String text) {
+    int colon = text.indexOf(':');
+    return new SourcePosition(
+        Long.parseLong(text, 0, colon, 10), Long.parseLong(text, colon + 1, text.length(), 10));
+  }
+
+  @SuppressWarnings("unchecked")
+  private <K, V> Record<byte[], Routed> serialize(Output<K, V> output, long timestamp) {
+    Topic<K, V> topic = output.topic();
+    DomainRecord<K, V> domainRecord = output.record();
+    Headers headers = new RecordHeaders();
+    domainRecord.position().writeTo(headers);
+    Serializer<Object> keySerializer =
+        keySerializers.computeIfAbsent(
+            topic.name(), n -> (Serializer<Object>) topic.keySerde().serializer());
+    Serializer<Object> valueSerializer =
+        valueSerializers.computeIfAbsent(
+            topic.name(), n -> (Serializer<Object>) topic.valueSerde().serializer());
+    byte[] key;
+    byte[] value;
+    try {
+      key = keySerializer.serialize(topic.name(), headers, domainRecord.key());
+    } catch (RuntimeException e) {
+      throw new MappingException(
+          "cannot serialize the key for topic '" + topic.name() + "': " + e.getMessage(), e);
+    }
+    try {
+      value =
+          domainRecord.value() == null
+              ? null
+              : valueSerializer.serialize(topic.name(), headers, domainRecord.value());
+    } catch (RuntimeException e) {
+      throw new MappingException(
+          "cannot serialize the value for topic '" + topic.name() + "': " + e.getMessage(), e);
+    }
+    return new Record<>(key, new Routed(topic.name(), value), timestamp, headers);
+  }
+
+  /** Buffers store writes until the whole change has been mapped and serialized. */
+  private final class BufferedScope implements MappingScope {
+    private final Map<String, Map<String, Optional<String>>> pending = new LinkedHashMap<>();
+    private final String table;
+
+    BufferedScope(String table) {
+      this.table = table;
+    }
+
+    @Override
+    public String service() {
+      return service;
+    }
+
+    @Override
+    public String get(String store, String key) {
+      KeyValueStore<String, String> kv = store(store);
+      Map<String, Optional<String>> writes = pending.get(store);
+      if (writes != null && writes.containsKey(key)) {
+        return writes.get(key).orElse(null);
+      }
+      return kv.get(key);
+    }
+
+    @Override
+    public void put(String store, String key, String value) {
+      store(store);
+      pending
+          .computeIfAbsent(store, s -> new LinkedHashMap<>())
+          .put(key, Optional.ofNullable(value));
+    }
+
+    private KeyValueStore<String, String> store(String store) {
+      KeyValueStore<String, String> kv = stores.get(store);
+      if (kv == null) {
+        throw new IllegalArgumentException(
+            "Store '"
+                + store
+                + "' is not declared by the mapper of table '"
+                + table
+                + "'; declared: "
+                + stores.keySet());
+      }
+      return kv;
+    }
+
+    void commit() {
+      pending.forEach(
+          (store, writes) -> {
+            KeyValueStore<String, String> kv = stores.get(store);
+            writes.forEach(
+                (k, v) -> {
+                  if (v.isPresent()) {
+                    kv.put(k, v.get());
+                  } else {
+                    kv.delete(k);
+                  }
+                });
+          });
+    }
+  }
+}

@@ -1,0 +1,215 @@
+package dev.carve.transform.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.carve.schemas.registry.embedded.EmbeddedSchemaRegistry;
+import dev.carve.schemas.serde.AvroSerdes;
+import dev.carve.testkit.TestKafka;
+import dev.carve.transform.TransformerOptions;
+import dev.carve.transform.TransformerRuntime;
+import dev.carve.transform.testing.Debezium;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * A foreign-key join on a real broker with raw topics of three partitions: every order, whichever
+ * partition it is in, meets its customer's address, and follows a change of it; and a join of
+ * topics with different partition counts is refused before it starts.
+ */
+@Timeout(240)
+class ForeignKeyJoinIT {
+  private static final int PARTITIONS = 3;
+  private static final int CUSTOMERS = 12;
+  private static final int ORDERS = 60;
+  private static String bootstrap;
+  private static EmbeddedSchemaRegistry registry;
+
+  @BeforeAll
+  static void broker() {
+    bootstrap = TestKafka.bootstrapServers();
+    registry =
+        EmbeddedSchemaRegistry.start(
+            EmbeddedSchemaRegistry.Options.kafka(bootstrap).withTopic("_schemas_fk_join_it"));
+  }
+
+  @AfterAll
+  static void stopRegistry() {
+    registry.close();
+  }
+
+  /** {@link ForeignKeyJoinTest.ShopTopology} under another service name. */
+  private record Renamed(String service, DomainTopology delegate) implements DomainTopology {
+    @Override
+    public void define(StreamsBuilder builder, TopologyContext ctx) {
+      delegate.define(builder, ctx);
+    }
+  }
+
+  private static TransformerOptions options(String prefix) throws Exception {
+    return TransformerOptions.of(bootstrap, registry.url())
+        .withRawTopicPrefix(prefix)
+        .withStateDir(Files.createTempDirectory("carve-fk-it-" + prefix))
+        .withKafkaProperties(
+            Map.of("commit.interval.ms", "100", "consumer.session.timeout.ms", "6000"));
+  }
+
+  private static void address(
+      KafkaProducer<String, String> producer, String prefix, int id, String country, long lsn)
+      throws Exception {
+    Map<String, Object> row =
+        Debezium.row(
+            "addr_id", id, "cust_no", customer(id), "addr_type", "B", "country_code", country);
+    producer
+        .send(
+            new ProducerRecord<>(
+                prefix + ".public.addresses",
+                Debezium.key("addr_id", id),
+                Debezium.update("addresses", row, lsn)))
+        .get();
+  }
+
+  private static String customer(int i) {
+    return String.format(Locale.ROOT, "C%03d", i);
+  }
+
+  @ParameterizedTest
+  @EnumSource(ForeignKeyJoin.Strategy.class)
+  void everyOrderMeetsItsCustomerInWhicheverPartitionItIs(ForeignKeyJoin.Strategy strategy)
+      throws Exception {
+    String prefix = "fkit" + strategy.name().toLowerCase(Locale.ROOT);
+    String service = "fk" + strategy.name().toLowerCase(Locale.ROOT);
+    TestKafka.createTopics(
+        PARTITIONS, true, prefix + ".public.orders", prefix + ".public.addresses");
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    Set<Integer> orderPartitions = new HashSet<>();
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+      for (int c = 0; c < CUSTOMERS; c++) {
+        address(producer, prefix, c, "DE", 100 + c);
+      }
+      for (int o = 0; o < ORDERS; o++) {
+        String ref = "ORD-" + o;
+        orderPartitions.add(
+            producer
+                .send(
+                    new ProducerRecord<>(
+                        prefix + ".public.orders",
+                        Debezium.key("order_ref", ref),
+                        Debezium.update(
+                            "orders",
+                            Debezium.row("order_ref", ref, "cust_no", customer(o % CUSTOMERS)),
+                            1_000 + 16L * o)))
+                .get()
+                .partition());
+      }
+    }
+    assertThat(orderPartitions).hasSize(PARTITIONS);
+
+    TransformerRuntime runtime =
+        TransformerRuntime.create(
+            new Renamed(service, new ForeignKeyJoinTest.ShopTopology(strategy)), options(prefix));
+    Map<String, String> country = new HashMap<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer(service + ".order")) {
+      runtime.start();
+      assertThat(runtime.awaitRunning(Duration.ofSeconds(90))).isTrue();
+      awaitCountries(consumer, service, country, "DE");
+
+      try (KafkaProducer<String, String> producer =
+          new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+        for (int c = 0; c < CUSTOMERS; c++) {
+          address(producer, prefix, c, "AT", 5_000 + c);
+        }
+      }
+      awaitCountries(consumer, service, country, "AT");
+      assertThat(runtime.metrics().deadLettered()).isZero();
+    } finally {
+      runtime.close(Duration.ofSeconds(30));
+    }
+  }
+
+  @Test
+  void joinOfTopicsWithDifferentPartitionCountsIsRefusedNamingThem() throws Exception {
+    String prefix = "fkitmismatch";
+    TestKafka.createTopics(3, true, prefix + ".public.orders");
+    TestKafka.createTopics(2, true, prefix + ".public.addresses");
+    TransformerRuntime runtime =
+        TransformerRuntime.create(
+            new Renamed(
+                "fkmismatch",
+                new ForeignKeyJoinTest.ShopTopology(ForeignKeyJoin.Strategy.BROADCAST)),
+            options(prefix));
+    try {
+      assertThatThrownBy(runtime::start)
+          .hasMessageContaining("different numbers of partitions")
+          .hasMessageContaining(prefix + ".public.orders=3")
+          .hasMessageContaining(prefix + ".public.addresses=2");
+      assertThat(runtime.state()).isEqualTo(TransformerRuntime.State.FAILED);
+    } finally {
+      runtime.close(Duration.ofSeconds(30));
+    }
+  }
+
+  /** Reads until every order's latest record carries {@code expected}. */
+  private static void awaitCountries(
+      KafkaConsumer<byte[], byte[]> consumer,
+      String service,
+      Map<String, String> country,
+      String expected) {
+    Deserializer<GenericRecord> keys =
+        AvroSerdes.generic(Map.of("schema.registry.url", registry.url()), true).deserializer();
+    Deserializer<GenericRecord> values =
+        AvroSerdes.generic(Map.of("schema.registry.url", registry.url()), false).deserializer();
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .until(
+            () -> {
+              for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                GenericRecord key = keys.deserialize(r.topic(), r.key());
+                GenericRecord value = values.deserialize(r.topic(), r.value());
+                Object c = value.get("country");
+                country.put(key.get("order_ref").toString(), c == null ? null : c.toString());
+              }
+              return country.size() == ORDERS
+                  && country.values().stream().allMatch(expected::equals);
+            });
+  }
+
+  private static KafkaConsumer<byte[], byte[]> consumer(String topic) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, "fk-join-it-" + topic + "-" + System.nanoTime());
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    consumer.subscribe(List.of(topic));
+    return consumer;
+  }
+}
