@@ -1,11 +1,13 @@
 package dev.carve.transform.api;
 
 import dev.carve.core.SourcePosition;
+import java.util.AbstractMap;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * One Debezium change of a legacy row, as a topology sees it.
@@ -95,7 +97,44 @@ public record ChangeEvent(
   }
 
   private static Map<String, Object> immutable(Map<String, Object> row) {
-    return row == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(row));
+    if (row == null || row instanceof Frozen) {
+      return row; // already a private copy (withJoined and the like pass them on)
+    }
+    return new Frozen(row);
+  }
+
+  /**
+   * An unmodifiable copy of a row, in its order. Only this class makes them, so no one holds the
+   * map under it: a change made from another change's rows shares them instead of copying again.
+   */
+  private static final class Frozen extends AbstractMap<String, Object> {
+    private final Map<String, Object> map;
+    private final Set<Map.Entry<String, Object>> entries;
+
+    Frozen(Map<String, Object> source) {
+      this.map = new LinkedHashMap<>(source);
+      this.entries = Collections.unmodifiableMap(map).entrySet();
+    }
+
+    @Override
+    public Set<Map.Entry<String, Object>> entrySet() {
+      return entries;
+    }
+
+    @Override
+    public Object get(Object key) {
+      return map.get(key);
+    }
+
+    @Override
+    public boolean containsKey(Object key) {
+      return map.containsKey(key);
+    }
+
+    @Override
+    public int size() {
+      return map.size();
+    }
   }
 
   /**

@@ -15,8 +15,7 @@ import java.util.Objects;
  * lose (see the module README for why, and for the collision odds).
  */
 public final class LegacyKeys {
-  private static final ThreadLocal<MessageDigest> SHA256 =
-      ThreadLocal.withInitial(LegacyKeys::newDigest);
+  private static final ThreadLocal<Allocator> ALLOCATOR = ThreadLocal.withInitial(Allocator::new);
 
   private LegacyKeys() {}
 
@@ -38,12 +37,38 @@ public final class LegacyKeys {
   public static long allocate(String namespace, String legacyValue) {
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(legacyValue, "legacyValue");
-    MessageDigest sha = SHA256.get();
-    sha.reset();
-    sha.update(namespace.getBytes(StandardCharsets.UTF_8));
-    sha.update((byte) 0);
-    sha.update(legacyValue.getBytes(StandardCharsets.UTF_8));
-    long id = ByteBuffer.wrap(sha.digest()).getLong() & Long.MAX_VALUE;
-    return id == 0 ? 1 : id;
+    return ALLOCATOR.get().allocate(namespace, legacyValue);
+  }
+
+  /**
+   * One thread's digest, and the last keys it gave: the entities of one change ask for the same key
+   * several times (an order and each of its lines), so most asks are answered without hashing.
+   */
+  private static final class Allocator {
+    private static final int REMEMBERED = 4;
+    private final MessageDigest sha = newDigest();
+    private final String[] namespaces = new String[REMEMBERED];
+    private final String[] values = new String[REMEMBERED];
+    private final long[] ids = new long[REMEMBERED];
+    private int next;
+
+    long allocate(String namespace, String legacyValue) {
+      for (int i = 0; i < REMEMBERED; i++) {
+        if (legacyValue.equals(values[i]) && namespace.equals(namespaces[i])) {
+          return ids[i];
+        }
+      }
+      sha.reset();
+      sha.update(namespace.getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) 0);
+      sha.update(legacyValue.getBytes(StandardCharsets.UTF_8));
+      long id = ByteBuffer.wrap(sha.digest()).getLong() & Long.MAX_VALUE;
+      id = id == 0 ? 1 : id;
+      namespaces[next] = namespace;
+      values[next] = legacyValue;
+      ids[next] = id;
+      next = (next + 1) % REMEMBERED;
+      return id;
+    }
   }
 }

@@ -189,6 +189,8 @@ final class BroadcastJoin {
     KeyValueStore<String, String> rows;
     KeyValueStore<String, String> index;
     KeyValueStore<String, String> replica;
+    private String lastRightJson;
+    private ForeignKeyJoinTopology.RightRow lastRight;
 
     Side(
         String service,
@@ -237,7 +239,7 @@ final class BroadcastJoin {
       ChangeEvent joined;
       ChangeMapping.Mapped mapped;
       try {
-        joined = ForeignKeyJoinTopology.joinTo(join, change, rightJson);
+        joined = joinTo(change, rightJson);
         SourcePosition position = joined.position();
         if (emitted != null && !position.isNewerThan(emitted)) {
           position = new SourcePosition(emitted.commitLsn(), emitted.changeLsn() + 1);
@@ -250,6 +252,18 @@ final class BroadcastJoin {
       }
       mapped.commit(context);
       return joined.position();
+    }
+
+    /** The change with the right row joined; the last right row read is read only once. */
+    private ChangeEvent joinTo(ChangeEvent change, String rightJson) {
+      if (rightJson == null) {
+        return join.join(change, null, null);
+      }
+      if (!rightJson.equals(lastRightJson)) {
+        lastRight = ForeignKeyJoinTopology.RightRow.read(rightJson);
+        lastRightJson = rightJson;
+      }
+      return join.join(change, lastRight.row(), lastRight.position());
     }
 
     void reject(

@@ -58,8 +58,17 @@ final class ForeignKeyJoinTopology {
     if (joinedJson == null) {
       return join.join(change, null, null);
     }
-    JsonNode right = read(joinedJson);
-    return join.join(change, ChangeParser.toRow(right.get("row"), "row"), position(right));
+    RightRow right = RightRow.read(joinedJson);
+    return join.join(change, right.row(), right.position());
+  }
+
+  /** A right row as the lookup keeps it, read: its columns and the position of its change. */
+  record RightRow(Map<String, Object> row, SourcePosition position) {
+    static RightRow read(String json) {
+      JsonNode right = ForeignKeyJoinTopology.read(json);
+      return new RightRow(
+          ChangeParser.toRow(right.get("row"), "row"), ForeignKeyJoinTopology.position(right));
+    }
   }
 
   /** The canonical text of a key or reference: JSON of the map in its order. */

@@ -75,12 +75,17 @@ public final class ToastFill {
    * A row with its placeholders filled, and the values to keep.
    *
    * @param row the row; the given map itself when it had no placeholder
-   * @param kept the present values of the columns, as JSON, for the next change
+   * @param latest the present values of the columns
    */
-  public record Filled(Map<String, Object> row, String kept) {
+  public record Filled(Map<String, Object> row, Map<String, Object> latest) {
     /** Whether a placeholder was filled. */
     public boolean filledAny(Map<String, Object> original) {
       return row != original;
+    }
+
+    /** The values to keep for the next change of the key, as JSON. */
+    public String kept() {
+      return write(latest);
     }
   }
 
@@ -131,7 +136,7 @@ public final class ToastFill {
       }
       latest.put(column, value);
     }
-    return new Filled(filled, write(latest));
+    return new Filled(filled, latest);
   }
 
   private static String write(Map<String, Object> map) {
