@@ -385,6 +385,46 @@ public final class TransformerRuntime implements AutoCloseable {
     }
   }
 
+  /**
+   * Refuses to resume committed offsets with a join whose state stores are new (no changelog): the
+   * topology changed since the application last ran (a join added, or its strategy changed), and
+   * its new stores would start empty while the offsets resume after the rows that should fill them,
+   * so earlier rows would stay without their joined values, silently.
+   */
+  private void checkJoinState(Admin admin) throws ExecutionException, InterruptedException {
+    Set<String> stores = context.joinStateStores();
+    if (stores.isEmpty()) {
+      return;
+    }
+    Map<?, ?> committed =
+        admin.listConsumerGroupOffsets(applicationId()).partitionsToOffsetAndMetadata().get();
+    if (committed == null || committed.isEmpty()) {
+      return; // a first start: every store starts with the offsets
+    }
+    Set<String> existing = admin.listTopics().names().get();
+    List<String> missing =
+        stores.stream()
+            .filter(store -> !existing.contains(applicationId() + "-" + store + "-changelog"))
+            .sorted()
+            .toList();
+    if (!missing.isEmpty()) {
+      throw new IllegalStateException(
+          "Service '"
+              + service()
+              + "' has committed offsets (application "
+              + applicationId()
+              + ") but no state for the join stores "
+              + missing
+              + ": its topology changed since it last ran (a join added, or a join's strategy"
+              + " changed), and these stores would start empty while the offsets resume, leaving"
+              + " the rows mapped before without their joined values. Re-map the service: carve"
+              + " transform "
+              + service()
+              + " --reset, then start it and run carve replay "
+              + service());
+    }
+  }
+
   private void createTopics() throws InterruptedException {
     Map<String, Map<String, String>> wanted = new LinkedHashMap<>();
     Map<String, String> compact =
@@ -433,6 +473,7 @@ public final class TransformerRuntime implements AutoCloseable {
               }
             }
             checkCopartitioned(admin);
+            checkJoinState(admin);
             return null;
           });
     }

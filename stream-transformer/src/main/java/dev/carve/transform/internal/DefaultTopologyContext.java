@@ -51,6 +51,7 @@ public final class DefaultTopologyContext implements TopologyContext {
       new LinkedHashMap<>();
   private final Set<String> rawTopics = new LinkedHashSet<>();
   private final List<Set<String>> copartitioned = new ArrayList<>();
+  private final Set<String> joinStores = new LinkedHashSet<>();
 
   /** Creates the context with fresh metrics. */
   public DefaultTopologyContext(
@@ -155,6 +156,7 @@ public final class DefaultTopologyContext implements TopologyContext {
     copartitioned.add(new LinkedHashSet<>(tableByTopic.keySet()));
     addStores(builder, mapper);
     String positionsStep = addPositionsStore(builder, step, mapper);
+    joinStores.add(name(positionsStep));
     KStream<byte[], byte[]> merged =
         builder.stream(
             rawTopic(primaryTable),
@@ -164,6 +166,7 @@ public final class DefaultTopologyContext implements TopologyContext {
       String table = joined.getKey();
       String tableStep = stepOf(table);
       String linkStore = name(tableStep + "-link");
+      joinStores.add(linkStore);
       builder.addStateStore(
           Stores.keyValueStoreBuilder(supplier(linkStore), Serdes.String(), Serdes.String()));
       KStream<byte[], byte[]> rekeyed =
@@ -265,6 +268,9 @@ public final class DefaultTopologyContext implements TopologyContext {
     String rowsStore = name(step + "-rows");
     String indexStore = name(step + "-index");
     String replicaStore = name(step + "-replica");
+    joinStores.addAll(
+        List.of(
+            rowsStore, indexStore, replicaStore, name(step + "-right"), name(step + "-lookup")));
     for (String store : List.of(rowsStore, indexStore, replicaStore)) {
       if (mapper.stores().stream().map(this::name).anyMatch(store::equals)) {
         throw new IllegalStateException(
@@ -343,6 +349,7 @@ public final class DefaultTopologyContext implements TopologyContext {
     String leftStep = stepOf(leftTable);
     addStores(builder, mapper);
     String positionsStep = addPositionsStore(builder, step, mapper);
+    joinStores.add(name(positionsStep));
     DeadLetters deadLetters = new DeadLetters(service, deadLetterTopic(), onError, metrics);
 
     // Unchanged-TOAST placeholders of the left table are filled before the join, which may
@@ -363,6 +370,15 @@ public final class DefaultTopologyContext implements TopologyContext {
                     service, leftTable, leftTopic, join, deadLetters, metrics, leftToastStore),
             leftToastStore == null ? new String[0] : new String[] {leftToastStore});
     KTable<String, String> right = lookup(builder, step, rightTopic, join, deadLetters);
+    joinStores.addAll(
+        List.of(
+            name(step + "-left"),
+            name(step + "-right"),
+            name(step + "-lookup"),
+            name(step + "-fk-subscription-store")));
+    if (leftToastStore != null) {
+      joinStores.add(leftToastStore);
+    }
     left.leftJoin(
             right,
             ForeignKeyJoinTopology::referenceOf,
@@ -504,6 +520,15 @@ public final class DefaultTopologyContext implements TopologyContext {
     Set<String> names = new LinkedHashSet<>();
     domainTopics.values().forEach(t -> names.add(t.name()));
     return Collections.unmodifiableSet(names);
+  }
+
+  /**
+   * The stores holding the state of this topology's joins (all with changelogs): started empty
+   * under offsets committed before, they would leave the rows mapped before without what they
+   * should hold, so the runtime refuses that (see {@code TransformerRuntime#start}).
+   */
+  public synchronized Set<String> joinStateStores() {
+    return Collections.unmodifiableSet(new LinkedHashSet<>(joinStores));
   }
 
   /**

@@ -176,6 +176,65 @@ class ForeignKeyJoinIT {
     }
   }
 
+  @Test
+  void serviceWhoseJoinChangedStrategyIsRefusedUntilItIsReset() throws Exception {
+    String prefix = "fkitswitch";
+    String service = "fkswitch";
+    TestKafka.createTopics(
+        PARTITIONS, true, prefix + ".public.orders", prefix + ".public.addresses");
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+      address(producer, prefix, 1, "DE", 100);
+    }
+    TransformerOptions options = options(prefix);
+    Renamed ktable =
+        new Renamed(service, new ForeignKeyJoinTest.ShopTopology(ForeignKeyJoin.Strategy.KTABLE));
+    Renamed broadcast =
+        new Renamed(
+            service, new ForeignKeyJoinTest.ShopTopology(ForeignKeyJoin.Strategy.BROADCAST));
+    TransformerRuntime first = TransformerRuntime.create(ktable, options);
+    try {
+      first.start();
+      assertThat(first.awaitRunning(Duration.ofSeconds(90))).isTrue();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> !committedOffsets(first.applicationId()).isEmpty());
+    } finally {
+      first.close(Duration.ofSeconds(30));
+    }
+
+    // The same topology resumes.
+    TransformerRuntime again = TransformerRuntime.create(ktable, options);
+    try {
+      again.start();
+      assertThat(again.awaitRunning(Duration.ofSeconds(90))).isTrue();
+    } finally {
+      again.close(Duration.ofSeconds(30));
+    }
+
+    // Another join strategy under the same offsets would start its stores empty: refused.
+    TransformerRuntime switched = TransformerRuntime.create(broadcast, options);
+    try {
+      assertThatThrownBy(switched::start)
+          .hasMessageContaining("has committed offsets")
+          .hasMessageContaining(service + "-orders-rows")
+          .hasMessageContaining(service + "-orders-replica")
+          .hasMessageContaining("carve transform " + service + " --reset");
+      assertThat(switched.state()).isEqualTo(TransformerRuntime.State.FAILED);
+    } finally {
+      switched.close(Duration.ofSeconds(30));
+    }
+  }
+
+  private static Map<?, ?> committedOffsets(String group) throws Exception {
+    try (org.apache.kafka.clients.admin.Admin admin =
+        org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+    }
+  }
+
   /** Reads until every order's latest record carries {@code expected}. */
   private static void awaitCountries(
       KafkaConsumer<byte[], byte[]> consumer,
