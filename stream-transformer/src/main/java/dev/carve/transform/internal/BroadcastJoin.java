@@ -8,9 +8,7 @@ import dev.carve.transform.api.ForeignKeyJoin;
 import dev.carve.transform.api.MappingException;
 import dev.carve.transform.api.TableMapper;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -448,40 +446,40 @@ final class BroadcastJoin {
       } else {
         replica.put(ref, right);
       }
+      // One right row may be referenced by very many left rows: they are re-mapped while the index
+      // is read, never collected (this processor writes only to the rows store meanwhile).
       String prefix = ref + INDEX_SEPARATOR;
-      List<String> keys = new ArrayList<>();
       try (KeyValueIterator<String, String> it = index.prefixScan(prefix, strings)) {
         while (it.hasNext()) {
-          keys.add(it.next().key.substring(prefix.length()));
+          rejoin(it.next().key.substring(prefix.length()), right, record.timestamp());
         }
       }
-      for (String key : keys) {
-        StoredRow stored = StoredRow.read(rows.get(key));
-        if (stored == null || stored.isDeleted()) {
-          throw new IllegalStateException(
-              "the join's index names left row "
-                  + key
-                  + " of table '"
-                  + table
-                  + "', which it"
-                  + " does not keep");
-        }
-        byte[] keyBytes = stored.key().getBytes(StandardCharsets.UTF_8);
-        byte[] valueBytes = stored.value().getBytes(StandardCharsets.UTF_8);
-        Headers headers = new RecordHeaders();
-        ChangeEvent change;
-        try {
-          change = parser.parse(keyBytes, valueBytes, stored.source());
-        } catch (Exception e) {
-          reject(keyBytes, valueBytes, headers, stored.source(), record.timestamp(), e);
-          continue;
-        }
-        SourcePosition emitted =
-            emit(
-                change, right, stored.emitted(), record.timestamp(), keyBytes, valueBytes, headers);
-        if (!Objects.equals(emitted, stored.emitted())) {
-          rows.put(key, stored.withEmitted(emitted).write());
-        }
+    }
+
+    private void rejoin(String key, String right, long timestamp) {
+      StoredRow stored = StoredRow.read(rows.get(key));
+      if (stored == null || stored.isDeleted()) {
+        throw new IllegalStateException(
+            "the join's index names left row "
+                + key
+                + " of table '"
+                + table
+                + "', which it does not keep");
+      }
+      byte[] keyBytes = stored.key().getBytes(StandardCharsets.UTF_8);
+      byte[] valueBytes = stored.value().getBytes(StandardCharsets.UTF_8);
+      Headers headers = new RecordHeaders();
+      ChangeEvent change;
+      try {
+        change = parser.parse(keyBytes, valueBytes, stored.source());
+      } catch (Exception e) {
+        reject(keyBytes, valueBytes, headers, stored.source(), timestamp, e);
+        return;
+      }
+      SourcePosition emitted =
+          emit(change, right, stored.emitted(), timestamp, keyBytes, valueBytes, headers);
+      if (!Objects.equals(emitted, stored.emitted())) {
+        rows.put(key, stored.withEmitted(emitted).write());
       }
     }
   }
