@@ -123,23 +123,29 @@ public interface TopologyContext {
   /**
    * Reads a table (the left table, e.g. {@code orders}) enriched with the row of another captured
    * table it references by a foreign key that is not its own key ({@link ForeignKeyJoin}, e.g. the
-   * customer's billing address by {@code cust_no}), on Kafka Streams' KTable foreign-key join. The
-   * mapper sees changes of the left table only, each with the referenced row as {@link
-   * ChangeEvent#joined(String)} (null when absent: a left join); a change of a right row re-maps
-   * every left row that references it. The position of a change is the newer of the left change's
-   * and the right row's; outputs get strictly increasing positions per key (as in {@link
-   * #joinTables}). A left delete is mapped as a delete; a right row deleted, filtered out by {@link
-   * ForeignKeyJoin#where} or with a null join column re-maps its left rows with a null joined row.
+   * customer's billing address by {@code cust_no}), run as {@link ForeignKeyJoin#strategy} says:
+   * the right rows broadcast to every partition of the left table (default), or Kafka Streams'
+   * KTable foreign-key join. The mapper sees changes of the left table only, each with the
+   * referenced row as {@link ChangeEvent#joined(String)} (null when absent: a left join); a change
+   * of a right row re-maps every left row that references it. The position of a change is the newer
+   * of the left change's and the right row's; outputs get strictly increasing positions per left
+   * row (broadcast) or per key (KTable join, as in {@link #joinTables}). A left delete is mapped as
+   * a delete; a right row deleted, filtered out by {@link ForeignKeyJoin#where} or with a null join
+   * column re-maps its left rows with a null joined row.
    *
-   * <p>Names: sources {@code <service>-source-<table>}, parsers {@code <service>-parse-<table>},
-   * dead-letter sinks {@code <service>-dlq-<table>}, with {@link ForeignKeyJoin#toast} the store
-   * {@code <service>-<step>-left-toast}, stores {@code <service>-<step>-left} and {@code
-   * <service>-<step>-right} (rows by source key), repartition topic {@code
+   * <p>Names, both ways: sources {@code <service>-source-<table>}, right parser {@code
+   * <service>-parse-<right>} with dead-letter sink {@code <service>-dlq-<right>}, store {@code
+   * <service>-<step>-right} (right rows by source key), repartition topic {@code
    * <service>-<right>-by-<step>} (right rows by reference) with store {@code
-   * <service>-<step>-lookup}, the join's subscription topics and store {@code
-   * <service>-<step>-fk-...}, result store {@code <service>-<step>-joined}, processor {@code
-   * <service>-map-<step>}, store {@code <service>-<step>-positions}, sink {@code
-   * <service>-sink-<step>}. Both raw topics must have the same number of partitions.
+   * <service>-<step>-lookup}, processor {@code <service>-map-<step>}, sink {@code
+   * <service>-sink-<step>}. Broadcast: repartition topic {@code <service>-<step>-broadcast},
+   * processor {@code <service>-rejoin-<step>}, stores {@code <service>-<step>-rows}, {@code -index}
+   * and {@code -replica}. KTable join: left parser and dead-letter sink, with {@link
+   * ForeignKeyJoin#toast} the store {@code <service>-<step>-left-toast}, store {@code
+   * <service>-<step>-left}, the join's subscription topics and store {@code
+   * <service>-<step>-fk-...}, result store {@code <service>-<step>-joined}, store {@code
+   * <service>-<step>-positions}. Both raw topics must have the same number of partitions (checked
+   * before the runtime starts).
    *
    * @param builder the builder passed to {@link DomainTopology#define}
    * @param step the name of the join, e.g. {@code orders}
