@@ -133,12 +133,7 @@ final class BroadcastJoin {
         throw new IllegalStateException(
             "cannot read the join's own state (not a stored row): " + text);
       }
-      int at = MAGIC.length();
-      int[] ends = new int[6];
-      for (int i = 0; i < ends.length; i++) {
-        ends[i] = line(text, at);
-        at = ends[i] + 1;
-      }
+      int[] ends = StateLines.ends(text, MAGIC.length(), 6);
       String ref = ends[0] == MAGIC.length() ? null : text.substring(MAGIC.length(), ends[0]);
       SourcePosition emitted =
           ends[1] == ends[0] + 1
@@ -161,16 +156,10 @@ final class BroadcastJoin {
           text.substring(keyStart, keyStart + keyLength),
           text.substring(keyStart + keyLength));
     }
-
-    private static int line(String text, int from) {
-      int end = text.indexOf('\n', from);
-      if (end < 0) {
-        throw new IllegalStateException(
-            "cannot read the join's own state (a line is missing): " + text);
-      }
-      return end;
-    }
   }
+
+  /** The names of the join's own stores in a left task. */
+  record Stores(String rows, String index, String replica) {}
 
   /** The stores and the mapping shared by both processors of a left task. */
   private abstract static class Side<KIn, VIn> implements Processor<KIn, VIn, byte[], Routed> {
@@ -180,9 +169,7 @@ final class BroadcastJoin {
     final DeadLetters deadLetters;
     final TransformerMetrics metrics;
     final ChangeMapping mapping;
-    private final String rowsStore;
-    private final String indexStore;
-    private final String replicaStore;
+    private final Stores stores;
     ProcessorContext<byte[], Routed> context;
     KeyValueStore<String, String> rows;
     KeyValueStore<String, String> index;
@@ -197,26 +184,22 @@ final class BroadcastJoin {
         DeadLetters deadLetters,
         TransformerMetrics metrics,
         TableMapper mapper,
-        String rowsStore,
-        String indexStore,
-        String replicaStore) {
+        Stores stores) {
       this.table = table;
       this.join = join;
       this.parser = new ChangeParser(service, table);
       this.deadLetters = deadLetters;
       this.metrics = metrics;
       this.mapping = new ChangeMapping(service, mapper, metrics, null);
-      this.rowsStore = rowsStore;
-      this.indexStore = indexStore;
-      this.replicaStore = replicaStore;
+      this.stores = stores;
     }
 
     @Override
     public void init(ProcessorContext<byte[], Routed> context) {
       this.context = context;
-      this.rows = context.getStateStore(rowsStore);
-      this.index = context.getStateStore(indexStore);
-      this.replica = context.getStateStore(replicaStore);
+      this.rows = context.getStateStore(stores.rows());
+      this.index = context.getStateStore(stores.index());
+      this.replica = context.getStateStore(stores.replica());
       mapping.init(context);
     }
 
@@ -292,11 +275,8 @@ final class BroadcastJoin {
         DeadLetters deadLetters,
         TransformerMetrics metrics,
         TableMapper mapper,
-        String rowsStore,
-        String indexStore,
-        String replicaStore) {
-      super(
-          service, table, join, deadLetters, metrics, mapper, rowsStore, indexStore, replicaStore);
+        Stores stores) {
+      super(service, table, join, deadLetters, metrics, mapper, stores);
       this.topic = topic;
     }
 
@@ -419,19 +399,8 @@ final class BroadcastJoin {
         DeadLetters deadLetters,
         TransformerMetrics metrics,
         TableMapper mapper,
-        String rowsStore,
-        String indexStore,
-        String replicaStore) {
-      super(
-          service,
-          leftTable,
-          join,
-          deadLetters,
-          metrics,
-          mapper,
-          rowsStore,
-          indexStore,
-          replicaStore);
+        Stores stores) {
+      super(service, leftTable, join, deadLetters, metrics, mapper, stores);
     }
 
     @Override

@@ -287,7 +287,8 @@ public final class DefaultTopologyContext implements TopologyContext {
     }
     Set<String> stores = new LinkedHashSet<>(List.of(storeNames(mapper)));
     stores.addAll(List.of(rowsStore, indexStore, replicaStore));
-    String[] joinStores = stores.toArray(String[]::new);
+    String[] storeNames = stores.toArray(String[]::new);
+    BroadcastJoin.Stores own = new BroadcastJoin.Stores(rowsStore, indexStore, replicaStore);
 
     KStream<byte[], Routed> rejoined =
         lookup(builder, step, rightTopic, join, deadLetters)
@@ -300,17 +301,9 @@ public final class DefaultTopologyContext implements TopologyContext {
             .process(
                 () ->
                     new BroadcastJoin.RightProcessor(
-                        service,
-                        leftTable,
-                        join,
-                        deadLetters,
-                        metrics,
-                        mapper,
-                        rowsStore,
-                        indexStore,
-                        replicaStore),
+                        service, leftTable, join, deadLetters, metrics, mapper, own),
                 Named.as(name("rejoin-" + step)),
-                joinStores);
+                storeNames);
     builder.stream(
             leftTopic,
             Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
@@ -318,18 +311,9 @@ public final class DefaultTopologyContext implements TopologyContext {
         .process(
             () ->
                 new BroadcastJoin.LeftProcessor(
-                    service,
-                    leftTable,
-                    leftTopic,
-                    join,
-                    deadLetters,
-                    metrics,
-                    mapper,
-                    rowsStore,
-                    indexStore,
-                    replicaStore),
+                    service, leftTable, leftTopic, join, deadLetters, metrics, mapper, own),
             Named.as(name("map-" + step)),
-            joinStores)
+            storeNames)
         .merge(rejoined, Named.as(name("merge-" + step)))
         .to(
             (key, value, recordContext) -> value.topic(),

@@ -370,7 +370,7 @@ final class ForeignKeyJoinTopology {
       if (!text.startsWith(MAGIC)) {
         return written(text).ref();
       }
-      int end = line(text, MAGIC.length());
+      int end = StateLines.ends(text, MAGIC.length(), 1)[0];
       return end == MAGIC.length() ? null : text.substring(MAGIC.length(), end);
     }
 
@@ -378,12 +378,7 @@ final class ForeignKeyJoinTopology {
       if (!text.startsWith(MAGIC)) {
         return written(text);
       }
-      int at = MAGIC.length();
-      int[] ends = new int[5];
-      for (int i = 0; i < ends.length; i++) {
-        ends[i] = line(text, at);
-        at = ends[i] + 1;
-      }
+      int[] ends = StateLines.ends(text, MAGIC.length(), 5);
       String ref = ends[0] == MAGIC.length() ? null : text.substring(MAGIC.length(), ends[0]);
       String topic = text.substring(ends[0] + 1, ends[1]);
       int partition = Integer.parseInt(text, ends[1] + 1, ends[2], 10);
@@ -409,15 +404,6 @@ final class ForeignKeyJoinTopology {
 
     private static String textOrNull(JsonNode node) {
       return node == null || node.isNull() ? null : node.asText();
-    }
-
-    private static int line(String text, int from) {
-      int end = text.indexOf('\n', from);
-      if (end < 0) {
-        throw new IllegalStateException(
-            "cannot read the join's own state (a line is missing): " + text);
-      }
-      return end;
     }
   }
 
