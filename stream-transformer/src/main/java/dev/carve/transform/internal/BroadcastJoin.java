@@ -305,14 +305,7 @@ final class BroadcastJoin {
                   + "' has no primary key in the change record; the left table of a join needs"
                   + " one");
         }
-        change = parser.parse(record.key(), record.value(), source);
-        if (change.op() == ChangeEvent.Op.TRUNCATE) {
-          throw new MappingException(
-              "a truncate of table '"
-                  + table
-                  + "' cannot be mapped to deletes of single keys; rebuild the service's topics"
-                  + " (carve replay)");
-        }
+        change = parser.parseRow(record.key(), record.value(), source);
         key = new String(record.key(), StandardCharsets.UTF_8);
         value = new String(record.value(), StandardCharsets.UTF_8);
         previous = StoredRow.read(rows.get(key));

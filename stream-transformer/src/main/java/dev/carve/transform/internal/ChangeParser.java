@@ -34,6 +34,22 @@ final class ChangeParser {
     this.table = table;
   }
 
+  /**
+   * Parses the change of one row: a truncate, which names no single keys to delete, is a {@link
+   * MappingException}.
+   */
+  ChangeEvent parseRow(byte[] key, byte[] value, SourceOffset source) {
+    ChangeEvent change = parse(key, value, source);
+    if (change.op() == ChangeEvent.Op.TRUNCATE) {
+      throw new MappingException(
+          "a truncate of table '"
+              + table
+              + "' cannot be mapped to deletes of single keys; rebuild the service's topics"
+              + " (carve replay)");
+    }
+    return change;
+  }
+
   ChangeEvent parse(byte[] key, byte[] value, SourceOffset source) {
     Envelope envelope = readEnvelope(value);
     if (!envelope.object) {

@@ -205,14 +205,7 @@ final class ForeignKeyJoinTopology {
                   + table
                   + "' has no primary key in the change record; a joined table needs one");
         }
-        ChangeEvent change = parser.parse(record.key(), record.value(), source);
-        if (change.op() == ChangeEvent.Op.TRUNCATE) {
-          throw new MappingException(
-              "a truncate of table '"
-                  + table
-                  + "' cannot be mapped to deletes of single keys; rebuild the service's topics"
-                  + " (carve replay)");
-        }
+        ChangeEvent change = parser.parseRow(record.key(), record.value(), source);
         context.forward(record.withValue(new Parsed(json(change, record, source), null)));
       } catch (Exception e) {
         DeadLetters.Letter letter =

@@ -103,16 +103,9 @@ final class MapTableProcessor implements Processor<byte[], byte[], byte[], Route
         throw new MappingException(
             "records of topic '" + source.topic() + "' are not mapped by this processor");
       }
-      ChangeEvent change = parser.parse(record.key(), record.value(), source);
+      ChangeEvent change = parser.parseRow(record.key(), record.value(), source);
       if (join != null) {
         change = ForeignKeyJoinTopology.joinTo(join, change, joined);
-      }
-      if (change.op() == ChangeEvent.Op.TRUNCATE) {
-        throw new MappingException(
-            "a truncate of table '"
-                + table
-                + "' cannot be mapped to deletes of single keys; rebuild the service's topics"
-                + " (carve replay)");
       }
       mapped = mapping.map(change, record.timestamp());
     } catch (Exception e) {
