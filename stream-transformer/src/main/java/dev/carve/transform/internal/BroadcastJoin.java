@@ -298,6 +298,7 @@ final class BroadcastJoin {
       StoredRow previous;
       String ref;
       try {
+        change = parser.parseRow(record.key(), record.value(), source);
         if (record.key() == null) {
           throw new MappingException(
               "table '"
@@ -305,7 +306,6 @@ final class BroadcastJoin {
                   + "' has no primary key in the change record; the left table of a join needs"
                   + " one");
         }
-        change = parser.parseRow(record.key(), record.value(), source);
         key = new String(record.key(), StandardCharsets.UTF_8);
         value = new String(record.value(), StandardCharsets.UTF_8);
         previous = StoredRow.read(rows.get(key));

@@ -199,13 +199,13 @@ final class ForeignKeyJoinTopology {
       }
       SourceOffset source = offset(context, topic);
       try {
+        ChangeEvent change = parser.parseRow(record.key(), record.value(), source);
         if (record.key() == null) {
           throw new MappingException(
               "table '"
                   + table
                   + "' has no primary key in the change record; a joined table needs one");
         }
-        ChangeEvent change = parser.parseRow(record.key(), record.value(), source);
         context.forward(record.withValue(new Parsed(json(change, record, source), null)));
       } catch (Exception e) {
         DeadLetters.Letter letter =

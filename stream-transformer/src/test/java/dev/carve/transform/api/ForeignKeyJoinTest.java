@@ -307,6 +307,19 @@ class ForeignKeyJoinTest {
   }
 
   @Test
+  void truncateOfEitherTableIsDeadLetteredNamingIt() {
+    harness.send("orders", null, Debezium.envelope("orders", "t", null, null, 900, false));
+    harness.send("addresses", null, Debezium.envelope("addresses", "t", null, null, 910, false));
+
+    assertThat(harness.read("order")).isEmpty();
+    assertThat(harness.readDeadLetters())
+        .extracting(d -> Harness.header(d, CarveHeaders.DLQ_ERROR))
+        .satisfiesExactlyInAnyOrder(
+            e -> assertThat(e).contains("a truncate of table 'orders'"),
+            e -> assertThat(e).contains("a truncate of table 'addresses'"));
+  }
+
+  @Test
   void orderWithoutTheJoinColumnIsDeadLettered() {
     harness.send(
         "orders",

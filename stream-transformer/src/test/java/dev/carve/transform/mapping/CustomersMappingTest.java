@@ -288,4 +288,17 @@ public class CustomersMappingTest {
             "customers-customer-toast",
             "customers-map-addresses");
   }
+
+  @Test
+  void truncateIsDeadLetteredNamingTheTable() {
+    harness.send("customers", null, Debezium.envelope("customers", "t", null, null, 900, false));
+
+    assertThat(harness.read("customer")).isEmpty();
+    assertThat(harness.readDeadLetters())
+        .singleElement()
+        .satisfies(
+            d ->
+                assertThat(Harness.header(d, CarveHeaders.DLQ_ERROR))
+                    .contains("a truncate of table 'customers'", "carve replay"));
+  }
 }
