@@ -86,26 +86,36 @@ public record SourcePosition(long commitLsn, long changeLsn) implements Comparab
   }
 
   private static SourcePosition fromSequence(JsonNode sequence) {
-    if (sequence == null || sequence.isNull()) {
+    String[] parts = sequenceParts(sequence);
+    if (parts == null || parts.length != 2 || parts[0] == null || parts[1] == null) {
       return null;
     }
-    JsonNode array = sequence;
-    if (sequence.isTextual()) {
-      try {
-        array = JSON.readTree(sequence.asText());
-      } catch (IOException e) {
-        throw new IllegalArgumentException(
-            "Debezium 'sequence' is not a JSON array: " + sequence, e);
-      }
-    }
-    if (!array.isArray() || array.size() != 2 || array.get(0).isNull() || array.get(1).isNull()) {
-      return null;
-    }
-    return new SourcePosition(
-        Long.parseLong(array.get(0).asText()), Long.parseLong(array.get(1).asText()));
+    return new SourcePosition(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
   }
 
   private static Long firstOfSequence(JsonNode sequence) {
+    String[] parts = sequenceParts(sequence);
+    if (parts == null || parts.length == 0 || parts[0] == null || parts[0].isEmpty()) {
+      return null;
+    }
+    return Long.parseLong(parts[0]);
+  }
+
+  /**
+   * The elements of a {@code sequence} as text (null for JSON null), from an array or from the JSON
+   * text of one as Debezium writes it ({@code ["24023128","24023192"]}, read without building a
+   * tree); null when it is not an array.
+   */
+  private static String[] sequenceParts(JsonNode sequence) {
+    if (sequence == null || sequence.isNull()) {
+      return null;
+    }
+    if (sequence.isTextual()) {
+      String[] quick = quickParts(sequence.asText());
+      if (quick != null) {
+        return quick;
+      }
+    }
     JsonNode array = sequence;
     if (sequence.isTextual()) {
       try {
@@ -115,15 +125,54 @@ public record SourcePosition(long commitLsn, long changeLsn) implements Comparab
             "Debezium 'sequence' is not a JSON array: " + sequence, e);
       }
     }
-    if (!array.isArray() || array.isEmpty()) {
+    if (array == null || !array.isArray()) {
       return null;
     }
-    JsonNode first = array.get(0);
-    if (first == null || first.isNull()) {
+    String[] parts = new String[array.size()];
+    for (int i = 0; i < parts.length; i++) {
+      parts[i] = array.get(i).isNull() ? null : array.get(i).asText();
+    }
+    return parts;
+  }
+
+  /**
+   * Elements of {@code [e, e, ...]} where each {@code e} is {@code null} or a quoted string of
+   * digits; null for anything else (read by Jackson instead).
+   */
+  private static String[] quickParts(String text) {
+    int end = text.length();
+    if (end < 2 || text.charAt(0) != '[' || text.charAt(end - 1) != ']') {
       return null;
     }
-    String text = first.asText();
-    return text.isEmpty() ? null : Long.parseLong(text);
+    java.util.List<String> parts = new java.util.ArrayList<>(2);
+    int i = 1;
+    while (i < end - 1) {
+      if (text.startsWith("null", i)) {
+        parts.add(null);
+        i += 4;
+      } else if (text.charAt(i) == '"') {
+        int close = text.indexOf('"', i + 1);
+        if (close < 0 || close == i + 1) {
+          return null;
+        }
+        for (int d = i + 1; d < close; d++) {
+          if (text.charAt(d) < '0' || text.charAt(d) > '9') {
+            return null;
+          }
+        }
+        parts.add(text.substring(i + 1, close));
+        i = close + 1;
+      } else {
+        return null;
+      }
+      if (i < end - 1) {
+        if (text.charAt(i) != ',') {
+          return null;
+        }
+        i++;
+      }
+    }
+    return parts.toArray(String[]::new);
   }
 
   /** True when this position is strictly newer than {@code other}. */

@@ -19,6 +19,27 @@ class SourcePositionTest {
   }
 
   @Test
+  void sequenceIsReadInEveryFormJsonAllows() throws Exception {
+    for (String sequence :
+        new String[] {
+          "\"[\\\"400\\\", \\\"500\\\"]\"", // text with a space
+          "\" [\\\"400\\\",\\\"500\\\"] \"", // text with spaces around
+          "[\"400\",\"500\"]", // an array, not text
+          "[400,500]" // numbers
+        }) {
+      var source = JSON.readTree("{\"lsn\":500,\"sequence\":" + sequence + "}");
+      assertThat(SourcePosition.fromDebeziumSource(source))
+          .as(sequence)
+          .isEqualTo(new SourcePosition(400, 500));
+    }
+    var noCommit = JSON.readTree("{\"lsn\":50,\"sequence\":\"[null,\\\"50\\\"]\"}");
+    assertThat(SourcePosition.fromDebeziumSource(noCommit)).isEqualTo(new SourcePosition(50, 50));
+    var notNumbers = JSON.readTree("{\"lsn\":50,\"sequence\":\"[\\\"x\\\",\\\"50\\\"]\"}");
+    assertThatThrownBy(() -> SourcePosition.fromDebeziumSource(notNumbers))
+        .isInstanceOf(NumberFormatException.class);
+  }
+
+  @Test
   void laterTransactionIsNewerEvenWhenItsChangeLsnIsSmaller() throws Exception {
     // T1 commits at 800; T2 wrote its change at 300 but committed after T1.
     var t1 =

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.carve.core.SourcePosition;
 import dev.carve.transform.api.ChangeEvent;
 import dev.carve.transform.api.ChangeEvent.SourceOffset;
@@ -119,7 +120,7 @@ final class ChangeParser {
           case "op" -> envelope.op = token == JsonToken.VALUE_STRING ? p.getText() : null;
           case "source" -> {
             if (token == JsonToken.START_OBJECT) {
-              envelope.source = JSON.readTree(p);
+              envelope.source = readSource(p);
             } else {
               envelope.source = null;
               p.skipChildren();
@@ -142,6 +143,24 @@ final class ChangeParser {
     } catch (IOException e) {
       throw new MappingException("the record value is not valid JSON: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The fields of the {@code source} block (at its START_OBJECT) that make a change's position
+   * ({@code snapshot}, {@code lsn}, {@code sequence}); the others are skipped, not built.
+   */
+  private static JsonNode readSource(JsonParser p) throws IOException {
+    ObjectNode source = JSON.createObjectNode();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      p.nextToken();
+      if (name.equals("snapshot") || name.equals("lsn") || name.equals("sequence")) {
+        source.set(name, JSON.readTree(p));
+      } else {
+        p.skipChildren();
+      }
+    }
+    return source;
   }
 
   private static boolean isObjectOrNull(JsonToken token) {
