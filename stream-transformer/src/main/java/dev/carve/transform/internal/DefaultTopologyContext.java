@@ -271,19 +271,8 @@ public final class DefaultTopologyContext implements TopologyContext {
     joinStores.addAll(
         List.of(
             rowsStore, indexStore, replicaStore, name(step + "-right"), name(step + "-lookup")));
-    for (String store : List.of(rowsStore, indexStore, replicaStore)) {
-      if (mapper.stores().stream().map(this::name).anyMatch(store::equals)) {
-        throw new IllegalStateException(
-            "Store '"
-                + store
-                + "' of service '"
-                + service
-                + "' is kept by the join '"
-                + step
-                + "' itself; give the mapper's store another name");
-      }
-      builder.addStateStore(
-          Stores.keyValueStoreBuilder(supplier(store), Serdes.String(), Serdes.String()));
+    for (String store : List.of("-rows", "-index", "-replica")) {
+      addJoinStore(builder, step, step + store, mapper);
     }
     Set<String> stores = new LinkedHashSet<>(List.of(storeNames(mapper)));
     stores.addAll(List.of(rowsStore, indexStore, replicaStore));
@@ -338,11 +327,10 @@ public final class DefaultTopologyContext implements TopologyContext {
 
     // Unchanged-TOAST placeholders of the left table are filled before the join, which may
     // collapse consecutive changes of one row: store <service>-<step>-left-toast.
-    String leftToastStore = join.toastColumns().isEmpty() ? null : name(step + "-left-toast");
-    if (leftToastStore != null) {
-      builder.addStateStore(
-          Stores.keyValueStoreBuilder(supplier(leftToastStore), Serdes.String(), Serdes.String()));
-    }
+    String leftToastStore =
+        join.toastColumns().isEmpty()
+            ? null
+            : name(addJoinStore(builder, step, step + "-left-toast", mapper));
     KTable<byte[], String> left =
         rows(
             builder,
@@ -475,11 +463,21 @@ public final class DefaultTopologyContext implements TopologyContext {
    * previous one for its key (see {@code MapTableProcessor}).
    */
   private String addPositionsStore(StreamsBuilder builder, String step, TableMapper mapper) {
-    String positionsStep = step + "-positions";
-    if (mapper.stores().contains(positionsStep)) {
+    return addJoinStore(builder, step, step + "-positions", mapper);
+  }
+
+  /**
+   * Adds the store {@code <service>-<storeStep>} a join keeps itself (text keys and values).
+   *
+   * @return {@code storeStep}
+   * @throws IllegalStateException when the mapper declares a store of that name
+   */
+  private String addJoinStore(
+      StreamsBuilder builder, String step, String storeStep, TableMapper mapper) {
+    if (mapper.stores().contains(storeStep)) {
       throw new IllegalStateException(
           "Store '"
-              + name(positionsStep)
+              + name(storeStep)
               + "' of service '"
               + service
               + "' is kept by the join '"
@@ -487,9 +485,8 @@ public final class DefaultTopologyContext implements TopologyContext {
               + "' itself; give the mapper's store another name");
     }
     builder.addStateStore(
-        Stores.keyValueStoreBuilder(
-            supplier(name(positionsStep)), Serdes.String(), Serdes.String()));
-    return positionsStep;
+        Stores.keyValueStoreBuilder(supplier(name(storeStep)), Serdes.String(), Serdes.String()));
+    return storeStep;
   }
 
   private void addStores(StreamsBuilder builder, TableMapper mapper) {
