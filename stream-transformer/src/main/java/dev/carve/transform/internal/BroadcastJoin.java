@@ -34,8 +34,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <ul>
  *   <li>rows: the last change of each left row by raw key ({@link StoredRow}: its reference, the
  *       last position emitted for it, its source offset and bytes with TOAST placeholders filled);
- *       a deleted row keeps its key and last emitted position (a later change of the same key must
- *       still win at the sink's guard);
+ *       a deleted row whose delete went out at a position raised above its own keeps its key and
+ *       that position (a later change of the same key must still win at the sink's guard);
  *   <li>index: {@code <reference> \n <raw key>} for each left row that references something, to
  *       find the rows a right change re-maps;
  *   <li>replica: the chosen right row by reference.
@@ -356,13 +356,20 @@ final class BroadcastJoin {
           index.put(indexKey(ref, key), "");
         }
       }
-      rows.put(
-          key,
-          change.isDelete()
-              ? StoredRow.deleted(emitted, source).write()
-              : new StoredRow(
-                      ref, emitted, source.topic(), source.partition(), source.offset(), key, value)
-                  .write());
+      if (!change.isDelete()) {
+        rows.put(
+            key,
+            new StoredRow(
+                    ref, emitted, source.topic(), source.partition(), source.offset(), key, value)
+                .write());
+      } else if (emitted != null && emitted.isNewerThan(change.position())) {
+        // The sink holds the delete at a position raised above the delete's own: a later change
+        // of the key must be raised above it too, so the position stays.
+        rows.put(key, StoredRow.deleted(emitted, source).write());
+      } else {
+        // Any later change of the key is newer than the delete itself, so nothing need stay.
+        rows.delete(key);
+      }
     }
 
     private String keptOf(StoredRow last) {

@@ -293,6 +293,24 @@ class ForeignKeyJoinTest {
   }
 
   @Test
+  void reinsertAfterADeleteWhosePositionWasRaisedStillWins() {
+    order("ORD-1", "C1", 500);
+    address("u", 1, "C1", "B", "DE", 700); // re-maps ORD-1 at the address's position, 700
+    harness.send(
+        "orders",
+        key("order_ref", "ORD-1"),
+        Debezium.delete("orders", row("order_ref", "ORD-1"), 600)); // read after the address
+    order("ORD-1", "C1", 650); // inserted again before the address change committed
+
+    List<TestRecord<GenericRecord, GenericRecord>> out = harness.read("order");
+    assertThat(out)
+        .extracting(ForeignKeyJoinTest::changeLsn)
+        .containsExactly(500L, 700L, 701L, 702L);
+    assertThat(out.get(2).value()).isNull();
+    assertThat(country(out.get(3))).isEqualTo("DE");
+  }
+
+  @Test
   void unreadableAddressIsDeadLetteredWithItsOriginalKeyAndTopic() {
     harness.send("addresses", key("addr_id", 5), "not json");
 
