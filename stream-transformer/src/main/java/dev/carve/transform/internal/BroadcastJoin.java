@@ -287,11 +287,7 @@ final class BroadcastJoin {
         metrics.recordTombstone();
         return; // a Debezium tombstone: the delete before it already did the work
       }
-      SourceOffset source =
-          context
-              .recordMetadata()
-              .map(m -> new SourceOffset(m.topic(), m.partition(), m.offset()))
-              .orElse(new SourceOffset(topic, -1, -1));
+      SourceOffset source = ChangeParser.offsetOf(context.recordMetadata(), topic);
       String key;
       String value;
       ChangeEvent change;

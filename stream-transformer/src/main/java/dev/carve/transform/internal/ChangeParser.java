@@ -13,8 +13,10 @@ import java.io.IOException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +35,16 @@ final class ChangeParser {
   ChangeParser(String service, String table) {
     this.service = service;
     this.table = table;
+  }
+
+  /**
+   * Where the record being processed was read (topic, partition, offset); {@code topic} with
+   * partition and offset -1 when Kafka Streams does not know (a punctuation, a test driver).
+   */
+  static SourceOffset offsetOf(Optional<RecordMetadata> metadata, String topic) {
+    return metadata
+        .map(m -> new SourceOffset(m.topic(), m.partition(), m.offset()))
+        .orElse(new SourceOffset(topic, -1, -1));
   }
 
   /**

@@ -156,7 +156,6 @@ public final class DefaultTopologyContext implements TopologyContext {
     copartitioned.add(new LinkedHashSet<>(tableByTopic.keySet()));
     addStores(builder, mapper);
     String positionsStep = addPositionsStore(builder, step, mapper);
-    joinStores.add(name(positionsStep));
     KStream<byte[], byte[]> merged =
         builder.stream(
             rawTopic(primaryTable),
@@ -265,19 +264,13 @@ public final class DefaultTopologyContext implements TopologyContext {
     String leftStep = stepOf(leftTable);
     addStores(builder, mapper);
     DeadLetters deadLetters = new DeadLetters(service, deadLetterTopic(), onError, metrics);
-    String rowsStore = name(step + "-rows");
-    String indexStore = name(step + "-index");
-    String replicaStore = name(step + "-replica");
-    joinStores.addAll(
-        List.of(
-            rowsStore, indexStore, replicaStore, name(step + "-right"), name(step + "-lookup")));
-    for (String store : List.of("-rows", "-index", "-replica")) {
-      addJoinStore(builder, step, step + store, mapper);
-    }
-    Set<String> stores = new LinkedHashSet<>(List.of(storeNames(mapper)));
-    stores.addAll(List.of(rowsStore, indexStore, replicaStore));
-    String[] storeNames = stores.toArray(String[]::new);
-    BroadcastJoin.Stores own = new BroadcastJoin.Stores(rowsStore, indexStore, replicaStore);
+    String rowsStep = addJoinStore(builder, step, step + "-rows", mapper);
+    String indexStep = addJoinStore(builder, step, step + "-index", mapper);
+    String replicaStep = addJoinStore(builder, step, step + "-replica", mapper);
+    joinStores.addAll(List.of(name(step + "-right"), name(step + "-lookup")));
+    String[] storeNames = storeNames(mapper, rowsStep, indexStep, replicaStep);
+    BroadcastJoin.Stores own =
+        new BroadcastJoin.Stores(name(rowsStep), name(indexStep), name(replicaStep));
 
     KStream<byte[], Routed> rejoined =
         lookup(builder, step, rightTopic, join, deadLetters)
@@ -322,7 +315,6 @@ public final class DefaultTopologyContext implements TopologyContext {
     String leftStep = stepOf(leftTable);
     addStores(builder, mapper);
     String positionsStep = addPositionsStore(builder, step, mapper);
-    joinStores.add(name(positionsStep));
     DeadLetters deadLetters = new DeadLetters(service, deadLetterTopic(), onError, metrics);
 
     // Unchanged-TOAST placeholders of the left table are filled before the join, which may
@@ -348,9 +340,7 @@ public final class DefaultTopologyContext implements TopologyContext {
             name(step + "-right"),
             name(step + "-lookup"),
             name(step + "-fk-subscription-store")));
-    if (leftToastStore != null) {
-      joinStores.add(leftToastStore);
-    }
+
     left.leftJoin(
             right,
             ForeignKeyJoinTopology::referenceOf,
@@ -446,14 +436,12 @@ public final class DefaultTopologyContext implements TopologyContext {
     return table.replace('.', '_');
   }
 
-  private String[] storeNames(TableMapper mapper) {
-    return mapper.stores().stream().map(this::name).toArray(String[]::new);
-  }
-
-  private String[] storeNames(TableMapper mapper, String extraStep) {
+  private String[] storeNames(TableMapper mapper, String... extraSteps) {
     Set<String> names = new LinkedHashSet<>();
     mapper.stores().forEach(s -> names.add(name(s)));
-    names.add(name(extraStep));
+    for (String step : extraSteps) {
+      names.add(name(step));
+    }
     return names.toArray(String[]::new);
   }
 
@@ -467,7 +455,8 @@ public final class DefaultTopologyContext implements TopologyContext {
   }
 
   /**
-   * Adds the store {@code <service>-<storeStep>} a join keeps itself (text keys and values).
+   * Adds the store {@code <service>-<storeStep>} a join keeps itself (text keys and values), one of
+   * {@link #joinStateStores()}.
    *
    * @return {@code storeStep}
    * @throws IllegalStateException when the mapper declares a store of that name
@@ -486,6 +475,7 @@ public final class DefaultTopologyContext implements TopologyContext {
     }
     builder.addStateStore(
         Stores.keyValueStoreBuilder(supplier(name(storeStep)), Serdes.String(), Serdes.String()));
+    joinStores.add(name(storeStep));
     return storeStep;
   }
 

@@ -154,13 +154,6 @@ final class ForeignKeyJoinTopology {
     return bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
   }
 
-  private static SourceOffset offset(FixedKeyProcessorContext<?, ?> context, String topic) {
-    return context
-        .recordMetadata()
-        .map(m -> new SourceOffset(m.topic(), m.partition(), m.offset()))
-        .orElse(new SourceOffset(topic, -1, -1));
-  }
-
   /** Shared parsing and dead-lettering of both sides. */
   private abstract static class SideParser implements FixedKeyProcessor<byte[], byte[], Parsed> {
     final String table;
@@ -197,7 +190,7 @@ final class ForeignKeyJoinTopology {
         metrics.recordTombstone();
         return; // a Debezium tombstone: the delete before it already did the work
       }
-      SourceOffset source = offset(context, topic);
+      SourceOffset source = ChangeParser.offsetOf(context.recordMetadata(), topic);
       try {
         ChangeEvent change = parser.parseRow(record.key(), record.value(), source);
         if (record.key() == null) {

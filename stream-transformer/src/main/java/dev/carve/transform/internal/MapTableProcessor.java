@@ -76,11 +76,7 @@ final class MapTableProcessor implements Processor<byte[], byte[], byte[], Route
   public void process(Record<byte[], byte[]> record) {
     SourceOffset source = InternalHeaders.source(record.headers());
     if (source == null) {
-      source =
-          context
-              .recordMetadata()
-              .map(m -> new SourceOffset(m.topic(), m.partition(), m.offset()))
-              .orElse(new SourceOffset(firstTopic, -1, -1));
+      source = ChangeParser.offsetOf(context.recordMetadata(), firstTopic);
     }
     String rejected = InternalHeaders.rejection(record.headers());
     String joined = InternalHeaders.joined(record.headers());

@@ -44,11 +44,7 @@ final class RekeyProcessor implements Processor<byte[], byte[], byte[], byte[]> 
 
   @Override
   public void process(Record<byte[], byte[]> record) {
-    SourceOffset source =
-        context
-            .recordMetadata()
-            .map(m -> new SourceOffset(m.topic(), m.partition(), m.offset()))
-            .orElse(new SourceOffset(table, -1, -1));
+    SourceOffset source = ChangeParser.offsetOf(context.recordMetadata(), table);
     InternalHeaders.stamp(record.headers(), source, record.key());
     String sourceKey =
         record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
