@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -140,7 +141,11 @@ final class EntityMapper {
       GenericRecord key = keyOf(row.withItem(Map.of(), i, def.explodeColumn()));
       out.add(Output.to(topic, DomainRecord.delete(key, position)));
     }
-    scope.put(countStore, sourceKey, items.isEmpty() ? null : Integer.toString(items.size()));
+    String count = items.isEmpty() ? null : Integer.toString(items.size());
+    if (!Objects.equals(count, stored)) {
+      // Most changes keep the number of children: no store write, no changelog record.
+      scope.put(countStore, sourceKey, count);
+    }
   }
 
   private List<Map<String, Object>> items(Row row) {
