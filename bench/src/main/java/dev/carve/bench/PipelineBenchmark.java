@@ -122,8 +122,8 @@ public final class PipelineBenchmark {
   private static void rate() throws Exception {
     Path state = Files.createTempDirectory("carve-bench-rate");
     try (EmbeddedPipeline p =
-        EmbeddedPipeline.start(options(state, DataGenerator.Sizes.DEMO, 0, true), line -> {})) {
-      awaitSynced(p, Duration.ofMinutes(20));
+            EmbeddedPipeline.start(options(state, DataGenerator.Sizes.DEMO, 0, true), line -> {});
+        Probe probe = Probe.whenSynced(p)) {
       int best = 0;
       for (int rate : new int[] {250, 500, 1000, 2000, 4000}) {
         try (LoadGenerator load =
@@ -132,27 +132,48 @@ public final class PipelineBenchmark {
                 LoadGenerator.Options.of(rate, rate))) {
           load.start();
           Thread.sleep(10_000);
-          long lagEarly = totalLag(p);
           long before = load.total();
           long tStart = System.nanoTime();
-          Thread.sleep(20_000);
-          long lagLate = totalLag(p);
+          // The lag of Streams and sinks comes in bursts (commits, batches): one sample a second,
+          // and the medians of the first and last five compared, not two single samples.
+          List<Long> lags = new ArrayList<>();
+          for (int s = 0; s < 20; s++) {
+            Thread.sleep(1_000);
+            lags.add(totalLag(p));
+          }
           double achieved = (load.total() - before) / ((System.nanoTime() - tStart) / 1e9);
+          // Capture is not in the lag above (it counts raw records not yet consumed): a change
+          // committed now must reach a target table while the load goes on.
+          long probeMs = probe.commitToVisible(Duration.ofSeconds(30)).toMillis();
           load.stop(Duration.ofSeconds(10));
+          long early = median(lags.subList(0, 5));
+          long late = median(lags.subList(lags.size() - 5, lags.size()));
           boolean keepsUp =
-              lagLate <= lagEarly + achieved; // lag not growing by more than a second's worth
+              late - early <= achieved && probeMs <= 10_000; // lag not growing by a second's worth
           System.out.printf(
               Locale.ROOT,
-              "rate      target %,5d changes/s: achieved %,6.0f/s, pipeline lag %,d -> %,d records: %s%n",
+              "rate      target %,5d changes/s: achieved %,6.0f/s, pipeline lag (median of 5 s)"
+                  + " %,d -> %,d records (max %,d), probe commit-to-visible %s: %s%n",
               rate,
               achieved,
-              lagEarly,
-              lagLate,
+              early,
+              late,
+              Collections.max(lags),
+              probeMs > 30_000 ? "over 30 s" : probeMs + " ms",
               keepsUp ? "keeps up" : "falls behind");
           if (keepsUp) {
             best = (int) achieved;
           }
-          if (!keepsUp || achieved < rate * 0.8) {
+          if (!keepsUp) {
+            break;
+          }
+          if (achieved < rate * 0.8) {
+            System.out.printf(
+                Locale.ROOT,
+                "rate      the load generator reached %,.0f of %,d changes/s on this machine; the"
+                    + " pipeline kept up with all of it%n",
+                achieved,
+                rate);
             break;
           }
         }
@@ -166,53 +187,23 @@ public final class PipelineBenchmark {
   private static void latency(int rate, int seconds) throws Exception {
     Path state = Files.createTempDirectory("carve-bench-latency");
     try (EmbeddedPipeline p =
-        EmbeddedPipeline.start(options(state, DataGenerator.Sizes.DEMO, 0, true), line -> {})) {
-      awaitSynced(p, Duration.ofMinutes(20));
-      String custNo;
-      long customerId;
-      try (Connection c = p.postgres().connect(EmbeddedPipeline.MONOLITH_DB);
-          ResultSet rs =
-              c.createStatement()
-                  .executeQuery("SELECT min(cust_no) FROM customers WHERE deleted_flag = 'N'")) {
-        rs.next();
-        custNo = rs.getString(1);
-      }
-      customerId = dev.carve.transform.api.LegacyKeys.allocate("customer", custNo);
+            EmbeddedPipeline.start(options(state, DataGenerator.Sizes.DEMO, 0, true), line -> {});
+        Probe probe = Probe.whenSynced(p)) {
       List<Long> micros = new ArrayList<>();
       try (LoadGenerator load =
-              LoadGenerator.create(
-                  () -> p.postgres().connect(EmbeddedPipeline.MONOLITH_DB),
-                  LoadGenerator.Options.of(rate, 7));
-          Connection src = p.postgres().connect(EmbeddedPipeline.MONOLITH_DB);
-          Connection dst = p.postgres().connect("customers");
-          PreparedStatement update =
-              src.prepareStatement("UPDATE customers SET email = ? WHERE cust_no = ?");
-          PreparedStatement read =
-              dst.prepareStatement("SELECT email FROM customer WHERE customer_id = ?")) {
+          LoadGenerator.create(
+              () -> p.postgres().connect(EmbeddedPipeline.MONOLITH_DB),
+              LoadGenerator.Options.of(rate, 7))) {
         load.start();
         Thread.sleep(5_000);
         long loadBefore = load.total();
         long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
-        int i = 0;
         while (System.nanoTime() < end) {
-          String token = "probe-" + (i++) + "@bench.example";
-          update.setString(1, token);
-          update.setString(2, custNo);
-          update.executeUpdate();
-          long committed = System.nanoTime();
-          read.setLong(1, customerId);
-          while (true) {
-            try (ResultSet rs = read.executeQuery()) {
-              if (rs.next() && token.equals(rs.getString(1))) {
-                break;
-              }
-            }
-            if (System.nanoTime() - committed > Duration.ofSeconds(60).toNanos()) {
-              throw new IllegalStateException("probe " + token + " not visible after 60 s");
-            }
-            Thread.sleep(1);
+          Duration took = probe.commitToVisible(Duration.ofSeconds(60));
+          if (took.compareTo(Duration.ofSeconds(60)) > 0) {
+            throw new IllegalStateException("probe not visible after 60 s");
           }
-          micros.add((System.nanoTime() - committed) / 1000);
+          micros.add(took.toNanos() / 1000);
           Thread.sleep(50);
         }
         double achieved = (load.total() - loadBefore) / (double) seconds;
@@ -226,6 +217,70 @@ public final class PipelineBenchmark {
             pct(micros, 50) / 1000.0,
             pct(micros, 99) / 1000.0,
             micros.get(micros.size() - 1) / 1000.0);
+      }
+    }
+  }
+
+  /**
+   * Commits an e-mail change of one customer in the monolith and waits until the customers
+   * service's table shows it: the whole path (capture, transform, sink) of one change.
+   */
+  private static final class Probe implements AutoCloseable {
+    private final Connection src;
+    private final Connection dst;
+    private final PreparedStatement update;
+    private final PreparedStatement read;
+    private final String custNo;
+    private final long customerId;
+    private int sent;
+
+    /** Waits until the pipeline has synced its initial load, then opens the probe. */
+    static Probe whenSynced(EmbeddedPipeline p) throws Exception {
+      awaitSynced(p, Duration.ofMinutes(20));
+      return new Probe(p);
+    }
+
+    private Probe(EmbeddedPipeline p) throws Exception {
+      this.src = p.postgres().connect(EmbeddedPipeline.MONOLITH_DB);
+      this.dst = p.postgres().connect("customers");
+      try (ResultSet rs =
+          src.createStatement()
+              .executeQuery("SELECT min(cust_no) FROM customers WHERE deleted_flag = 'N'")) {
+        rs.next();
+        this.custNo = rs.getString(1);
+      }
+      this.customerId = dev.carve.transform.api.LegacyKeys.allocate("customer", custNo);
+      this.update = src.prepareStatement("UPDATE customers SET email = ? WHERE cust_no = ?");
+      this.read = dst.prepareStatement("SELECT email FROM customer WHERE customer_id = ?");
+    }
+
+    /** The time to visible; longer than {@code limit} when it was not visible by then. */
+    Duration commitToVisible(Duration limit) throws Exception {
+      String token = "probe-" + (sent++) + "@bench.example";
+      update.setString(1, token);
+      update.setString(2, custNo);
+      update.executeUpdate();
+      long committed = System.nanoTime();
+      read.setLong(1, customerId);
+      while (true) {
+        try (ResultSet rs = read.executeQuery()) {
+          if (rs.next() && token.equals(rs.getString(1))) {
+            return Duration.ofNanos(System.nanoTime() - committed);
+          }
+        }
+        if (System.nanoTime() - committed > limit.toNanos()) {
+          return limit.plusMillis(1);
+        }
+        Thread.sleep(1);
+      }
+    }
+
+    @Override
+    public void close() throws Exception {
+      try (src;
+          dst) {
+        update.close();
+        read.close();
       }
     }
   }
@@ -250,6 +305,12 @@ public final class PipelineBenchmark {
     return PipelineStatus.of(p, Duration.ZERO).services().stream()
         .mapToLong(s -> s.transformLag() + s.sinkLag())
         .sum();
+  }
+
+  private static long median(List<Long> values) {
+    List<Long> sorted = new ArrayList<>(values);
+    Collections.sort(sorted);
+    return sorted.get(sorted.size() / 2);
   }
 
   private static long pct(List<Long> sorted, int p) {
