@@ -222,16 +222,17 @@ public final class PipelineBenchmark {
   }
 
   /**
-   * Commits an e-mail change of one customer in the monolith and waits until the customers
-   * service's table shows it: the whole path (capture, transform, sink) of one change.
+   * Commits a new customer in the monolith (a copy of an existing one under a new {@code cust_no})
+   * and waits until the customers service's table shows it: the whole path (capture, transform,
+   * sink) of one change. A new row each time, because the load generator soft-deletes customers it
+   * knows, and a probe of a deleted customer would never show.
    */
   private static final class Probe implements AutoCloseable {
     private final Connection src;
     private final Connection dst;
-    private final PreparedStatement update;
+    private final PreparedStatement insert;
     private final PreparedStatement read;
-    private final String custNo;
-    private final long customerId;
+    private final String template;
     private int sent;
 
     /** Waits until the pipeline has synced its initial load, then opens the probe. */
@@ -247,21 +248,29 @@ public final class PipelineBenchmark {
           src.createStatement()
               .executeQuery("SELECT min(cust_no) FROM customers WHERE deleted_flag = 'N'")) {
         rs.next();
-        this.custNo = rs.getString(1);
+        this.template = rs.getString(1);
       }
-      this.customerId = dev.carve.transform.api.LegacyKeys.allocate("customer", custNo);
-      this.update = src.prepareStatement("UPDATE customers SET email = ? WHERE cust_no = ?");
+      this.insert =
+          src.prepareStatement(
+              "INSERT INTO customers (cust_no, full_name, email, phone, vip_flag, status,"
+                  + " created_on, deleted_flag, notes, updated_at) SELECT ?, full_name, ?, phone,"
+                  + " vip_flag, status, created_on, 'N', NULL, now() FROM customers"
+                  + " WHERE cust_no = ?");
       this.read = dst.prepareStatement("SELECT email FROM customer WHERE customer_id = ?");
     }
 
     /** The time to visible; longer than {@code limit} when it was not visible by then. */
     Duration commitToVisible(Duration limit) throws Exception {
-      String token = "probe-" + (sent++) + "@bench.example";
-      update.setString(1, token);
-      update.setString(2, custNo);
-      update.executeUpdate();
+      String custNo = String.format(Locale.ROOT, "PROBE%07d", sent++);
+      String token = custNo.toLowerCase(Locale.ROOT) + "@bench.example";
+      insert.setString(1, custNo);
+      insert.setString(2, token);
+      insert.setString(3, template);
+      if (insert.executeUpdate() != 1) {
+        throw new IllegalStateException("template customer " + template + " is gone");
+      }
       long committed = System.nanoTime();
-      read.setLong(1, customerId);
+      read.setLong(1, dev.carve.transform.api.LegacyKeys.allocate("customer", custNo));
       while (true) {
         try (ResultSet rs = read.executeQuery()) {
           if (rs.next() && token.equals(rs.getString(1))) {
@@ -279,7 +288,7 @@ public final class PipelineBenchmark {
     public void close() throws Exception {
       try (src;
           dst) {
-        update.close();
+        insert.close();
         read.close();
       }
     }
