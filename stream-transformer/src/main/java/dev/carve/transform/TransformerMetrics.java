@@ -17,6 +17,7 @@ public final class TransformerMetrics {
   private final LongAdder out = new LongAdder();
   private final LongAdder deadLettered = new LongAdder();
   private final LongAdder tombstones = new LongAdder();
+  private final LongAdder joinWaitsEnded = new LongAdder();
   private final Map<String, LongAdder> inByTable = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> outByEntity = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> deadLetteredByTable = new ConcurrentHashMap<>();
@@ -51,6 +52,14 @@ public final class TransformerMetrics {
     return tombstones.sum();
   }
 
+  /**
+   * Left rows of a foreign-key join that waited the whole {@code wait} for their referenced row and
+   * were mapped without it (a reference to a row that does not exist, or one that came late).
+   */
+  public long joinWaitsEnded() {
+    return joinWaitsEnded.sum();
+  }
+
   /** Raw change records read, by legacy table. */
   public Map<String, Long> recordsInByTable() {
     return snapshot(inByTable);
@@ -75,6 +84,11 @@ public final class TransformerMetrics {
   /** Counts a Debezium tombstone skipped; called by the topology. */
   public void recordTombstone() {
     tombstones.increment();
+  }
+
+  /** Counts a left row whose wait for its referenced row ended; called by the topology. */
+  public void recordJoinWaitEnded() {
+    joinWaitsEnded.increment();
   }
 
   /** Counts a domain record written for {@code entity}; called by the topology. */

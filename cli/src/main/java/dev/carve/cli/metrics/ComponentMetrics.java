@@ -175,6 +175,12 @@ public final class ComponentMetrics {
               "carve_transform_tombstones_skipped_total",
               "Debezium tombstones the transformer skipped (each follows a delete it mapped).")
           .add(metrics.tombstonesSkipped(), "service", service);
+      scrape
+          .counter(
+              "carve_transform_join_waits_ended_total",
+              "Left rows of a foreign-key join with a wait that waited it out and were mapped"
+                  + " without their referenced row (absent, or later than the wait).")
+          .add(metrics.joinWaitsEnded(), "service", service);
       Scrape.Family dead =
           scrape.counter(
               "carve_transform_dead_lettered_total",

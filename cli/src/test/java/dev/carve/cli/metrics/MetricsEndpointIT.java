@@ -83,6 +83,7 @@ class MetricsEndpointIT {
       LOG.info("metrics after the snapshot:\n{}", snapshot);
       assertThat(snapshot)
           .contains("# TYPE carve_sink_rows_upserted_total counter\n")
+          .contains("# TYPE carve_transform_join_waits_ended_total counter\n")
           .contains("carve_part_up{part=\"capture\"} 1\n")
           .contains("carve_part_up{part=\"transform customers\"} 1\n")
           .contains("carve_part_up{part=\"sink customers\"} 1\n")

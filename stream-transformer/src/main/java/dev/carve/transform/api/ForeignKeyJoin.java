@@ -2,6 +2,7 @@ package dev.carve.transform.api;
 
 import dev.carve.core.SourcePosition;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,6 +57,7 @@ public final class ForeignKeyJoin {
   private final Predicate<Map<String, Object>> where;
   private final List<String> toastColumns;
   private final Strategy strategy;
+  private final Duration waitFor;
 
   private ForeignKeyJoin(
       String table,
@@ -63,13 +65,15 @@ public final class ForeignKeyJoin {
       String alias,
       Predicate<Map<String, Object>> where,
       List<String> toastColumns,
-      Strategy strategy) {
+      Strategy strategy,
+      Duration waitFor) {
     this.table = table;
     this.columns = columns;
     this.alias = alias;
     this.where = where;
     this.toastColumns = toastColumns;
     this.strategy = strategy;
+    this.waitFor = waitFor;
   }
 
   /**
@@ -100,7 +104,8 @@ public final class ForeignKeyJoin {
         alias,
         row -> true,
         List.of(),
-        Strategy.BROADCAST);
+        Strategy.BROADCAST,
+        Duration.ZERO);
   }
 
   /**
@@ -112,7 +117,13 @@ public final class ForeignKeyJoin {
    */
   public ForeignKeyJoin where(Predicate<Map<String, Object>> filter) {
     return new ForeignKeyJoin(
-        table, columns, alias, Objects.requireNonNull(filter, "filter"), toastColumns, strategy);
+        table,
+        columns,
+        alias,
+        Objects.requireNonNull(filter, "filter"),
+        toastColumns,
+        strategy,
+        waitFor);
   }
 
   /**
@@ -125,13 +136,46 @@ public final class ForeignKeyJoin {
    * @param columns left-table columns that PostgreSQL may TOAST, e.g. {@code [lines_blob]}
    */
   public ForeignKeyJoin toast(List<String> columns) {
-    return new ForeignKeyJoin(table, this.columns, alias, where, List.copyOf(columns), strategy);
+    return new ForeignKeyJoin(
+        table, this.columns, alias, where, List.copyOf(columns), strategy, waitFor);
   }
 
   /** A copy run the given way (default {@link Strategy#BROADCAST}). */
   public ForeignKeyJoin strategy(Strategy strategy) {
     return new ForeignKeyJoin(
-        table, columns, alias, where, toastColumns, Objects.requireNonNull(strategy, "strategy"));
+        table,
+        columns,
+        alias,
+        where,
+        toastColumns,
+        Objects.requireNonNull(strategy, "strategy"),
+        waitFor);
+  }
+
+  /**
+   * A copy in which a left row whose referenced row is absent waits up to {@code wait} (wall-clock
+   * time) for it before it is mapped with a null joined row ({@link Strategy#BROADCAST} only).
+   * Without it (the default, zero) such a row is mapped at once and again when its row arrives, so
+   * the target briefly holds it without the joined values: an order inserted in the same
+   * transaction as its customer's address, which reaches the join later through the right side's
+   * repartition topics; and, while catching up (a new service, a reset), every left row read before
+   * its right row. With it the row is mapped once, joined, when its right row arrives in time; a
+   * left row that references nothing (a null reference) or whose right row is there never waits. A
+   * row changed again while it waits is mapped once, as its last change; a delete never waits.
+   *
+   * @param wait zero or positive, e.g. {@code Duration.ofSeconds(2)}
+   */
+  public ForeignKeyJoin waitFor(Duration wait) {
+    Objects.requireNonNull(wait, "wait");
+    if (wait.isNegative()) {
+      throw new IllegalArgumentException("the wait of a join cannot be negative: " + wait);
+    }
+    return new ForeignKeyJoin(table, columns, alias, where, toastColumns, strategy, wait);
+  }
+
+  /** How long a left row waits for an absent referenced row; zero: it does not wait. */
+  public Duration waitFor() {
+    return waitFor;
   }
 
   /** How the join runs. */

@@ -8,7 +8,10 @@ import dev.carve.transform.api.ForeignKeyJoin;
 import dev.carve.transform.api.MappingException;
 import dev.carve.transform.api.TableMapper;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,6 +19,7 @@ import java.util.Set;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.StreamPartitioner;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -38,7 +42,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *       that position (a later change of the same key must still win at the sink's guard);
  *   <li>index: {@code <reference> \n <raw key>} for each left row that references something, to
  *       find the rows a right change re-maps;
- *   <li>replica: the chosen right row by reference.
+ *   <li>replica: the chosen right row by reference;
+ *   <li>waiting: {@code <since> \n <raw key>} for each left row not yet mapped because its
+ *       referenced row is absent ({@link ForeignKeyJoin#waitFor}), in the order they began to wait
+ *       (zero-padded wall-clock milliseconds), so the wait configured now applies to each (a
+ *       shorter one, or none, lets them go out at once); the row's {@link StoredRow} holds the time
+ *       too.
  * </ul>
  *
  * <p>Positions: an output carries the newer of the left change's and the right row's positions,
@@ -67,42 +76,53 @@ final class BroadcastJoin {
    * unescaped.
    *
    * <pre>
-   * R1
+   * R1 (R2 when the row waits for its referenced row)
    * &lt;reference, canonical JSON; empty for none&gt;
    * &lt;last emitted position commitLsn:changeLsn; empty for none&gt;
+   * &lt;R2 only: the wall-clock time it began to wait, in milliseconds&gt;
    * &lt;raw topic&gt;
    * &lt;raw partition&gt;
    * &lt;raw offset&gt;
    * &lt;length of the key in chars; -1 for a deleted row (no key and value follow)&gt;
    * &lt;key&gt;&lt;value&gt;
    * </pre>
+   *
+   * @param waitingSince when the row began to wait for its referenced row (its last change is not
+   *     mapped yet); 0 when it does not wait
    */
   record StoredRow(
       String ref,
       SourcePosition emitted,
+      long waitingSince,
       String topic,
       int partition,
       long offset,
       String key,
       String value) {
     static final String MAGIC = "R1\n";
+    static final String WAITING_MAGIC = "R2\n";
 
     /** A deleted row: only the last emitted position is kept. */
     static StoredRow deleted(SourcePosition emitted, SourceOffset source) {
       return new StoredRow(
-          null, emitted, source.topic(), source.partition(), source.offset(), null, null);
+          null, emitted, 0, source.topic(), source.partition(), source.offset(), null, null);
     }
 
     boolean isDeleted() {
       return value == null;
     }
 
+    boolean isWaiting() {
+      return waitingSince != 0;
+    }
+
     SourceOffset source() {
       return new SourceOffset(topic, partition, offset);
     }
 
+    /** The row mapped at {@code position}, no longer waiting. */
     StoredRow withEmitted(SourcePosition position) {
-      return new StoredRow(ref, position, topic, partition, offset, key, value);
+      return new StoredRow(ref, position, 0, topic, partition, offset, key, value);
     }
 
     String write() {
@@ -112,9 +132,12 @@ final class BroadcastJoin {
                   + (value == null ? 0 : value.length())
                   + (key == null ? 0 : key.length())
                   + topic.length());
-      sb.append(MAGIC);
+      sb.append(isWaiting() ? WAITING_MAGIC : MAGIC);
       sb.append(ref == null ? "" : ref).append('\n');
       sb.append(emitted == null ? "" : ChangeMapping.writePosition(emitted)).append('\n');
+      if (isWaiting()) {
+        sb.append(waitingSince).append('\n');
+      }
       sb.append(topic).append('\n');
       sb.append(partition).append('\n');
       sb.append(offset).append('\n');
@@ -129,27 +152,36 @@ final class BroadcastJoin {
       if (text == null) {
         return null;
       }
-      if (!text.startsWith(MAGIC)) {
+      boolean waiting = text.startsWith(WAITING_MAGIC);
+      if (!waiting && !text.startsWith(MAGIC)) {
         throw new IllegalStateException(
             "cannot read the join's own state (not a stored row): " + text);
       }
-      int[] ends = StateLines.ends(text, MAGIC.length(), 6);
-      String ref = ends[0] == MAGIC.length() ? null : text.substring(MAGIC.length(), ends[0]);
+      int start = MAGIC.length();
+      int[] ends = StateLines.ends(text, start, waiting ? 7 : 6);
+      String ref = ends[0] == start ? null : text.substring(start, ends[0]);
       SourcePosition emitted =
           ends[1] == ends[0] + 1
               ? null
               : ChangeMapping.parsePosition(text.substring(ends[0] + 1, ends[1]));
-      String topic = text.substring(ends[1] + 1, ends[2]);
-      int partition = Integer.parseInt(text, ends[2] + 1, ends[3], 10);
-      long offset = Long.parseLong(text, ends[3] + 1, ends[4], 10);
-      int keyLength = Integer.parseInt(text, ends[4] + 1, ends[5], 10);
-      if (keyLength < 0) {
-        return new StoredRow(ref, emitted, topic, partition, offset, null, null);
+      long waitingSince = 0;
+      int line = 2;
+      if (waiting) {
+        waitingSince = Long.parseLong(text, ends[1] + 1, ends[2], 10);
+        line = 3;
       }
-      int keyStart = ends[5] + 1;
+      String topic = text.substring(ends[line - 1] + 1, ends[line]);
+      int partition = Integer.parseInt(text, ends[line] + 1, ends[line + 1], 10);
+      long offset = Long.parseLong(text, ends[line + 1] + 1, ends[line + 2], 10);
+      int keyLength = Integer.parseInt(text, ends[line + 2] + 1, ends[line + 3], 10);
+      if (keyLength < 0) {
+        return new StoredRow(ref, emitted, waitingSince, topic, partition, offset, null, null);
+      }
+      int keyStart = ends[line + 3] + 1;
       return new StoredRow(
           ref,
           emitted,
+          waitingSince,
           topic,
           partition,
           offset,
@@ -158,8 +190,11 @@ final class BroadcastJoin {
     }
   }
 
-  /** The names of the join's own stores in a left task. */
-  record Stores(String rows, String index, String replica) {}
+  /**
+   * The names of the join's own stores in a left task, and the wait for absent referenced rows (0:
+   * rows do not wait).
+   */
+  record Stores(String rows, String index, String replica, String waiting, long waitMillis) {}
 
   /** The stores and the mapping shared by both processors of a left task. */
   private abstract static class Side<KIn, VIn> implements Processor<KIn, VIn, byte[], Routed> {
@@ -169,11 +204,12 @@ final class BroadcastJoin {
     final DeadLetters deadLetters;
     final TransformerMetrics metrics;
     final ChangeMapping mapping;
-    private final Stores stores;
+    final Stores stores;
     ProcessorContext<byte[], Routed> context;
     KeyValueStore<String, String> rows;
     KeyValueStore<String, String> index;
     KeyValueStore<String, String> replica;
+    KeyValueStore<String, String> waiting;
     private String lastRightJson;
     private ForeignKeyJoinTopology.RightRow lastRight;
 
@@ -200,6 +236,7 @@ final class BroadcastJoin {
       this.rows = context.getStateStore(stores.rows());
       this.index = context.getStateStore(stores.index());
       this.replica = context.getStateStore(stores.replica());
+      this.waiting = context.getStateStore(stores.waiting());
       mapping.init(context);
     }
 
@@ -247,6 +284,29 @@ final class BroadcastJoin {
       return join.join(change, lastRight.row(), lastRight.position());
     }
 
+    /**
+     * Maps the kept row {@code key} again, joined with {@code right} (a right change reached it, or
+     * its wait ended), and keeps the position it went out at; a waiting row no longer waits.
+     */
+    void remap(String key, StoredRow stored, String right, long timestamp) {
+      byte[] keyBytes = stored.key().getBytes(StandardCharsets.UTF_8);
+      byte[] valueBytes = stored.value().getBytes(StandardCharsets.UTF_8);
+      Headers headers = new RecordHeaders();
+      SourcePosition emitted = stored.emitted();
+      try {
+        ChangeEvent change = parser.parse(keyBytes, valueBytes, stored.source());
+        emitted = emit(change, right, emitted, timestamp, keyBytes, valueBytes, headers);
+      } catch (Exception e) {
+        reject(keyBytes, valueBytes, headers, stored.source(), timestamp, e);
+      }
+      if (stored.isWaiting()) {
+        waiting.delete(waitingKey(stored.waitingSince(), key));
+      }
+      if (stored.isWaiting() || !Objects.equals(emitted, stored.emitted())) {
+        rows.put(key, stored.withEmitted(emitted).write());
+      }
+    }
+
     void reject(
         byte[] key,
         byte[] value,
@@ -261,10 +321,18 @@ final class BroadcastJoin {
     static String indexKey(String ref, String leftKey) {
       return ref + INDEX_SEPARATOR + leftKey;
     }
+
+    /** Sorts by time: wall-clock milliseconds zero-padded to 13 digits (until year 2286). */
+    static String waitingKey(long since, String leftKey) {
+      return String.format(java.util.Locale.ROOT, "%013d", since) + INDEX_SEPARATOR + leftKey;
+    }
   }
 
   /** Reads the left table's changes: fills TOAST placeholders, keeps the row, joins and maps. */
   static final class LeftProcessor extends Side<byte[], byte[]> {
+    /** Rows whose wait ended, mapped per punctuation at most (the rest at the next one). */
+    private static final int DUE_PER_PUNCTUATION = 10_000;
+
     private final String topic;
 
     LeftProcessor(
@@ -278,6 +346,14 @@ final class BroadcastJoin {
         Stores stores) {
       super(service, table, join, deadLetters, metrics, mapper, stores);
       this.topic = topic;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], Routed> context) {
+      super.init(context);
+      // Also without a wait: rows left waiting by an earlier configuration still go out.
+      long every = Math.max(100, Math.min(1_000, stores.waitMillis() / 4));
+      context.schedule(Duration.ofMillis(every), PunctuationType.WALL_CLOCK_TIME, this::mapDueRows);
     }
 
     @Override
@@ -331,16 +407,30 @@ final class BroadcastJoin {
         return;
       }
       SourcePosition emitted = previous == null ? null : previous.emitted();
+      long waitingSince = previous == null ? 0 : previous.waitingSince();
       String right = ref == null ? null : replica.get(ref);
-      emitted =
-          emit(
-              change,
-              right,
-              emitted,
-              record.timestamp(),
-              record.key(),
-              record.value(),
-              record.headers());
+      if (stores.waitMillis() > 0 && ref != null && right == null) {
+        // Its referenced row may still be on its way through the right side's repartition
+        // topics: the change waits for it (mapped by the right change, or when the wait ends).
+        if (waitingSince == 0) { // a change of a row that waits already does not wait longer
+          waitingSince = context.currentSystemTimeMs();
+          waiting.put(waitingKey(waitingSince, key), "");
+        }
+      } else {
+        emitted =
+            emit(
+                change,
+                right,
+                emitted,
+                record.timestamp(),
+                record.key(),
+                record.value(),
+                record.headers());
+        if (waitingSince != 0) {
+          waiting.delete(waitingKey(waitingSince, key));
+          waitingSince = 0;
+        }
+      }
       // The row is kept even when its mapping was dead-lettered: it is the source's row (a later
       // TOAST placeholder is filled from it) and a right change re-maps it.
       String previousRef = previous == null ? null : previous.ref();
@@ -356,7 +446,14 @@ final class BroadcastJoin {
         rows.put(
             key,
             new StoredRow(
-                    ref, emitted, source.topic(), source.partition(), source.offset(), key, value)
+                    ref,
+                    emitted,
+                    waitingSince,
+                    source.topic(),
+                    source.partition(),
+                    source.offset(),
+                    key,
+                    value)
                 .write());
       } else if (emitted != null && emitted.isNewerThan(change.position())) {
         // The sink holds the delete at a position raised above the delete's own: a later change
@@ -365,6 +462,35 @@ final class BroadcastJoin {
       } else {
         // Any later change of the key is newer than the delete itself, so nothing need stay.
         rows.delete(key);
+      }
+    }
+
+    /** Maps the rows whose wait for their referenced row has ended, with whatever is there. */
+    private void mapDueRows(long now) {
+      List<String> due = new ArrayList<>();
+      try (KeyValueIterator<String, String> it = waiting.all()) {
+        while (it.hasNext() && due.size() < DUE_PER_PUNCTUATION) {
+          String waitingKey = it.next().key;
+          int separator = waitingKey.indexOf(INDEX_SEPARATOR);
+          if (Long.parseLong(waitingKey, 0, separator, 10) + stores.waitMillis() > now) {
+            break;
+          }
+          due.add(waitingKey);
+        }
+      }
+      for (String waitingKey : due) {
+        String key = waitingKey.substring(waitingKey.indexOf(INDEX_SEPARATOR) + 1);
+        StoredRow stored = StoredRow.read(rows.get(key));
+        if (stored == null || stored.isDeleted() || !stored.isWaiting()) {
+          throw new IllegalStateException(
+              "the join's waiting rows name left row "
+                  + key
+                  + " of table '"
+                  + table
+                  + "', which does not wait");
+        }
+        metrics.recordJoinWaitEnded();
+        remap(key, stored, stored.ref() == null ? null : replica.get(stored.ref()), now);
       }
     }
 
@@ -416,35 +542,18 @@ final class BroadcastJoin {
       String prefix = ref + INDEX_SEPARATOR;
       try (KeyValueIterator<String, String> it = index.prefixScan(prefix, strings)) {
         while (it.hasNext()) {
-          rejoin(it.next().key.substring(prefix.length()), right, record.timestamp());
+          String key = it.next().key.substring(prefix.length());
+          StoredRow stored = StoredRow.read(rows.get(key));
+          if (stored == null || stored.isDeleted()) {
+            throw new IllegalStateException(
+                "the join's index names left row "
+                    + key
+                    + " of table '"
+                    + table
+                    + "', which it does not keep");
+          }
+          remap(key, stored, right, record.timestamp());
         }
-      }
-    }
-
-    private void rejoin(String key, String right, long timestamp) {
-      StoredRow stored = StoredRow.read(rows.get(key));
-      if (stored == null || stored.isDeleted()) {
-        throw new IllegalStateException(
-            "the join's index names left row "
-                + key
-                + " of table '"
-                + table
-                + "', which it does not keep");
-      }
-      byte[] keyBytes = stored.key().getBytes(StandardCharsets.UTF_8);
-      byte[] valueBytes = stored.value().getBytes(StandardCharsets.UTF_8);
-      Headers headers = new RecordHeaders();
-      ChangeEvent change;
-      try {
-        change = parser.parse(keyBytes, valueBytes, stored.source());
-      } catch (Exception e) {
-        reject(keyBytes, valueBytes, headers, stored.source(), timestamp, e);
-        return;
-      }
-      SourcePosition emitted =
-          emit(change, right, stored.emitted(), timestamp, keyBytes, valueBytes, headers);
-      if (!Objects.equals(emitted, stored.emitted())) {
-        rows.put(key, stored.withEmitted(emitted).write());
       }
     }
   }

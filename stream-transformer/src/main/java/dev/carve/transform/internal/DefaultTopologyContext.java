@@ -212,6 +212,15 @@ public final class DefaultTopologyContext implements TopologyContext {
     Objects.requireNonNull(join, "join");
     copartitioned.add(new LinkedHashSet<>(List.of(rawTopic(leftTable), rawTopic(join.table()))));
     if (join.strategy() == ForeignKeyJoin.Strategy.KTABLE) {
+      if (!join.waitFor().isZero()) {
+        throw new IllegalArgumentException(
+            "join '"
+                + step
+                + "' of service '"
+                + service
+                + "': waitFor applies to the broadcast strategy only (the KTable join answers a"
+                + " left row when its subscription is answered, with or without a right row)");
+      }
       ktableJoin(builder, step, leftTable, join, mapper);
     } else {
       broadcastJoin(builder, step, leftTable, join, mapper);
@@ -267,10 +276,21 @@ public final class DefaultTopologyContext implements TopologyContext {
     String rowsStep = addJoinStore(builder, step, step + "-rows", mapper);
     String indexStep = addJoinStore(builder, step, step + "-index", mapper);
     String replicaStep = addJoinStore(builder, step, step + "-replica", mapper);
+    // Rows waiting for their joined row (ForeignKeyJoin#waitFor). Kept with or without a wait, so
+    // changing the wait never changes the topology and rows left waiting by an earlier, longer wait
+    // still go out; and not a join-state store a resumed application must find: when new, nothing
+    // waits yet.
+    String waitingStep = addJoinStore(builder, step, step + "-waiting", mapper);
+    joinStores.remove(name(waitingStep));
     joinStores.addAll(List.of(name(step + "-right"), name(step + "-lookup")));
-    String[] storeNames = storeNames(mapper, rowsStep, indexStep, replicaStep);
+    String[] storeNames = storeNames(mapper, rowsStep, indexStep, replicaStep, waitingStep);
     BroadcastJoin.Stores own =
-        new BroadcastJoin.Stores(name(rowsStep), name(indexStep), name(replicaStep));
+        new BroadcastJoin.Stores(
+            name(rowsStep),
+            name(indexStep),
+            name(replicaStep),
+            name(waitingStep),
+            join.waitFor().toMillis());
 
     KStream<byte[], Routed> rejoined =
         lookup(builder, step, rightTopic, join, deadLetters)

@@ -39,8 +39,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A foreign-key join on a real broker with raw topics of three partitions: every order, whichever
- * partition it is in, meets its customer's address, and follows a change of it; and a join of
- * topics with different partition counts is refused before it starts.
+ * partition it is in, meets its customer's address, and follows a change of it; orders that wait
+ * for their addresses keep waiting across a restart; and a join of topics with different partition
+ * counts is refused before it starts.
  */
 @Timeout(240)
 class ForeignKeyJoinIT {
@@ -152,6 +153,124 @@ class ForeignKeyJoinIT {
     } finally {
       runtime.close(Duration.ofSeconds(30));
     }
+  }
+
+  @Test
+  void ordersWaitingForTheirAddressesAcrossARestartAreWrittenOnceWithTheirCountry()
+      throws Exception {
+    String prefix = "fkitwait";
+    String service = "fkwait";
+    int without = 6; // orders of customers that never get an address
+    TestKafka.createTopics(
+        PARTITIONS, true, prefix + ".public.orders", prefix + ".public.addresses");
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+      for (int o = 0; o < ORDERS + without; o++) {
+        String ref = "ORD-" + o;
+        String custNo = o < ORDERS ? customer(o % CUSTOMERS) : "X" + o;
+        producer
+            .send(
+                new ProducerRecord<>(
+                    prefix + ".public.orders",
+                    Debezium.key("order_ref", ref),
+                    Debezium.update(
+                        "orders",
+                        Debezium.row("order_ref", ref, "cust_no", custNo),
+                        1_000 + 16L * o)))
+            .get();
+      }
+    }
+    Renamed waiting =
+        new Renamed(
+            service,
+            new ForeignKeyJoinTest.ShopTopology(
+                ForeignKeyJoin.Strategy.BROADCAST, Duration.ofMinutes(10)));
+    List<String> written = new java.util.ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer(service + ".order")) {
+      // The orders are read and wait: their addresses do not exist yet.
+      TransformerRuntime first = TransformerRuntime.create(waiting, options(prefix));
+      try {
+        first.start();
+        assertThat(first.awaitRunning(Duration.ofSeconds(90))).isTrue();
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () ->
+                    first.metrics().recordsInByTable().getOrDefault("orders", 0L)
+                        >= ORDERS + without);
+      } finally {
+        first.close(Duration.ofSeconds(30));
+      }
+      readCountries(consumer, written, Duration.ofSeconds(2));
+      assertThat(written).isEmpty();
+
+      // Restarted on an empty state directory: the waiting rows come back from the changelogs.
+      TransformerRuntime second = TransformerRuntime.create(waiting, options(prefix));
+      try {
+        second.start();
+        assertThat(second.awaitRunning(Duration.ofSeconds(90))).isTrue();
+        try (KafkaProducer<String, String> producer =
+            new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+          for (int c = 0; c < CUSTOMERS; c++) {
+            address(producer, prefix, c, "DE", 100 + c);
+          }
+        }
+        await()
+            .atMost(Duration.ofSeconds(90))
+            .until(() -> readCountries(consumer, written, Duration.ofMillis(200)) >= ORDERS);
+        readCountries(consumer, written, Duration.ofSeconds(2));
+        // Not read again (their offsets were committed): they came out of the restored stores.
+        assertThat(second.metrics().recordsInByTable()).doesNotContainKey("orders");
+        assertThat(second.metrics().joinWaitsEnded()).isZero();
+        assertThat(second.metrics().deadLettered()).isZero();
+      } finally {
+        second.close(Duration.ofSeconds(30));
+      }
+      // Each order once, with its country: never first without it.
+      assertThat(written).hasSize(ORDERS).allMatch(w -> w.endsWith("=DE"));
+      assertThat(new HashSet<>(written)).hasSize(ORDERS);
+
+      // The wait taken out of the configuration: the orders still waiting go out at once.
+      TransformerRuntime third =
+          TransformerRuntime.create(
+              new Renamed(
+                  service, new ForeignKeyJoinTest.ShopTopology(ForeignKeyJoin.Strategy.BROADCAST)),
+              options(prefix));
+      try {
+        third.start();
+        assertThat(third.awaitRunning(Duration.ofSeconds(90))).isTrue();
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () -> readCountries(consumer, written, Duration.ofMillis(200)) >= ORDERS + without);
+        assertThat(third.metrics().joinWaitsEnded()).isEqualTo(without);
+      } finally {
+        third.close(Duration.ofSeconds(30));
+      }
+    }
+    assertThat(written.subList(ORDERS, written.size()))
+        .hasSize(without)
+        .allMatch(w -> w.startsWith("ORD-") && w.endsWith("=null"));
+  }
+
+  /** Adds {@code order_ref=country} of each record polled for {@code time}; the count so far. */
+  private static int readCountries(
+      KafkaConsumer<byte[], byte[]> consumer, List<String> written, Duration time) {
+    Deserializer<GenericRecord> keys =
+        AvroSerdes.generic(Map.of("schema.registry.url", registry.url()), true).deserializer();
+    Deserializer<GenericRecord> values =
+        AvroSerdes.generic(Map.of("schema.registry.url", registry.url()), false).deserializer();
+    long end = System.nanoTime() + time.toNanos();
+    do {
+      for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+        GenericRecord key = keys.deserialize(r.topic(), r.key());
+        GenericRecord value = values.deserialize(r.topic(), r.value());
+        written.add(key.get("order_ref") + "=" + value.get("country"));
+      }
+    } while (System.nanoTime() < end);
+    return written.size();
   }
 
   @Test

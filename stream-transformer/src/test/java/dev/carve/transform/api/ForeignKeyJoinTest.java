@@ -10,6 +10,7 @@ import dev.carve.core.error.OnError;
 import dev.carve.transform.testing.Debezium;
 import dev.carve.transform.testing.Harness;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
@@ -44,8 +45,16 @@ class ForeignKeyJoinTest {
                   + "\"type\":\"string\"},{\"name\":\"country\",\"type\":[\"null\",\"string\"],"
                   + "\"default\":null}]}");
 
-  /** Orders of service {@code shop} with the country of the customer's billing address. */
-  record ShopTopology(ForeignKeyJoin.Strategy strategy) implements DomainTopology {
+  /**
+   * Orders of service {@code shop} with the country of the customer's billing address; {@code
+   * waitFor}: {@link ForeignKeyJoin#waitFor}.
+   */
+  record ShopTopology(ForeignKeyJoin.Strategy strategy, Duration waitFor)
+      implements DomainTopology {
+    ShopTopology(ForeignKeyJoin.Strategy strategy) {
+      this(strategy, Duration.ZERO);
+    }
+
     @Override
     public String service() {
       return "shop";
@@ -60,7 +69,8 @@ class ForeignKeyJoinTest {
           "orders",
           ForeignKeyJoin.of("addresses", Map.of("cust_no", "cust_no"), "customer")
               .where(address -> "B".equals(address.get("addr_type")))
-              .strategy(strategy),
+              .strategy(strategy)
+              .waitFor(waitFor),
           (change, scope) -> {
             GenericRecord key = new GenericData.Record(KEY);
             key.put("order_ref", change.row().get("order_ref"));
@@ -162,6 +172,16 @@ class ForeignKeyJoinTest {
   }
 
   private void address(String op, long id, String custNo, String type, String country, long lsn) {
+    sendAddress(harness, op, id, custNo, type, country, lsn);
+  }
+
+  private void order(String ref, String custNo, long lsn) {
+    sendOrder(harness, ref, custNo, lsn);
+  }
+
+  /** An address change ({@code op} r, c, u or d) of customer {@code custNo}. */
+  static void sendAddress(
+      Harness harness, String op, long id, String custNo, String type, String country, long lsn) {
     Map<String, Object> row =
         row("addr_id", id, "cust_no", custNo, "addr_type", type, "country_code", country);
     String value =
@@ -174,19 +194,20 @@ class ForeignKeyJoinTest {
     harness.send("addresses", key("addr_id", id), value);
   }
 
-  private void order(String ref, String custNo, long lsn) {
+  /** An update of order {@code ref} of customer {@code custNo} (null: no customer). */
+  static void sendOrder(Harness harness, String ref, String custNo, long lsn) {
     harness.send(
         "orders",
         key("order_ref", ref),
         Debezium.update("orders", row("order_ref", ref, "cust_no", custNo), lsn));
   }
 
-  private static String country(TestRecord<GenericRecord, GenericRecord> r) {
+  static String country(TestRecord<GenericRecord, GenericRecord> r) {
     Object c = r.value().get("country");
     return c == null ? null : c.toString();
   }
 
-  private static long changeLsn(TestRecord<?, ?> r) {
+  static long changeLsn(TestRecord<?, ?> r) {
     return SourcePosition.readFrom(r.headers()).changeLsn();
   }
 
@@ -370,6 +391,7 @@ class ForeignKeyJoinTest {
             "shop-orders-rows",
             "shop-orders-index",
             "shop-orders-replica",
+            "shop-orders-waiting",
             "shop-merge-orders",
             "shop-sink-orders");
     assertThat(described).doesNotContain("KSTREAM-", "KTABLE-");

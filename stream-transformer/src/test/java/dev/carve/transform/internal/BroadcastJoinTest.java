@@ -22,6 +22,7 @@ class BroadcastJoinTest {
         new StoredRow(
             "{\"cust_no\":\"C1\"}",
             new SourcePosition(4_000, 4_024),
+            0,
             "legacy.public.orders",
             2,
             41L,
@@ -37,7 +38,7 @@ class BroadcastJoinTest {
 
   @Test
   void rowWithoutReferenceOrEmissionAndDeletedRowRoundTrip() {
-    StoredRow unjoined = new StoredRow(null, null, "t", 0, 0L, "k\nwith newline", VALUE);
+    StoredRow unjoined = new StoredRow(null, null, 0, "t", 0, 0L, "k\nwith newline", VALUE);
     StoredRow deleted =
         StoredRow.deleted(
             new SourcePosition(9, 10), new SourceOffset("legacy.public.orders", 1, 7));
@@ -47,6 +48,37 @@ class BroadcastJoinTest {
     assertThat(StoredRow.read(deleted.write()).isDeleted()).isTrue();
     assertThat(StoredRow.read(deleted.write()).emitted()).isEqualTo(new SourcePosition(9, 10));
     assertThat(StoredRow.read(null)).isNull();
+  }
+
+  @Test
+  void waitingRowKeepsWhenItBeganToWaitAndStopsOnceMapped() {
+    StoredRow waiting =
+        new StoredRow(
+            "{\"cust_no\":\"C1\"}",
+            null,
+            1_700_000_002_000L,
+            "legacy.public.orders",
+            0,
+            5L,
+            KEY,
+            VALUE);
+
+    String text = waiting.write();
+    assertThat(text)
+        .startsWith("R2\n{\"cust_no\":\"C1\"}\n\n1700000002000\nlegacy.public.orders\n");
+    assertThat(StoredRow.read(text)).isEqualTo(waiting);
+    assertThat(StoredRow.read(text).isWaiting()).isTrue();
+    StoredRow mapped = StoredRow.read(waiting.withEmitted(new SourcePosition(5, 6)).write());
+    assertThat(mapped.isWaiting()).isFalse();
+    assertThat(mapped.emitted()).isEqualTo(new SourcePosition(5, 6));
+    assertThat(mapped.value()).isEqualTo(VALUE);
+  }
+
+  @Test
+  void waitingKeysSortByTheTimeTheRowsBeganToWait() {
+    assertThat(BroadcastJoin.LeftProcessor.waitingKey(999, "{\"k\":2}"))
+        .isEqualTo("0000000000999\n{\"k\":2}")
+        .isLessThan(BroadcastJoin.LeftProcessor.waitingKey(1_000, "{\"k\":1}"));
   }
 
   @Test

@@ -14,6 +14,7 @@ import dev.carve.transform.api.DomainTopology;
 import dev.carve.transform.testing.Debezium;
 import dev.carve.transform.testing.Harness;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.generic.GenericRecord;
@@ -84,7 +85,12 @@ class OrdersJoinMappingTest {
     harness.send("addresses", key("addr_id", id), value);
   }
 
-  private static String country(TestRecord<GenericRecord, GenericRecord> r) {
+  /** Lets the wall clock pass orders.yaml's {@code wait: 2s} (nothing waits on a KTable join). */
+  void waitEnds() {
+    harness.driver().advanceWallClockTime(Duration.ofSeconds(3));
+  }
+
+  static String country(TestRecord<GenericRecord, GenericRecord> r) {
     Object c = r.value().get("customer_country");
     return c == null ? null : c.toString();
   }
@@ -126,6 +132,7 @@ class OrdersJoinMappingTest {
   @Test
   void customerWithoutBillingAddressGivesNullUntilOneArrivesAndAfterItIsDeleted() {
     order("ORD-1", "C9", 200);
+    waitEnds();
     assertThat(harness.read("order"))
         .singleElement()
         .satisfies(r -> assertThat(country(r)).isNull());
@@ -144,6 +151,7 @@ class OrdersJoinMappingTest {
   @Test
   void positionsOfAnOrderStrictlyIncreaseWhenItsCustomersSnapshotArrivesLate() {
     order("ORD-1", "C1", 500);
+    waitEnds(); // later than the wait: the order went out without its country
     address("r", 1, "C1", "B", "DE", 0);
 
     List<TestRecord<GenericRecord, GenericRecord>> out = harness.read("order");
@@ -152,6 +160,21 @@ class OrdersJoinMappingTest {
     SourcePosition second = SourcePosition.readFrom(out.get(1).headers());
     assertThat(second.isNewerThan(first)).isTrue();
     assertThat(country(out.get(1))).isEqualTo("DE");
+  }
+
+  @Test
+  void orderReadBeforeItsCustomersAddressIsWrittenOnceWithItsCountry() {
+    order("ORD-1", "C1", 500);
+    order("ORD-2", "C1", 510);
+    address("c", 1, "C1", "B", "DE", 490); // within orders.yaml's wait: 2s
+    waitEnds();
+
+    List<TestRecord<GenericRecord, GenericRecord>> out = harness.read("order");
+    assertThat(out)
+        .extracting(r -> ref(r) + "=" + country(r))
+        .containsExactly("ORD-1=DE", "ORD-2=DE");
+    assertThat(harness.read("order_line")).hasSize(2);
+    assertThat(harness.metrics().joinWaitsEnded()).isZero();
   }
 
   @Test
@@ -224,6 +247,7 @@ class OrdersJoinMappingTest {
             "orders-orders-rows",
             "orders-orders-index",
             "orders-orders-replica",
+            "orders-orders-waiting",
             "orders-sink-orders")
         .doesNotContain("KSTREAM-", "KTABLE-", "fk-subscription");
   }
@@ -238,6 +262,33 @@ class OrdersJoinMappingTest {
                   order_id: {column: order_ref, allocate: order}
             """);
     assertThat(message).contains("join.yaml", "line 6", "unknown join strategy 'hash'", "ktable");
+  }
+
+  @Test
+  void joinWaitIsADurationOnTheBroadcastStrategyOnly() {
+    assertThat(
+            loadError(
+                """
+                    join: {table: addresses, on: {cust_no: cust_no}, as: customer, wait: soon}
+                    fields:
+                      order_id: {column: order_ref, allocate: order}
+                """))
+        .contains(
+            "join.yaml",
+            "line 6",
+            "key 'entities.order.join.wait'",
+            "expected a duration",
+            "2s",
+            "'soon'");
+    assertThat(
+            loadError(
+                """
+                    join: {table: addresses, on: {cust_no: cust_no}, as: customer, wait: 1s,
+                           strategy: ktable}
+                    fields:
+                      order_id: {column: order_ref, allocate: order}
+                """))
+        .contains("line 6", "'wait' applies to strategy broadcast only");
   }
 
   private static String loadError(String entityLines) {

@@ -33,6 +33,18 @@ class OrdersKTableJoinMappingTest extends OrdersJoinMappingTest {
 
   @Test
   @Override
+  void orderReadBeforeItsCustomersAddressIsWrittenOnceWithItsCountry() {
+    // No wait on this join: the order goes out without its country, then again with it.
+    order("ORD-1", "C1", 500);
+    address("c", 1, "C1", "B", "DE", 490);
+
+    assertThat(harness.read("order"))
+        .extracting(OrdersJoinMappingTest::country)
+        .containsExactly(null, "DE");
+  }
+
+  @Test
+  @Override
   void joinIsNamedAfterTheServiceAndTheTable() {
     assertThat(harness.topology().describe().toString())
         .contains(

@@ -102,7 +102,9 @@ public final class Harness implements AutoCloseable {
     return Path.of("topologies", service + ".yaml");
   }
 
-  /** orders.yaml with its join on {@code strategy: ktable} (Kafka Streams' KTable join). */
+  /**
+   * orders.yaml with its join on {@code strategy: ktable} (Kafka Streams' KTable join, no wait).
+   */
   public static DomainTopology ordersWithKTableJoin() {
     Path file = topologyFile("orders");
     try {
@@ -112,7 +114,7 @@ public final class Harness implements AutoCloseable {
         throw new IllegalStateException(file + " no longer joins 'as: customer}'");
       }
       return MappingLoader.parse(
-          yaml.replace(join, "as: customer, strategy: ktable}"),
+          yaml.replace(join, "as: customer, strategy: ktable}").replaceAll("wait: [^,}]+,\\s*", ""),
           file + " with strategy: ktable",
           SchemaResolver.forMappingFile(file));
     } catch (java.io.IOException e) {

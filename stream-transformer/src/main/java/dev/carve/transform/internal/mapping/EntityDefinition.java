@@ -1,6 +1,7 @@
 package dev.carve.transform.internal.mapping;
 
 import dev.carve.transform.api.ForeignKeyJoin;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
@@ -49,5 +50,6 @@ record EntityDefinition(
       Map<String, String> on,
       String alias,
       JexlExpression where,
-      ForeignKeyJoin.Strategy strategy) {}
+      ForeignKeyJoin.Strategy strategy,
+      Duration waitFor) {}
 }

@@ -2,8 +2,10 @@ package dev.carve.transform.internal.mapping;
 
 import dev.carve.core.Topics;
 import dev.carve.core.config.ConfigException;
+import dev.carve.core.config.ConfigOption;
 import dev.carve.transform.api.ForeignKeyJoin;
 import dev.carve.transform.mapping.SchemaResolver;
+import java.time.Duration;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,7 +34,8 @@ public final class MappingCompiler {
           "explode",
           "value-schema",
           "key-schema");
-  private static final List<String> JOIN_KEYS = List.of("table", "on", "as", "where", "strategy");
+  private static final List<String> JOIN_KEYS =
+      List.of("table", "on", "as", "where", "strategy", "wait");
   private static final List<String> FIELD_KEYS =
       List.of(
           "column", "expr", "const", "split", "part", "codes", "convert", "pattern", "allocate");
@@ -282,10 +285,30 @@ public final class MappingCompiler {
                 + " table), ktable (Kafka Streams' KTable foreign-key join)");
       }
     }
+    Duration wait = Duration.ZERO;
+    String waitText = optionalText(node, "wait", null);
+    if (waitText != null) {
+      try {
+        wait = ConfigOption.parseDuration(waitText);
+      } catch (RuntimeException e) {
+        problem(
+            node.get("wait"),
+            "expected a duration (e.g. 500ms, 2s, 1m): how long a row waits for its joined row;"
+                + " got '"
+                + waitText
+                + "'");
+      }
+      if (!wait.isZero() && strategy == ForeignKeyJoin.Strategy.KTABLE) {
+        problem(
+            node.get("wait"),
+            "'wait' applies to strategy broadcast only (the ktable join answers a row when its"
+                + " subscription is answered, with or without a joined row)");
+      }
+    }
     if (problems.size() > before) {
       return null;
     }
-    return new EntityDefinition.JoinDefinition(table, on, alias, where, strategy);
+    return new EntityDefinition.JoinDefinition(table, on, alias, where, strategy, wait);
   }
 
   private static String joinText(EntityDefinition.JoinDefinition join) {
@@ -298,7 +321,8 @@ public final class MappingCompiler {
         + (join.where() == null ? "" : " where " + join.where().getSourceText())
         + (join.strategy() == ForeignKeyJoin.Strategy.BROADCAST
             ? ""
-            : " strategy " + join.strategy().name().toLowerCase(Locale.ROOT));
+            : " strategy " + join.strategy().name().toLowerCase(Locale.ROOT))
+        + (join.waitFor().isZero() ? "" : " wait " + join.waitFor().toMillis() + "ms");
   }
 
   /** A column {@code x.y} must name the join alias (or {@code item} of exploded elements). */

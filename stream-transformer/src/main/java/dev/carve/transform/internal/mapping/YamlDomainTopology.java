@@ -82,7 +82,9 @@ public final class YamlDomainTopology implements DomainTopology {
 
   private static ForeignKeyJoin foreignKeyJoin(EntityDefinition.JoinDefinition def) {
     ForeignKeyJoin join =
-        ForeignKeyJoin.of(def.table(), def.on(), def.alias()).strategy(def.strategy());
+        ForeignKeyJoin.of(def.table(), def.on(), def.alias())
+            .strategy(def.strategy())
+            .waitFor(def.waitFor());
     if (def.where() == null) {
       return join;
     }

@@ -1,0 +1,186 @@
+package dev.carve.transform.api;
+
+import static dev.carve.transform.api.ForeignKeyJoinTest.country;
+import static dev.carve.transform.api.ForeignKeyJoinTest.sendAddress;
+import static dev.carve.transform.api.ForeignKeyJoinTest.sendOrder;
+import static dev.carve.transform.testing.Debezium.key;
+import static dev.carve.transform.testing.Debezium.row;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.carve.core.error.OnError;
+import dev.carve.transform.testing.Debezium;
+import dev.carve.transform.testing.Harness;
+import java.time.Duration;
+import java.util.List;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link ForeignKeyJoin#waitFor}: a left row whose referenced row is absent waits for it
+ * (wall-clock time of the test driver) instead of being mapped twice, first without it.
+ */
+class JoinWaitTest {
+  private static final Duration WAIT = Duration.ofSeconds(2);
+  private Harness harness;
+
+  @BeforeEach
+  void start() {
+    harness =
+        new Harness(
+            new ForeignKeyJoinTest.ShopTopology(ForeignKeyJoin.Strategy.BROADCAST, WAIT),
+            OnError.DEAD_LETTER);
+  }
+
+  @AfterEach
+  void stop() {
+    harness.close();
+  }
+
+  private void advance(long millis) {
+    harness.driver().advanceWallClockTime(Duration.ofMillis(millis));
+  }
+
+  private List<TestRecord<GenericRecord, GenericRecord>> orders() {
+    return harness.read("order");
+  }
+
+  private long waiting() {
+    KeyValueStore<String, String> store = harness.driver().getKeyValueStore("shop-orders-waiting");
+    long n = 0;
+    try (KeyValueIterator<String, String> it = store.all()) {
+      for (; it.hasNext(); it.next()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  @Test
+  void orderWhoseAddressArrivesWithinTheWaitIsMappedOnceWithItsCountry() {
+    sendOrder(harness, "ORD-1", "C9", 200);
+    advance(1_000);
+    assertThat(orders()).isEmpty();
+    assertThat(waiting()).isEqualTo(1);
+
+    sendAddress(harness, "c", 9, "C9", "B", "NL", 190);
+
+    assertThat(orders())
+        .singleElement()
+        .satisfies(r -> assertThat(country(r)).isEqualTo("NL"))
+        .satisfies(r -> assertThat(ForeignKeyJoinTest.changeLsn(r)).isEqualTo(200));
+    assertThat(waiting()).isZero();
+    advance(5_000);
+    assertThat(orders()).isEmpty();
+    assertThat(harness.metrics().joinWaitsEnded()).isZero();
+  }
+
+  @Test
+  void orderOfAnAbsentCustomerIsMappedWithoutCountryWhenTheWaitEndsAndCompletedLater() {
+    sendOrder(harness, "ORD-1", "C9", 200);
+    advance(1_900);
+    assertThat(orders()).isEmpty();
+
+    advance(600);
+    assertThat(orders()).singleElement().satisfies(r -> assertThat(country(r)).isNull());
+    assertThat(harness.metrics().joinWaitsEnded()).isEqualTo(1);
+    assertThat(waiting()).isZero();
+
+    sendAddress(harness, "c", 9, "C9", "B", "NL", 300);
+    assertThat(orders()).singleElement().satisfies(r -> assertThat(country(r)).isEqualTo("NL"));
+  }
+
+  @Test
+  void orderWhoseAddressIsThereOrThatReferencesNoCustomerIsMappedAtOnce() {
+    sendAddress(harness, "c", 1, "C1", "B", "DE", 100);
+    sendOrder(harness, "ORD-1", "C1", 200);
+    sendOrder(harness, "ORD-2", null, 210);
+
+    assertThat(orders())
+        .extracting(r -> r.key().get("order_ref").toString() + "=" + country(r))
+        .containsExactly("ORD-1=DE", "ORD-2=null");
+    assertThat(waiting()).isZero();
+  }
+
+  @Test
+  void orderChangedWhileItWaitsIsMappedOnceAsItsLastChangeWhenItsFirstWaitEnds() {
+    sendOrder(harness, "ORD-1", "C9", 200);
+    advance(1_500);
+    sendOrder(
+        harness, "ORD-1", "C8", 300); // another absent customer: it waits since its first change
+    advance(700);
+
+    assertThat(orders())
+        .singleElement()
+        .satisfies(r -> assertThat(ForeignKeyJoinTest.changeLsn(r)).isEqualTo(300))
+        .satisfies(r -> assertThat(country(r)).isNull());
+    // It now follows the customer of its last change.
+    sendAddress(harness, "c", 8, "C8", "B", "BE", 400);
+    assertThat(orders()).singleElement().satisfies(r -> assertThat(country(r)).isEqualTo("BE"));
+  }
+
+  @Test
+  void orderChangedToACustomerThatIsThereStopsWaiting() {
+    sendAddress(harness, "c", 1, "C1", "B", "DE", 100);
+    sendOrder(harness, "ORD-1", "C9", 200);
+    sendOrder(harness, "ORD-1", "C1", 300);
+
+    assertThat(orders()).singleElement().satisfies(r -> assertThat(country(r)).isEqualTo("DE"));
+    assertThat(waiting()).isZero();
+    advance(5_000);
+    assertThat(orders()).isEmpty();
+  }
+
+  @Test
+  void deleteOfAWaitingOrderGoesOutAtOnceAndEndsTheWait() {
+    sendOrder(harness, "ORD-1", "C9", 200);
+    harness.send(
+        "orders",
+        key("order_ref", "ORD-1"),
+        Debezium.delete("orders", row("order_ref", "ORD-1"), 300));
+
+    assertThat(orders()).singleElement().satisfies(r -> assertThat(r.value()).isNull());
+    assertThat(waiting()).isZero();
+    advance(5_000);
+    sendAddress(harness, "c", 9, "C9", "B", "NL", 400);
+    assertThat(orders()).isEmpty();
+    assertThat(harness.metrics().joinWaitsEnded()).isZero();
+  }
+
+  @Test
+  void addressDeliveredBeforeItsOrdersEndsEveryWaitOfItsCustomer() {
+    for (int i = 1; i <= 50; i++) {
+      sendOrder(harness, "ORD-" + i, "C" + (i % 5), 1_000 + i);
+    }
+    assertThat(waiting()).isEqualTo(50);
+    for (int c = 0; c < 5; c++) {
+      sendAddress(harness, "r", c, "C" + c, "B", "DE", 0);
+    }
+
+    List<TestRecord<GenericRecord, GenericRecord>> out = orders();
+    assertThat(out).hasSize(50).allSatisfy(r -> assertThat(country(r)).isEqualTo("DE"));
+    assertThat(waiting()).isZero();
+  }
+
+  @Test
+  void theKTableJoinRefusesAWait() {
+    assertThatThrownBy(
+            () ->
+                new Harness(
+                    new ForeignKeyJoinTest.ShopTopology(ForeignKeyJoin.Strategy.KTABLE, WAIT),
+                    OnError.DEAD_LETTER))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("join 'orders' of service 'shop'")
+        .hasMessageContaining("broadcast strategy only");
+    assertThatThrownBy(
+            () ->
+                ForeignKeyJoin.of("addresses", java.util.Map.of("cust_no", "cust_no"), "c")
+                    .waitFor(Duration.ofSeconds(-1)))
+        .hasMessageContaining("cannot be negative");
+  }
+}
