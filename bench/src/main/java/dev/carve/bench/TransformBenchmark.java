@@ -448,9 +448,13 @@ public final class TransformBenchmark {
    */
   private static DomainTopology withoutJoin(Path ordersYaml) throws Exception {
     StringBuilder yaml = new StringBuilder();
+    int joinBraces = 0; // the join's flow map may span lines
     for (String line : Files.readAllLines(ordersYaml)) {
       String text = line.trim();
-      if (!text.startsWith("join:") && !text.startsWith("customer_country:")) {
+      if (joinBraces > 0 || text.startsWith("join:")) {
+        joinBraces += text.chars().filter(c -> c == '{').count();
+        joinBraces -= text.chars().filter(c -> c == '}').count();
+      } else if (!text.startsWith("customer_country:")) {
         yaml.append(line).append('\n');
       }
     }

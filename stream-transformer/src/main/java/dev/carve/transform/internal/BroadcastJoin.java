@@ -324,7 +324,8 @@ final class BroadcastJoin {
 
     /** Sorts by time: wall-clock milliseconds zero-padded to 13 digits (until year 2286). */
     static String waitingKey(long since, String leftKey) {
-      return String.format(java.util.Locale.ROOT, "%013d", since) + INDEX_SEPARATOR + leftKey;
+      String digits = Long.toString(since);
+      return "0".repeat(Math.max(0, 13 - digits.length())) + digits + INDEX_SEPARATOR + leftKey;
     }
   }
 
