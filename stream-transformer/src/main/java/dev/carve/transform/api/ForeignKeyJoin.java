@@ -18,10 +18,11 @@ import java.util.function.Predicate;
  * ChangeEvent#joined(String) change.joined(alias)}.
  *
  * <p>A left join: a left row whose reference is null, or whose referenced row is absent or deleted,
- * is mapped with a null joined row, never dropped. When several right rows match one reference (the
- * right columns are not the right table's key and {@link #where} does not make them unique), the
- * one with the smallest primary key ({@link #compareKeys}) is joined, so the choice is the same on
- * every replay and in reconciliation.
+ * is mapped with a null joined row, never dropped ({@link #waitFor} lets it first wait for a
+ * referenced row that has not reached the join yet). When several right rows match one reference
+ * (the right columns are not the right table's key and {@link #where} does not make them unique),
+ * the one with the smallest primary key ({@link #compareKeys}) is joined, so the choice is the same
+ * on every replay and in reconciliation.
  *
  * <p>References are compared on the values as Debezium writes them (text as text, integers as
  * numbers), column by column in the order of {@link #columns()}.

@@ -50,6 +50,8 @@ class ForeignKeyJoinIT {
   private static final int ORDERS = 60;
   private static String bootstrap;
   private static EmbeddedSchemaRegistry registry;
+  private static Deserializer<GenericRecord> keys;
+  private static Deserializer<GenericRecord> values;
 
   @BeforeAll
   static void broker() {
@@ -57,6 +59,9 @@ class ForeignKeyJoinIT {
     registry =
         EmbeddedSchemaRegistry.start(
             EmbeddedSchemaRegistry.Options.kafka(bootstrap).withTopic("_schemas_fk_join_it"));
+    keys = AvroSerdes.generic(Map.of("schema.registry.url", registry.url()), true).deserializer();
+    values =
+        AvroSerdes.generic(Map.of("schema.registry.url", registry.url()), false).deserializer();
   }
 
   @AfterAll
@@ -95,6 +100,22 @@ class ForeignKeyJoinIT {
         .get();
   }
 
+  /** Order {@code ORD-<o>} of customer {@code custNo}; the partition it went to. */
+  private static int order(
+      KafkaProducer<String, String> producer, String prefix, int o, String custNo)
+      throws Exception {
+    String ref = "ORD-" + o;
+    return producer
+        .send(
+            new ProducerRecord<>(
+                prefix + ".public.orders",
+                Debezium.key("order_ref", ref),
+                Debezium.update(
+                    "orders", Debezium.row("order_ref", ref, "cust_no", custNo), 1_000 + 16L * o)))
+        .get()
+        .partition();
+  }
+
   private static String customer(int i) {
     return String.format(Locale.ROOT, "C%03d", i);
   }
@@ -116,19 +137,7 @@ class ForeignKeyJoinIT {
         address(producer, prefix, c, "DE", 100 + c);
       }
       for (int o = 0; o < ORDERS; o++) {
-        String ref = "ORD-" + o;
-        orderPartitions.add(
-            producer
-                .send(
-                    new ProducerRecord<>(
-                        prefix + ".public.orders",
-                        Debezium.key("order_ref", ref),
-                        Debezium.update(
-                            "orders",
-                            Debezium.row("order_ref", ref, "cust_no", customer(o % CUSTOMERS)),
-                            1_000 + 16L * o)))
-                .get()
-                .partition());
+        orderPartitions.add(order(producer, prefix, o, customer(o % CUSTOMERS)));
       }
     }
     assertThat(orderPartitions).hasSize(PARTITIONS);
@@ -168,18 +177,7 @@ class ForeignKeyJoinIT {
     try (KafkaProducer<String, String> producer =
         new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
       for (int o = 0; o < ORDERS + without; o++) {
-        String ref = "ORD-" + o;
-        String custNo = o < ORDERS ? customer(o % CUSTOMERS) : "X" + o;
-        producer
-            .send(
-                new ProducerRecord<>(
-                    prefix + ".public.orders",
-                    Debezium.key("order_ref", ref),
-                    Debezium.update(
-                        "orders",
-                        Debezium.row("order_ref", ref, "cust_no", custNo),
-                        1_000 + 16L * o)))
-            .get();
+        order(producer, prefix, o, o < ORDERS ? customer(o % CUSTOMERS) : "X" + o);
       }
     }
     Renamed waiting =
@@ -258,10 +256,6 @@ class ForeignKeyJoinIT {
   /** Adds {@code order_ref=country} of each record polled for {@code time}; the count so far. */
   private static int readCountries(
       KafkaConsumer<byte[], byte[]> consumer, List<String> written, Duration time) {
-    Deserializer<GenericRecord> keys =
-        AvroSerdes.generic(Map.of("schema.registry.url", registry.url()), true).deserializer();
-    Deserializer<GenericRecord> values =
-        AvroSerdes.generic(Map.of("schema.registry.url", registry.url()), false).deserializer();
     long end = System.nanoTime() + time.toNanos();
     do {
       for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
@@ -360,10 +354,6 @@ class ForeignKeyJoinIT {
       String service,
       Map<String, String> country,
       String expected) {
-    Deserializer<GenericRecord> keys =
-        AvroSerdes.generic(Map.of("schema.registry.url", registry.url()), true).deserializer();
-    Deserializer<GenericRecord> values =
-        AvroSerdes.generic(Map.of("schema.registry.url", registry.url()), false).deserializer();
     await()
         .atMost(Duration.ofSeconds(90))
         .until(
