@@ -280,8 +280,7 @@ public final class DefaultTopologyContext implements TopologyContext {
     // changing the wait never changes the topology and rows left waiting by an earlier, longer wait
     // still go out; and not a join-state store a resumed application must find: when new, nothing
     // waits yet.
-    String waitingStep = addJoinStore(builder, step, step + "-waiting", mapper);
-    joinStores.remove(name(waitingStep));
+    String waitingStep = addOwnStore(builder, step, step + "-waiting", mapper);
     joinStores.addAll(List.of(name(step + "-right"), name(step + "-lookup")));
     String[] storeNames = storeNames(mapper, rowsStep, indexStep, replicaStep, waitingStep);
     BroadcastJoin.Stores own =
@@ -483,6 +482,20 @@ public final class DefaultTopologyContext implements TopologyContext {
    */
   private String addJoinStore(
       StreamsBuilder builder, String step, String storeStep, TableMapper mapper) {
+    addOwnStore(builder, step, storeStep, mapper);
+    joinStores.add(name(storeStep));
+    return storeStep;
+  }
+
+  /**
+   * Adds the store {@code <service>-<storeStep>} a join keeps itself, but that may start empty
+   * under committed offsets (not one of {@link #joinStateStores()}).
+   *
+   * @return {@code storeStep}
+   * @throws IllegalStateException when the mapper declares a store of that name
+   */
+  private String addOwnStore(
+      StreamsBuilder builder, String step, String storeStep, TableMapper mapper) {
     if (mapper.stores().contains(storeStep)) {
       throw new IllegalStateException(
           "Store '"
@@ -495,7 +508,6 @@ public final class DefaultTopologyContext implements TopologyContext {
     }
     builder.addStateStore(
         Stores.keyValueStoreBuilder(supplier(name(storeStep)), Serdes.String(), Serdes.String()));
-    joinStores.add(name(storeStep));
     return storeStep;
   }
 
