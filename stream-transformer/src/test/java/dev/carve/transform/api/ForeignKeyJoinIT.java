@@ -100,6 +100,18 @@ class ForeignKeyJoinIT {
         .get();
   }
 
+  /** The raw topics of orders and addresses under {@code prefix}, of {@link #PARTITIONS} each. */
+  private static void rawTopics(String prefix) {
+    TestKafka.createTopics(
+        PARTITIONS, true, prefix + ".public.orders", prefix + ".public.addresses");
+  }
+
+  private static KafkaProducer<String, String> producer() {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    return new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+  }
+
   /** Order {@code ORD-<o>} of customer {@code custNo}; the partition it went to. */
   private static int order(
       KafkaProducer<String, String> producer, String prefix, int o, String custNo)
@@ -126,13 +138,9 @@ class ForeignKeyJoinIT {
       throws Exception {
     String prefix = "fkit" + strategy.name().toLowerCase(Locale.ROOT);
     String service = "fk" + strategy.name().toLowerCase(Locale.ROOT);
-    TestKafka.createTopics(
-        PARTITIONS, true, prefix + ".public.orders", prefix + ".public.addresses");
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    rawTopics(prefix);
     Set<Integer> orderPartitions = new HashSet<>();
-    try (KafkaProducer<String, String> producer =
-        new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+    try (KafkaProducer<String, String> producer = producer()) {
       for (int c = 0; c < CUSTOMERS; c++) {
         address(producer, prefix, c, "DE", 100 + c);
       }
@@ -151,8 +159,7 @@ class ForeignKeyJoinIT {
       assertThat(runtime.awaitRunning(Duration.ofSeconds(90))).isTrue();
       awaitCountries(consumer, service, country, "DE");
 
-      try (KafkaProducer<String, String> producer =
-          new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+      try (KafkaProducer<String, String> producer = producer()) {
         for (int c = 0; c < CUSTOMERS; c++) {
           address(producer, prefix, c, "AT", 5_000 + c);
         }
@@ -170,12 +177,8 @@ class ForeignKeyJoinIT {
     String prefix = "fkitwait";
     String service = "fkwait";
     int without = 6; // orders of customers that never get an address
-    TestKafka.createTopics(
-        PARTITIONS, true, prefix + ".public.orders", prefix + ".public.addresses");
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    try (KafkaProducer<String, String> producer =
-        new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+    rawTopics(prefix);
+    try (KafkaProducer<String, String> producer = producer()) {
       for (int o = 0; o < ORDERS + without; o++) {
         order(producer, prefix, o, o < ORDERS ? customer(o % CUSTOMERS) : "X" + o);
       }
@@ -209,8 +212,7 @@ class ForeignKeyJoinIT {
       try {
         second.start();
         assertThat(second.awaitRunning(Duration.ofSeconds(90))).isTrue();
-        try (KafkaProducer<String, String> producer =
-            new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+        try (KafkaProducer<String, String> producer = producer()) {
           for (int c = 0; c < CUSTOMERS; c++) {
             address(producer, prefix, c, "DE", 100 + c);
           }
@@ -293,12 +295,8 @@ class ForeignKeyJoinIT {
   void serviceWhoseJoinChangedStrategyIsRefusedUntilItIsReset() throws Exception {
     String prefix = "fkitswitch";
     String service = "fkswitch";
-    TestKafka.createTopics(
-        PARTITIONS, true, prefix + ".public.orders", prefix + ".public.addresses");
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    try (KafkaProducer<String, String> producer =
-        new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+    rawTopics(prefix);
+    try (KafkaProducer<String, String> producer = producer()) {
       address(producer, prefix, 1, "DE", 100);
     }
     TransformerOptions options = options(prefix);
