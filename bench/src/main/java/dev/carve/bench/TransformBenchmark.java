@@ -67,7 +67,9 @@ import org.apache.kafka.streams.StreamsBuilder;
  * -Dbench.threads=true} prints the CPU of each thread group per run; {@code
  * -Dbench.streams.<property>=<value>} sets a Kafka Streams property on every side alike, {@code
  * -Dbench.store=in-memory} the store type (default rocksdb), {@code -Dbench.sides=orders,nojoin}
- * runs only these sides (passthrough always runs: the ratios need it).
+ * runs only these sides (passthrough always runs: the ratios need it), {@code -Dbench.partitions=2}
+ * the partitions of the raw topics (default 1; with {@code -Dbench.streams.num.stream.threads=2}
+ * both sides use both cores; "stream thread" CPU is then that of all stream threads).
  */
 public final class TransformBenchmark {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -376,12 +378,12 @@ public final class TransformBenchmark {
                       Locale.ROOT, "    %6.2f s %s%n", e.getValue() / 1e9, e.getKey()));
     }
 
-    /** CPU time of the application's stream thread since it started. */
+    /** CPU time of the application's stream threads since they started. */
     private static long streamThreadCpuNanos(String applicationId) {
       ThreadMXBean threads = ManagementFactory.getThreadMXBean();
       long total = 0;
       for (Thread t : Thread.getAllStackTraces().keySet()) {
-        if (t.getName().startsWith(applicationId + "-") && t.getName().endsWith("StreamThread-1")) {
+        if (t.getName().startsWith(applicationId + "-") && t.getName().contains("-StreamThread-")) {
           total += Math.max(0, threads.getThreadCpuTime(t.getId()));
         }
       }
@@ -486,7 +488,8 @@ public final class TransformBenchmark {
   private static void produce(String bootstrap, String prefix, int events) throws Exception {
     String ordersTopic = prefix + ".public.orders";
     String addressesTopic = prefix + ".public.addresses";
-    TestKafka.createTopics(1, true, ordersTopic, addressesTopic);
+    TestKafka.createTopics(
+        Integer.getInteger("bench.partitions", 1), true, ordersTopic, addressesTopic);
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
