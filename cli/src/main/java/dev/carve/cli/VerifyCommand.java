@@ -47,6 +47,8 @@ import picocli.CommandLine.Parameters;
       "with the service's tables, bucket by bucket on per-key hashes: missing, extra and different",
       "rows. Exit code 0 only when they are equal. Memory stays bounded: both sides are spilled",
       "to temporary files per bucket (about 50,000 rows each) and compared one bucket at a time.",
+      "Every new key the mapping allocates (allocate:, LegacyKeys) is checked too: a key given to",
+      "two legacy values of its namespace is a KEY COLLISION, named with both values (exit 1).",
       "",
       "--repair re-emits the mismatched keys through the pipeline: an incremental snapshot signal",
       "(the connector's signal table) limited to the source rows that map to them. Extra keys no",

@@ -14,19 +14,63 @@ import java.util.Map;
  * @param unmappable source rows the service's mapping rejects (the pipeline dead-letters them), at
  *     most {@link Reconciler#MISMATCH_LIMIT}; they are not compared
  * @param unmappableCount how many source rows the mapping rejects
+ * @param keys the new keys the mapping allocated, checked for collisions
  */
 public record ReconcileReport(
     String service,
     List<EntityResult> entities,
     boolean windowed,
     List<Unmappable> unmappable,
-    long unmappableCount) {
+    long unmappableCount,
+    Keys keys) {
   /** How many keys of each kind a report lists. */
   public static final int SAMPLE = 20;
 
   /** Creates a report of a whole-table comparison with no unmappable source row. */
   public ReconcileReport(String service, List<EntityResult> entities) {
-    this(service, entities, false, List.of(), 0);
+    this(service, entities, false, List.of(), 0, Keys.NONE);
+  }
+
+  /**
+   * A new key the allocation gave to more than one legacy value of its namespace: their rows share
+   * one target row (or reference), which no comparison of rows can repair.
+   *
+   * @param namespace the key space, e.g. {@code customer}
+   * @param key the new key
+   * @param legacyValues the legacy values it was given to, sorted
+   */
+  public record KeyCollision(String namespace, long key, List<String> legacyValues) {}
+
+  /**
+   * The new keys the mapping of the compared source allocated ({@code allocate:} in a YAML mapping,
+   * {@code LegacyKeys.allocate} in Java).
+   *
+   * @param checked distinct new keys by namespace
+   * @param collisions keys given to more than one legacy value (a sample of at most {@link
+   *     #SAMPLE})
+   * @param collisionCount how many keys were given to more than one legacy value
+   */
+  public record Keys(
+      Map<String, Long> checked, List<KeyCollision> collisions, long collisionCount) {
+    /** No key allocated. */
+    public static final Keys NONE = new Keys(Map.of(), List.of(), 0);
+
+    /** A line for a person: the keys checked by namespace, or the collisions. */
+    String summary() {
+      StringBuilder sb = new StringBuilder();
+      checked.forEach(
+          (namespace, n) ->
+              sb.append(sb.length() == 0 ? "" : ", ")
+                  .append(String.format(Locale.ROOT, "%s %,d", namespace, n)));
+      return collisionCount == 0
+          ? "new keys (" + sb + "): each belongs to one legacy value"
+          : String.format(
+              Locale.ROOT,
+              "KEY COLLISION: %,d new key%s given to more than one legacy value (%s)",
+              collisionCount,
+              collisionCount == 1 ? "" : "s",
+              sb);
+    }
   }
 
   /**
@@ -105,9 +149,12 @@ public record ReconcileReport(
     }
   }
 
-  /** True when every table equals the mapped source (unmappable source rows aside). */
+  /**
+   * True when every table equals the mapped source (unmappable source rows aside) and no new key
+   * belongs to two legacy values.
+   */
   public boolean equal() {
-    return entities.stream().allMatch(EntityResult::equal);
+    return entities.stream().allMatch(EntityResult::equal) && keys.collisionCount() == 0;
   }
 
   /** True when every table equals the mapped source and every source row could be mapped. */
@@ -142,6 +189,9 @@ public record ReconcileReport(
               "; %,d source row%s cannot be mapped",
               unmappableCount,
               unmappableCount == 1 ? "" : "s"));
+    }
+    if (keys.collisionCount() > 0) {
+      sb.append("; ").append(keys.summary());
     }
     return sb.toString();
   }
@@ -204,6 +254,25 @@ public record ReconcileReport(
       if (unmappable.size() > SAMPLE || unmappableCount > unmappable.size()) {
         sb.append(String.format(Locale.ROOT, "      ... and %,d more%n", unmappableCount - SAMPLE));
       }
+    }
+    if (!keys.checked().isEmpty()) {
+      sb.append("  ").append(keys.summary()).append(nl);
+    }
+    for (KeyCollision c : keys.collisions()) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "      %s %d was given to %s: their rows share one target row%n",
+              c.namespace(),
+              c.key(),
+              String.join(", ", c.legacyValues().stream().map(v -> "'" + v + "'").toList())));
+    }
+    if (keys.collisionCount() > keys.collisions().size()) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "      ... and %,d more%n",
+              keys.collisionCount() - keys.collisions().size()));
     }
     return sb.toString();
   }

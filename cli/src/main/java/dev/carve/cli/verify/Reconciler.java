@@ -5,17 +5,14 @@ import dev.carve.core.SqlIdentifiers;
 import dev.carve.schemas.EntitySchemas;
 import dev.carve.transform.api.ChangeEvent;
 import dev.carve.transform.api.DomainRecord;
+import dev.carve.transform.api.LegacyKeys;
 import dev.carve.transform.api.MappingScope;
 import dev.carve.transform.api.Output;
 import dev.carve.transform.api.TableMapper;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -270,13 +267,16 @@ public final class Reconciler {
             buckets == 1 ? "" : "s",
             estimate));
     long total = estimate;
-    try {
+    KeyCheck keyCheck = new KeyCheck(dir.resolve("keys"), buckets);
+    try (LegacyKeys.Observation observed = LegacyKeys.observe(keyCheck)) {
       readSource(options, progress, byTopic, done, total);
     } finally {
+      keyCheck.close();
       for (Entity e : all) {
         e.expected.close();
       }
     }
+    ReconcileReport.Keys keys = keyCheck.check();
     try (Connection c = target.connect()) {
       for (Entity e : all) {
         try {
@@ -293,7 +293,7 @@ public final class Reconciler {
       progress.note("compared " + service + "." + e.schemas.entity());
     }
     return new ReconcileReport(
-        service, results, options.windowed(), List.copyOf(unmappable), unmappableCount[0]);
+        service, results, options.windowed(), List.copyOf(unmappable), unmappableCount[0], keys);
   }
 
   static int buckets(long rows) {
@@ -475,9 +475,9 @@ public final class Reconciler {
           b,
           in -> {
             byte op = in.readByte();
-            String key = readString(in);
+            String key = Spill.readString(in);
             long hash = in.readLong();
-            skipString(in);
+            Spill.skipString(in);
             skipSource(in);
             expected.put(key, op == DELETE ? null : hash);
           });
@@ -486,9 +486,9 @@ public final class Reconciler {
       e.actual.forEach(
           b,
           in -> {
-            String key = readString(in);
+            String key = Spill.readString(in);
             long hash = in.readLong();
-            String text = readString(in);
+            String text = Spill.readString(in);
             long[] position = {in.readLong(), in.readLong()};
             boolean known = expected.containsKey(key);
             if (known || !windowed) {
@@ -541,9 +541,9 @@ public final class Reconciler {
         bucket,
         in -> {
           in.readByte();
-          String key = readString(in);
+          String key = Spill.readString(in);
           in.readLong();
-          String text = readString(in);
+          String text = Spill.readString(in);
           ReconcileReport.SourceKey from = readSource(in);
           Pending p = pending.get(key);
           if (p != null) {
@@ -643,14 +643,14 @@ public final class Reconciler {
       try {
         DataOutputStream out = expected.out(bucketOf(key, expected.buckets));
         out.writeByte(delete ? DELETE : UPSERT);
-        writeString(out, key);
+        Spill.writeString(out, key);
         out.writeLong(delete ? 0 : Canonical.hash64(text));
-        writeString(out, text);
-        writeString(out, table);
+        Spill.writeString(out, text);
+        Spill.writeString(out, table);
         out.writeInt(sourceKey.size());
         for (Map.Entry<String, Object> k : sourceKey.entrySet()) {
-          writeString(out, k.getKey());
-          writeString(out, k.getValue() == null ? "" : k.getValue().toString());
+          Spill.writeString(out, k.getKey());
+          Spill.writeString(out, k.getValue() == null ? "" : k.getValue().toString());
         }
       } catch (IOException e) {
         throw new UncheckedIOException("Could not spill expected rows of " + schemas.topic(), e);
@@ -660,9 +660,9 @@ public final class Reconciler {
     void writeActual(String key, String text, long commit, long change) {
       try {
         DataOutputStream out = actual.out(bucketOf(key, actual.buckets));
-        writeString(out, key);
+        Spill.writeString(out, key);
         out.writeLong(Canonical.hash64(text));
-        writeString(out, text);
+        Spill.writeString(out, text);
         out.writeLong(commit);
         out.writeLong(change);
       } catch (IOException e) {
@@ -671,99 +671,20 @@ public final class Reconciler {
     }
   }
 
-  /** One side of one entity, as a file per bucket. */
-  private static final class Spill implements AutoCloseable {
-    final Path dir;
-    final int buckets;
-    final DataOutputStream[] out;
-
-    Spill(Path dir, int buckets) throws IOException {
-      this.dir = Files.createDirectories(dir);
-      this.buckets = buckets;
-      this.out = new DataOutputStream[buckets];
-    }
-
-    DataOutputStream out(int bucket) throws IOException {
-      if (out[bucket] == null) {
-        out[bucket] =
-            new DataOutputStream(
-                new BufferedOutputStream(Files.newOutputStream(file(bucket)), 8192));
-      }
-      return out[bucket];
-    }
-
-    Path file(int bucket) {
-      return dir.resolve(Integer.toString(bucket));
-    }
-
-    void forEach(int bucket, RecordReader reader) throws IOException {
-      Path f = file(bucket);
-      if (!Files.exists(f)) {
-        return;
-      }
-      try (DataInputStream in =
-          new DataInputStream(new BufferedInputStream(Files.newInputStream(f), 65536))) {
-        while (true) {
-          try {
-            in.mark(1);
-            if (in.read() < 0) {
-              return;
-            }
-            in.reset();
-          } catch (EOFException end) {
-            return;
-          }
-          reader.read(in);
-        }
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      for (int i = 0; i < out.length; i++) {
-        if (out[i] != null) {
-          out[i].close();
-          out[i] = null;
-        }
-      }
-    }
-  }
-
-  @FunctionalInterface
-  private interface RecordReader {
-    void read(DataInputStream in) throws IOException;
-  }
-
-  private static void writeString(DataOutputStream out, String s) throws IOException {
-    byte[] b = s.getBytes(StandardCharsets.UTF_8);
-    out.writeInt(b.length);
-    out.write(b);
-  }
-
-  private static String readString(DataInputStream in) throws IOException {
-    byte[] b = new byte[in.readInt()];
-    in.readFully(b);
-    return new String(b, StandardCharsets.UTF_8);
-  }
-
-  private static void skipString(DataInputStream in) throws IOException {
-    in.skipNBytes(in.readInt());
-  }
-
   private static void skipSource(DataInputStream in) throws IOException {
-    skipString(in);
+    Spill.skipString(in);
     int n = in.readInt();
     for (int i = 0; i < 2 * n; i++) {
-      skipString(in);
+      Spill.skipString(in);
     }
   }
 
   private static ReconcileReport.SourceKey readSource(DataInputStream in) throws IOException {
-    String table = readString(in);
+    String table = Spill.readString(in);
     int n = in.readInt();
     Map<String, Object> key = new LinkedHashMap<>();
     for (int i = 0; i < n; i++) {
-      key.put(readString(in), readString(in));
+      key.put(Spill.readString(in), Spill.readString(in));
     }
     return new ReconcileReport.SourceKey(table, key);
   }

@@ -13,9 +13,11 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -84,6 +86,15 @@ class VerifyRepairIT {
           .containsPattern("orders\\.order +[\\d,]+ +[\\d,]+ +1 +1 +1  MISMATCH")
           .containsPattern("orders\\.order_line .* OK")
           .contains("DIFFERENT from the mapped source");
+      long[] legacy = distinctLegacyKeys(pipeline.config().source());
+      assertThat(found.out())
+          .as("every new key the mapping allocated was checked: none belongs to two legacy values")
+          .contains(
+              String.format(
+                  Locale.ROOT,
+                  "new keys (customer %,d, order %,d): each belongs to one legacy value",
+                  legacy[0],
+                  legacy[1]));
 
       Run fieldsOnly =
           carve("verify", "orders", "--config", config.toString(), "--fields", "status,total");
@@ -144,6 +155,24 @@ class VerifyRepairIT {
     cmd.setErr(new PrintWriter(err, true));
     int exit = cmd.execute(args);
     return new Run(exit, out.toString(), err.toString());
+  }
+
+  /**
+   * The legacy values the orders mapping allocates new keys for: the customers of the orders it
+   * keeps ({@code customer_id}), and every order ({@code order_id}; a soft-deleted one for its
+   * delete).
+   */
+  private static long[] distinctLegacyKeys(CarveConfig.Database source) throws Exception {
+    try (Connection c =
+            DriverManager.getConnection(source.jdbcUrl(), source.username(), source.password());
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT count(DISTINCT cust_no) FILTER (WHERE deleted_flag IS DISTINCT FROM 'Y'),"
+                    + " count(DISTINCT order_ref) FROM orders")) {
+      rs.next();
+      return new long[] {rs.getLong(1), rs.getLong(2)};
+    }
   }
 
   /** A carve.yaml pointing at the embedded pipeline's endpoints. */

@@ -40,9 +40,46 @@ public final class LegacyKeys {
     return ALLOCATOR.get().allocate(namespace, legacyValue);
   }
 
+  /** Is told of every key {@link #allocate} gives on the thread that {@link #observe observes}. */
+  @FunctionalInterface
+  public interface Observer {
+    /**
+     * A key was given (again, for a legacy value asked before).
+     *
+     * @param namespace the key space
+     * @param legacyValue the legacy key as text
+     * @param key the new key
+     */
+    void allocated(String namespace, String legacyValue, long key);
+  }
+
+  /** The observation of one thread's allocations; closing it ends the observation. */
+  public interface Observation extends AutoCloseable {
+    @Override
+    void close();
+  }
+
   /**
-   * One thread's digest, and the last keys it gave: the entities of one change ask for the same key
-   * several times (an order and each of its lines), so most asks are answered without hashing.
+   * Tells {@code observer} of every key given on this thread until the returned observation is
+   * closed, e.g. for {@code carve verify} to prove that no two legacy values of a namespace got the
+   * same key. One observer per thread at a time.
+   *
+   * @throws IllegalStateException when this thread is observed already
+   */
+  public static Observation observe(Observer observer) {
+    Objects.requireNonNull(observer, "observer");
+    Allocator allocator = ALLOCATOR.get();
+    if (allocator.observer != null) {
+      throw new IllegalStateException("the allocations of this thread are observed already");
+    }
+    allocator.observer = observer;
+    return () -> allocator.observer = null;
+  }
+
+  /**
+   * One thread's digest, its observer, and the last keys it gave: the entities of one change ask
+   * for the same key several times (an order and each of its lines), so most asks are answered
+   * without hashing.
    */
   private static final class Allocator {
     private static final int REMEMBERED = 4;
@@ -51,8 +88,17 @@ public final class LegacyKeys {
     private final String[] values = new String[REMEMBERED];
     private final long[] ids = new long[REMEMBERED];
     private int next;
+    private Observer observer;
 
     long allocate(String namespace, String legacyValue) {
+      long id = idOf(namespace, legacyValue);
+      if (observer != null) {
+        observer.allocated(namespace, legacyValue, id);
+      }
+      return id;
+    }
+
+    private long idOf(String namespace, String legacyValue) {
       for (int i = 0; i < REMEMBERED; i++) {
         if (legacyValue.equals(values[i]) && namespace.equals(namespaces[i])) {
           return ids[i];
