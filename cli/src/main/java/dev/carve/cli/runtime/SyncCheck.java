@@ -1,15 +1,20 @@
 package dev.carve.cli.runtime;
 
+import dev.carve.capture.CaptureMetrics;
 import dev.carve.cli.verify.ReconcileReport;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decides whether every service's tables equal the mapped source: first cheaply (no transformer or
- * sink lag), then by reconciling each service against the monolith with its own mapping code.
- * Reconciliation reads whole tables, so it runs at most every ten seconds.
+ * Decides whether every service's tables equal the mapped source: first cheaply (the capture has
+ * stopped writing changes, no transformer or sink lag), then by reconciling each service against
+ * the monolith with its own mapping code. Reconciliation reads whole tables, so it runs at most
+ * every ten seconds, and never while the capture still writes: during a snapshot the transformers
+ * and sinks catch up with what was captured so far again and again, and a reconciliation then would
+ * only compete with the pipeline for the machine to find it not synced.
  */
 public final class SyncCheck {
   private static final Logger LOG = LoggerFactory.getLogger(SyncCheck.class);
@@ -17,6 +22,7 @@ public final class SyncCheck {
 
   private final EmbeddedPipeline pipeline;
   private long lastReconcile;
+  private long lastCaptured = -1;
   private Result lastResult = new Result(false, "not checked yet");
 
   /** The verdict and what it rests on. */
@@ -29,6 +35,22 @@ public final class SyncCheck {
 
   /** Checks now (reconciling at most every ten seconds). */
   public Result check(PipelineStatus status) throws Exception {
+    long captured = captured(status.capture());
+    boolean capturing =
+        status.capture().snapshot() == CaptureMetrics.SnapshotStatus.RUNNING
+            || captured != lastCaptured;
+    lastCaptured = captured;
+    if (capturing) {
+      return new Result(
+          false,
+          String.format(
+              Locale.ROOT,
+              "capture %s (%,d changes)",
+              status.capture().snapshot() == CaptureMetrics.SnapshotStatus.RUNNING
+                  ? "snapshot running"
+                  : "still writing",
+              captured));
+    }
     List<String> behind = new ArrayList<>();
     for (PipelineStatus.Service s : status.services()) {
       if (s.transformLag() > 0 || s.sinkLag() > 0) {
@@ -56,5 +78,10 @@ public final class SyncCheck {
     }
     lastResult = new Result(equal, String.join("; ", details));
     return lastResult;
+  }
+
+  /** Change records the capture wrote (heartbeats aside: they come whether or not rows change). */
+  private static long captured(CaptureMetrics capture) {
+    return capture.recordsPerTable().values().stream().mapToLong(Long::longValue).sum();
   }
 }
