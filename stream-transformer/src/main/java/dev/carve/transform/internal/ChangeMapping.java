@@ -15,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serializer;
@@ -110,7 +112,7 @@ final class ChangeMapping {
       return output;
     }
     DomainRecord<K, V> r = output.record();
-    String storeKey = output.topic().name() + " " + r.key();
+    String storeKey = output.topic().name() + " " + keyText(r.key());
     String stored = scope.get(positionsStep, storeKey);
     SourcePosition position = r.position();
     if (stored != null) {
@@ -123,6 +125,53 @@ final class ChangeMapping {
     return position.equals(r.position())
         ? output
         : Output.to(output.topic(), new DomainRecord<>(r.key(), r.value(), position));
+  }
+
+  /**
+   * The key as the positions store names it: its {@code toString()}, which for an Avro record is
+   * Avro's JSON-like text ({@code {"invoice_id": 42}}). Built here without Avro's general rendering
+   * for records of numbers, booleans, nulls and printable ASCII text (the usual keys), to the same
+   * text; anything else goes through {@code toString()}.
+   */
+  static String keyText(Object key) {
+    if (!(key instanceof GenericRecord record)) {
+      return String.valueOf(key);
+    }
+    List<Schema.Field> fields = record.getSchema().getFields();
+    StringBuilder sb = new StringBuilder(16 + 24 * fields.size()).append('{');
+    for (int i = 0; i < fields.size(); i++) {
+      if (i > 0) {
+        sb.append(", ");
+      }
+      String name = fields.get(i).name();
+      if (!plain(name)) {
+        return record.toString();
+      }
+      sb.append('"').append(name).append("\": ");
+      Object value = record.get(i);
+      if (value == null
+          || value instanceof Long
+          || value instanceof Integer
+          || value instanceof Boolean) {
+        sb.append(value);
+      } else if (value instanceof CharSequence text && plain(text)) {
+        sb.append('"').append(text).append('"');
+      } else {
+        return record.toString();
+      }
+    }
+    return sb.append('}').toString();
+  }
+
+  /** Printable ASCII without quote or backslash: Avro's rendering escapes nothing in it. */
+  private static boolean plain(CharSequence text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** {@code commitLsn:changeLsn}, as the positions stores keep it. */
