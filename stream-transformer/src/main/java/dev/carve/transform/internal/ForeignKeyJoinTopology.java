@@ -1,5 +1,6 @@
 package dev.carve.transform.internal;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -43,6 +44,15 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class ForeignKeyJoinTopology {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * For the aggregates of right rows per reference, whose field names are right keys: one new name
+   * per right row. Not canonicalized (nor interned), so they neither cost a symbol-table insert per
+   * read nor crowd out the column names every other parse of {@link #JSON} finds there.
+   */
+  private static final ObjectMapper AGGREGATE_JSON =
+      new ObjectMapper(
+          JsonFactory.builder().disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).build());
 
   private ForeignKeyJoinTopology() {}
 
@@ -92,7 +102,7 @@ final class ForeignKeyJoinTopology {
 
   /** The aggregate of right rows per reference with {@code rightJson} added. */
   static String add(String aggregate, String rightJson) {
-    ObjectNode rows = (ObjectNode) read(aggregate);
+    ObjectNode rows = (ObjectNode) read(AGGREGATE_JSON, aggregate);
     JsonNode right = read(rightJson);
     rows.set(right.get("id").asText(), right);
     return rows.toString();
@@ -100,7 +110,7 @@ final class ForeignKeyJoinTopology {
 
   /** The aggregate of right rows per reference with {@code rightJson} removed. */
   static String remove(String aggregate, String rightJson) {
-    ObjectNode rows = (ObjectNode) read(aggregate);
+    ObjectNode rows = (ObjectNode) read(AGGREGATE_JSON, aggregate);
     rows.remove(read(rightJson).get("id").asText());
     return rows.toString();
   }
@@ -123,7 +133,7 @@ final class ForeignKeyJoinTopology {
     JsonNode chosen = null;
     Map<String, Object> chosenKey = null;
     if (aggregate != null) {
-      Iterator<JsonNode> rows = read(aggregate).elements();
+      Iterator<JsonNode> rows = read(AGGREGATE_JSON, aggregate).elements();
       while (rows.hasNext()) {
         JsonNode candidate = rows.next();
         Map<String, Object> key = ChangeParser.toRow(candidate.get("key"), "key");
@@ -142,8 +152,12 @@ final class ForeignKeyJoinTopology {
   }
 
   private static JsonNode read(String json) {
+    return read(JSON, json);
+  }
+
+  private static JsonNode read(ObjectMapper mapper, String json) {
     try {
-      return JSON.readTree(json);
+      return mapper.readTree(json);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(
           "cannot read the join's own state (" + e.getOriginalMessage() + "): " + json, e);
