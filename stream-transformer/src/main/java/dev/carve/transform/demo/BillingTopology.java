@@ -1,5 +1,6 @@
 package dev.carve.transform.demo;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -55,7 +56,10 @@ public final class BillingTopology implements DomainTopology {
   /** VAT rate in basis points by currency (documented in the module README). */
   public static final Map<String, Integer> VAT_RATE_BP = Map.of("EUR", 2000, "GBP", 2000, "USD", 0);
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  // The state keeps payments by payment id, one field name each: not canonicalized (nor interned).
+  private static final ObjectMapper JSON =
+      new ObjectMapper(
+          JsonFactory.builder().disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).build());
   private static final String STATE = "invoice-state";
   private static final String PAYMENT_ORDER = "invoice-payment-order";
   private static final Set<String> ORDER_STATUSES = Set.of("N", "P", "S", "D", "X");
