@@ -513,7 +513,21 @@ final class BroadcastJoin {
    * re-maps the left rows of this task that reference them.
    */
   static final class RightProcessor extends Side<String, String> {
+    /** Sorts before every index key (a reference is canonical JSON): the guard's range is empty. */
+    private static final String GUARD_PREFIX = "\u0000";
+
     private final StringSerializer strings = new StringSerializer();
+
+    /**
+     * An iterator kept open on the index store between scans. Kafka Streams 4.1.0 registers a
+     * store's {@code oldest-iterator-open-since-ms} gauge (KIP-989) when its first iterator opens
+     * and removes it when the last one closes, through JMX and the telemetry reporter each time
+     * (KAFKA-19678, fixed in later Kafka releases): with one scan per right change that was a tenth
+     * of the orders stream thread in a snapshot. With this iterator open the count never drops to
+     * zero; it is renewed every second (the new one opened before the old one closes), so RocksDB
+     * does not keep memtables and files alive for it for longer.
+     */
+    private KeyValueIterator<String, String> guard;
 
     RightProcessor(
         String service,
@@ -524,6 +538,27 @@ final class BroadcastJoin {
         TableMapper mapper,
         Stores stores) {
       super(service, leftTable, join, deadLetters, metrics, mapper, stores);
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], Routed> context) {
+      super.init(context);
+      guard = index.prefixScan(GUARD_PREFIX, strings);
+      context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now -> renewGuard());
+    }
+
+    private void renewGuard() {
+      KeyValueIterator<String, String> old = guard;
+      guard = index.prefixScan(GUARD_PREFIX, strings);
+      old.close();
+    }
+
+    @Override
+    public void close() {
+      if (guard != null) {
+        guard.close();
+        guard = null;
+      }
     }
 
     @Override
