@@ -39,9 +39,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A foreign-key join on a real broker with raw topics of three partitions: every order, whichever
- * partition it is in, meets its customer's address, and follows a change of it; orders that wait
- * for their addresses keep waiting across a restart; and a join of topics with different partition
- * counts is refused before it starts.
+ * partition it is in, meets its customer's address, and follows a change of it, also after the
+ * instance that held its join state left the service to another; orders that wait for their
+ * addresses keep waiting across a restart; and a join of topics with different partition counts is
+ * refused before it starts.
  */
 @Timeout(240)
 class ForeignKeyJoinIT {
@@ -78,11 +79,19 @@ class ForeignKeyJoinIT {
   }
 
   private static TransformerOptions options(String prefix) throws Exception {
+    return options(prefix, Map.of());
+  }
+
+  /** Options with a state directory of its own and {@code extra} Streams properties. */
+  private static TransformerOptions options(String prefix, Map<String, String> extra)
+      throws Exception {
+    Map<String, String> properties = new HashMap<>(extra);
+    properties.put("commit.interval.ms", "100");
+    properties.put("consumer.session.timeout.ms", "6000");
     return TransformerOptions.of(bootstrap, registry.url())
         .withRawTopicPrefix(prefix)
         .withStateDir(Files.createTempDirectory("carve-fk-it-" + prefix))
-        .withKafkaProperties(
-            Map.of("commit.interval.ms", "100", "consumer.session.timeout.ms", "6000"));
+        .withKafkaProperties(properties);
   }
 
   private static void address(
@@ -168,6 +177,58 @@ class ForeignKeyJoinIT {
       assertThat(runtime.metrics().deadLettered()).isZero();
     } finally {
       runtime.close(Duration.ofSeconds(30));
+    }
+  }
+
+  /**
+   * Two instances of one service share its partitions; when one leaves, the other takes over its
+   * tasks with their stores restored from the changelogs, and a change of an address still reaches
+   * every order, including those whose join state was built on the instance that left.
+   */
+  @ParameterizedTest
+  @EnumSource(ForeignKeyJoin.Strategy.class)
+  void aSecondInstanceSharesThePartitionsAndTakesOverTheJoinStateOfOneThatLeaves(
+      ForeignKeyJoin.Strategy strategy) throws Exception {
+    String prefix = "fkitscale" + strategy.name().toLowerCase(Locale.ROOT);
+    String service = "fkscale" + strategy.name().toLowerCase(Locale.ROOT);
+    rawTopics(prefix);
+    try (KafkaProducer<String, String> producer = producer()) {
+      for (int c = 0; c < CUSTOMERS; c++) {
+        address(producer, prefix, c, "DE", 100 + c);
+      }
+      for (int o = 0; o < ORDERS; o++) {
+        order(producer, prefix, o, customer(o % CUSTOMERS));
+      }
+    }
+    Renamed topology = new Renamed(service, new ForeignKeyJoinTest.ShopTopology(strategy));
+    // Every instance counts as caught up, so the tasks are spread at once (Kafka Streams would
+    // otherwise warm the newcomer up first and move tasks only at its next probing rebalance).
+    Map<String, String> spread = Map.of("acceptable.recovery.lag", Long.toString(Long.MAX_VALUE));
+    TransformerRuntime first = TransformerRuntime.create(topology, options(prefix, spread));
+    TransformerRuntime second = TransformerRuntime.create(topology, options(prefix, spread));
+    Map<String, String> country = new HashMap<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer(service + ".order")) {
+      first.start();
+      second.start();
+      assertThat(first.awaitRunning(Duration.ofSeconds(90))).isTrue();
+      assertThat(second.awaitRunning(Duration.ofSeconds(90))).isTrue();
+      awaitCountries(consumer, service, country, "DE");
+      // Both instances read orders: each holds join state of its own partitions.
+      assertThat(first.metrics().recordsInByTable().getOrDefault("orders", 0L)).isPositive();
+      assertThat(second.metrics().recordsInByTable().getOrDefault("orders", 0L)).isPositive();
+
+      first.close(Duration.ofSeconds(30));
+      try (KafkaProducer<String, String> producer = producer()) {
+        for (int c = 0; c < CUSTOMERS; c++) {
+          address(producer, prefix, c, "AT", 5_000 + c);
+        }
+      }
+      awaitCountries(consumer, service, country, "AT");
+      assertThat(first.metrics().deadLettered()).isZero();
+      assertThat(second.metrics().deadLettered()).isZero();
+    } finally {
+      first.close(Duration.ofSeconds(30));
+      second.close(Duration.ofSeconds(30));
     }
   }
 
@@ -353,6 +414,7 @@ class ForeignKeyJoinIT {
       Map<String, String> country,
       String expected) {
     await()
+        .alias("every order's latest record of " + service + " carries country " + expected)
         .atMost(Duration.ofSeconds(90))
         .until(
             () -> {
