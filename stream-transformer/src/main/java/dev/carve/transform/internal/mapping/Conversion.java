@@ -6,10 +6,7 @@ import dev.carve.transform.api.MappingException;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
@@ -80,7 +77,7 @@ enum Conversion {
    * @param pattern the date or timestamp pattern; null unless {@link #needsPattern()}
    * @throws MappingException when the value cannot be converted
    */
-  Object apply(Object value, DateTimeFormatter pattern) {
+  Object apply(Object value, DatePattern pattern) {
     if (value == null) {
       return null;
     }
@@ -94,13 +91,12 @@ enum Conversion {
         case DATE ->
             value instanceof Number n
                 ? (Object) Math.toIntExact(n.longValue())
-                : Math.toIntExact(LocalDate.parse(text(value), pattern).toEpochDay());
+                : Math.toIntExact(pattern.date(text(value)).toEpochDay());
         case TIMESTAMP ->
             value instanceof Number n
                 ? (Object) n.longValue()
                 : ChronoUnit.MICROS.between(
-                    Instant.EPOCH,
-                    LocalDateTime.parse(text(value), pattern).toInstant(ZoneOffset.UTC));
+                    Instant.EPOCH, pattern.dateTime(text(value)).toInstant(ZoneOffset.UTC));
         case CENTS -> new BigDecimal(text(value).trim()).movePointRight(2).longValueExact();
         case DECIMAL -> new BigDecimal(text(value).trim());
         case INT -> new BigDecimal(text(value).trim()).intValueExact();

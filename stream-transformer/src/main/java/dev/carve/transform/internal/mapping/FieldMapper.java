@@ -2,7 +2,6 @@ package dev.carve.transform.internal.mapping;
 
 import dev.carve.transform.api.LegacyKeys;
 import dev.carve.transform.api.MappingException;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -27,7 +26,7 @@ final class FieldMapper {
   private final String codeTableName;
   private final Map<String, String> codes;
   private final List<Conversion> conversions;
-  private final DateTimeFormatter pattern;
+  private final DatePattern pattern;
   private final String allocateNamespace;
 
   FieldMapper(
@@ -41,7 +40,7 @@ final class FieldMapper {
       String codeTableName,
       Map<String, String> codes,
       List<Conversion> conversions,
-      DateTimeFormatter pattern,
+      DatePattern pattern,
       String allocateNamespace) {
     this.field = field;
     this.schema = schema;

@@ -6,7 +6,6 @@ import dev.carve.core.config.ConfigOption;
 import dev.carve.transform.api.ForeignKeyJoin;
 import dev.carve.transform.mapping.SchemaResolver;
 import java.time.Duration;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -462,12 +461,12 @@ public final class MappingCompiler {
         }
       }
     }
-    DateTimeFormatter pattern = null;
+    DatePattern pattern = null;
     YamlNode patternNode = node.get("pattern");
     boolean needsPattern = conversions.stream().anyMatch(Conversion::needsPattern);
     if (patternNode != null) {
       try {
-        pattern = strictPattern(scalar(patternNode));
+        pattern = DatePattern.of(scalar(patternNode));
       } catch (IllegalArgumentException e) {
         problem(patternNode, "not a date-time pattern: " + e.getMessage());
       }
@@ -655,23 +654,5 @@ public final class MappingCompiler {
   private void problem(YamlNode node, String message) {
     String where = node.path().isEmpty() ? "line " + node.line() : node.where();
     problems.add(where + ": " + message);
-  }
-
-  /**
-   * A formatter that rejects dates that do not exist ('31.02.2024') instead of moving them to the
-   * end of the month as the default (smart) resolver does. Strict resolution needs the proleptic
-   * year ('u'), so the year-of-era letter 'y' is replaced outside quoted literals.
-   */
-  static DateTimeFormatter strictPattern(String pattern) {
-    StringBuilder sb = new StringBuilder(pattern.length());
-    boolean quoted = false;
-    for (char ch : pattern.toCharArray()) {
-      if (ch == '\'') {
-        quoted = !quoted;
-      }
-      sb.append(!quoted && ch == 'y' ? 'u' : ch);
-    }
-    return DateTimeFormatter.ofPattern(sb.toString(), Locale.ROOT)
-        .withResolverStyle(java.time.format.ResolverStyle.STRICT);
   }
 }
