@@ -84,7 +84,7 @@ final class ForeignKeyJoinTopology {
   /** The canonical text of a key or reference: JSON of the map in its order. */
   static String canonical(Map<String, Object> map) {
     try {
-      return JSON.writeValueAsString(map);
+      return FlatJson.write(map);
     } catch (JsonProcessingException e) {
       throw new MappingException("cannot write " + map + " as JSON: " + e.getOriginalMessage(), e);
     }

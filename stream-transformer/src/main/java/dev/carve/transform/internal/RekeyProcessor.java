@@ -1,7 +1,6 @@
 package dev.carve.transform.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.carve.transform.api.ChangeEvent;
 import dev.carve.transform.api.ChangeEvent.SourceOffset;
 import dev.carve.transform.api.PartitionKey;
@@ -20,7 +19,6 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * so the mapping processor dead-letters it with everything else.
  */
 final class RekeyProcessor implements Processor<byte[], byte[], byte[], byte[]> {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String table;
   private final String linkStore;
@@ -74,7 +72,7 @@ final class RekeyProcessor implements Processor<byte[], byte[], byte[], byte[]> 
           throw new IllegalArgumentException(
               "change of table '" + table + "' with key " + sourceKey + " belongs to no row");
         }
-        target = JSON.writeValueAsString(key);
+        target = FlatJson.write(key);
         if (sourceKey != null) {
           links.put(sourceKey, target);
         }

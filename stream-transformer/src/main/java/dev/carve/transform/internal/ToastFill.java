@@ -141,7 +141,7 @@ public final class ToastFill {
 
   private static String write(Map<String, Object> map) {
     try {
-      return JSON.writeValueAsString(map);
+      return FlatJson.write(map);
     } catch (JsonProcessingException e) {
       throw new MappingException("cannot write state as JSON: " + e.getOriginalMessage(), e);
     }

@@ -2,7 +2,6 @@ package dev.carve.transform.internal.mapping;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.carve.core.SourcePosition;
 import dev.carve.transform.api.ChangeEvent;
 import dev.carve.transform.api.DomainRecord;
@@ -10,6 +9,7 @@ import dev.carve.transform.api.MappingException;
 import dev.carve.transform.api.MappingScope;
 import dev.carve.transform.api.Output;
 import dev.carve.transform.api.Topic;
+import dev.carve.transform.internal.FlatJson;
 import dev.carve.transform.internal.ToastFill;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -23,8 +23,6 @@ import org.apache.avro.generic.GenericRecord;
 
 /** Maps the changes of one legacy table to the records of one entity. */
 final class EntityMapper {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final EntityDefinition def;
   private final Topic<GenericRecord, GenericRecord> topic;
   private final Map<String, FieldMapper> fieldsByName = new LinkedHashMap<>();
@@ -258,12 +256,21 @@ final class EntityMapper {
               + def.entity()
               + "' keeps state per source key (toast or explode) and needs one");
     }
-    return writeMap(change.key());
+    Object[] last = LAST_KEY.get();
+    if (last[0] != change.key()) {
+      last[1] = writeMap(change.key());
+      last[0] = change.key();
+    }
+    return (String) last[1];
   }
+
+  /** The last source key written by this thread: the entities of one change share its key. */
+  private static final ThreadLocal<Object[]> LAST_KEY =
+      ThreadLocal.withInitial(() -> new Object[2]);
 
   private static String writeMap(Map<String, Object> map) {
     try {
-      return JSON.writeValueAsString(map);
+      return FlatJson.write(map);
     } catch (JsonProcessingException e) {
       throw new MappingException("cannot write state as JSON: " + e.getOriginalMessage(), e);
     }
