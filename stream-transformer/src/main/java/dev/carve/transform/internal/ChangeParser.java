@@ -167,7 +167,19 @@ final class ChangeParser {
       String name = p.currentName();
       p.nextToken();
       if (name.equals("snapshot") || name.equals("lsn") || name.equals("sequence")) {
-        source.set(name, JSON.readTree(p));
+        // The plain values without a tree parser per value: the same nodes a tree would hold.
+        switch (p.currentToken()) {
+          case VALUE_STRING -> source.put(name, p.getText());
+          case VALUE_NULL -> source.putNull(name);
+          case VALUE_NUMBER_INT -> {
+            if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+              source.set(name, JSON.readTree(p));
+            } else {
+              source.put(name, p.getLongValue());
+            }
+          }
+          default -> source.set(name, JSON.readTree(p));
+        }
       } else {
         p.skipChildren();
       }
@@ -184,7 +196,7 @@ final class ChangeParser {
   }
 
   /** Reads the object at the parser (at its START_OBJECT) as {@link #toRow} does a tree. */
-  private static Map<String, Object> readRow(JsonParser p) throws IOException {
+  static Map<String, Object> readRow(JsonParser p) throws IOException {
     Map<String, Object> row = new LinkedHashMap<>();
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String column = p.currentName();

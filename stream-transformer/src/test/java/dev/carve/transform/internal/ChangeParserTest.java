@@ -37,6 +37,31 @@ class ChangeParserTest {
   }
 
   @Test
+  void positionIsReadFromTheSourceBlockAsFromItsTree() throws Exception {
+    String[] sources = {
+      "{\"snapshot\":\"false\",\"sequence\":\"[\\\"1000\\\",\\\"1016\\\"]\",\"lsn\":1016}",
+      "{\"snapshot\":\"true\",\"lsn\":500,\"sequence\":\"[null,\\\"500\\\"]\"}",
+      "{\"snapshot\":\"last\",\"lsn\":500}",
+      "{\"snapshot\":\"incremental\",\"lsn\":null,\"sequence\":\"[\\\"7000\\\",\\\"7040\\\"]\"}",
+      "{\"snapshot\":\"false\",\"lsn\":9007199254740993,\"sequence\":[\"9007199254740000\",\"1\"]}",
+      "{\"lsn\":42,\"txId\":7,\"snapshot\":false}",
+      "{\"version\":\"3.3.1.Final\",\"lsn\":77,\"sequence\":null,\"xmin\":null}"
+    };
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    for (String source : sources) {
+      String value = "{\"after\":{\"order_ref\":\"ORD-1\"},\"source\":" + source + ",\"op\":\"u\"}";
+      assertThat(parse("{\"order_ref\":\"ORD-1\"}", value).position())
+          .as(source)
+          .isEqualTo(SourcePosition.fromDebeziumSource(json.readTree(source)));
+    }
+    String tooBig =
+        "{\"after\":{\"order_ref\":\"ORD-1\"},\"source\":{\"lsn\":123456789012345678901234567890},\"op\":\"u\"}";
+    assertThatThrownBy(() -> parse("{\"order_ref\":\"ORD-1\"}", tooBig))
+        .hasMessageContaining("no numeric 'lsn'");
+  }
+
+  @Test
   void readsEveryJsonTypeOfARowAsTheMappingSeesIt() {
     ChangeEvent change =
         parse(

@@ -18,6 +18,30 @@ class ForeignKeyJoinTopologyTest {
       "{\n  \"op\": \"u\",\n  \"after\": {\"note\": \"line1\\nline2\", \"cust_no\": \"C1\"}\n}";
 
   @Test
+  void rightRowIsReadInOnePassWithTheValuesOfATree() throws Exception {
+    String json =
+        "{\"id\":\"{\\\"addr_id\\\":7}\",\"key\":{\"addr_id\":7},"
+            + "\"row\":{\"addr_id\":7,\"big\":123456789012345678901234567890,\"amount\":12.50,"
+            + "\"flag\":true,\"none\":null,\"text\":\"a\\\"b\\nc\",\"tags\":[1,\"x\"],"
+            + "\"nested\":{\"k\":[true]}},\"pos\":[4200,4242],\"ref\":\"{\\\"cust_no\\\":\\\"C1\\\"}\"}";
+    var tree = JSON.readTree(json);
+
+    ForeignKeyJoinTopology.RightRow read = ForeignKeyJoinTopology.RightRow.read(json);
+
+    assertThat(read.row()).isEqualTo(ChangeParser.toRow(tree.get("row"), "row"));
+    assertThat(read.row().get("big"))
+        .isEqualTo(new java.math.BigInteger("123456789012345678901234567890"));
+    assertThat(read.row().get("amount")).isEqualTo(new java.math.BigDecimal("12.5"));
+    assertThat(read.row().get("tags")).isEqualTo("[1,\"x\"]");
+    assertThat(read.position()).isEqualTo(new dev.carve.core.SourcePosition(4200, 4242));
+    assertThat(ForeignKeyJoinTopology.RightRow.read("{\"row\":null,\"pos\":[1,2]}").row()).isNull();
+    assertThatThrownBy(() -> ForeignKeyJoinTopology.RightRow.read("{\"row\":\"x\",\"pos\":[1,2]}"))
+        .hasMessageContaining("'row' is not a JSON object");
+    assertThatThrownBy(() -> ForeignKeyJoinTopology.RightRow.read("{\"row\":{}}"))
+        .hasMessageContaining("no 'pos'");
+  }
+
+  @Test
   void leftValueKeepsTheChangesBytesAndReadsItsReferenceFromTheFirstLine() {
     LeftValue written =
         new LeftValue("{\"cust_no\":\"C1\"}", "legacy.public.orders", 2, 41L, KEY, VALUE);
