@@ -116,6 +116,18 @@ public final class PipelineBenchmark {
           target / s,
           target,
           peakRssMb());
+      // What each transformer wrote against what the service holds: a left row of a join whose
+      // joined row came after its wait was written twice (once without, once with it).
+      p.services()
+          .forEach(
+              (name, service) ->
+                  System.out.printf(
+                      Locale.ROOT,
+                      "          %-10s records in %,d, out %,d, join waits ended %,d%n",
+                      name,
+                      service.transformerMetrics().recordsIn(),
+                      service.transformerMetrics().recordsOut(),
+                      service.transformerMetrics().joinWaitsEnded()));
     }
   }
 

@@ -472,7 +472,8 @@ public final class TransformBenchmark {
       throw new IllegalStateException(ordersYaml + " no longer joins 'as: customer}'");
     }
     return MappingLoader.parse(
-        yaml.replace(join, "as: customer, strategy: ktable}").replaceAll("wait: [^,}]+,\\s*", ""),
+        yaml.replace(join, "as: customer, strategy: ktable}")
+            .replaceAll("(catch-up-)?wait: [^,}]+,\\s*", ""),
         ordersYaml + " with strategy: ktable",
         SchemaResolver.forMappingFile(ordersYaml));
   }

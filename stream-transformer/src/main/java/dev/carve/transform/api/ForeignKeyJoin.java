@@ -59,6 +59,7 @@ public final class ForeignKeyJoin {
   private final List<String> toastColumns;
   private final Strategy strategy;
   private final Duration waitFor;
+  private final Duration catchUpWait;
 
   private ForeignKeyJoin(
       String table,
@@ -67,7 +68,8 @@ public final class ForeignKeyJoin {
       Predicate<Map<String, Object>> where,
       List<String> toastColumns,
       Strategy strategy,
-      Duration waitFor) {
+      Duration waitFor,
+      Duration catchUpWait) {
     this.table = table;
     this.columns = columns;
     this.alias = alias;
@@ -75,6 +77,7 @@ public final class ForeignKeyJoin {
     this.toastColumns = toastColumns;
     this.strategy = strategy;
     this.waitFor = waitFor;
+    this.catchUpWait = catchUpWait;
   }
 
   /**
@@ -106,6 +109,7 @@ public final class ForeignKeyJoin {
         row -> true,
         List.of(),
         Strategy.BROADCAST,
+        Duration.ZERO,
         Duration.ZERO);
   }
 
@@ -124,7 +128,8 @@ public final class ForeignKeyJoin {
         Objects.requireNonNull(filter, "filter"),
         toastColumns,
         strategy,
-        waitFor);
+        waitFor,
+        catchUpWait);
   }
 
   /**
@@ -138,7 +143,7 @@ public final class ForeignKeyJoin {
    */
   public ForeignKeyJoin toast(List<String> columns) {
     return new ForeignKeyJoin(
-        table, this.columns, alias, where, List.copyOf(columns), strategy, waitFor);
+        table, this.columns, alias, where, List.copyOf(columns), strategy, waitFor, catchUpWait);
   }
 
   /** A copy run the given way (default {@link Strategy#BROADCAST}). */
@@ -150,7 +155,8 @@ public final class ForeignKeyJoin {
         where,
         toastColumns,
         Objects.requireNonNull(strategy, "strategy"),
-        waitFor);
+        waitFor,
+        catchUpWait);
   }
 
   /**
@@ -171,12 +177,40 @@ public final class ForeignKeyJoin {
     if (wait.isNegative()) {
       throw new IllegalArgumentException("the wait of a join cannot be negative: " + wait);
     }
-    return new ForeignKeyJoin(table, columns, alias, where, toastColumns, strategy, wait);
+    return new ForeignKeyJoin(
+        table, columns, alias, where, toastColumns, strategy, wait, catchUpWait);
   }
 
   /** How long a left row waits for an absent referenced row; zero: it does not wait. */
   public Duration waitFor() {
     return waitFor;
+  }
+
+  /**
+   * A copy in which a waiting left row ({@link #waitFor}) waits longer, up to {@code max} in all,
+   * while the right side is still catching up: right rows keep reaching the join (one within the
+   * last {@link #waitFor}) and none of them was committed after the left change. That is the case
+   * in an initial snapshot (whose rows are committed at no later point; a left row of it waits
+   * until the right rows stop coming) and while a service reads a backlog, when the right side runs
+   * its repartition topics behind the left side: its rows would otherwise often come after the
+   * wait, and the left row would be mapped twice, first without them. A left row streamed while the
+   * right side keeps up ends its wait after {@link #waitFor}, as without this, once a right row
+   * committed after it arrived or none arrives for {@link #waitFor}.
+   *
+   * @param max zero (the default: no longer wait) or at least {@link #waitFor}, e.g. {@code
+   *     Duration.ofMinutes(2)}
+   */
+  public ForeignKeyJoin catchUpWait(Duration max) {
+    Objects.requireNonNull(max, "max");
+    if (max.isNegative()) {
+      throw new IllegalArgumentException("the catch-up wait of a join cannot be negative: " + max);
+    }
+    return new ForeignKeyJoin(table, columns, alias, where, toastColumns, strategy, waitFor, max);
+  }
+
+  /** The longest a left row waits while the right side catches up; zero: {@link #waitFor} only. */
+  public Duration catchUpWait() {
+    return catchUpWait;
   }
 
   /** How the join runs. */

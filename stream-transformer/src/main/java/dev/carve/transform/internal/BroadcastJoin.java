@@ -16,11 +16,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.StreamPartitioner;
+import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -191,10 +194,52 @@ final class BroadcastJoin {
   }
 
   /**
-   * The names of the join's own stores in a left task, and the wait for absent referenced rows (0:
-   * rows do not wait).
+   * The names of the join's own stores in a left task, the wait for absent referenced rows (0: rows
+   * do not wait) and the longest wait while the right side catches up (0: none).
    */
-  record Stores(String rows, String index, String replica, String waiting, long waitMillis) {}
+  record Stores(
+      String rows,
+      String index,
+      String replica,
+      String waiting,
+      long waitMillis,
+      long catchUpMillis) {}
+
+  /**
+   * What the right side of one left task has delivered, shared by its two processors (one per task
+   * and instance, in memory: after a restart the right side counts as having just delivered).
+   */
+  static final class RightProgress {
+    private volatile long lastArrivalMs;
+    private volatile long commitLsn;
+
+    /** A right record arrived at {@code now}; {@code position} is its row's (null: none). */
+    void arrived(long now, SourcePosition position) {
+      lastArrivalMs = now;
+      if (position != null && position.commitLsn() > commitLsn) {
+        commitLsn = position.commitLsn();
+      }
+    }
+
+    /** The wall-clock time the last right record arrived (or the task started). */
+    long lastArrivalMs() {
+      return lastArrivalMs;
+    }
+
+    /** The newest commit LSN of a streamed right row delivered; 0 for none. */
+    long commitLsn() {
+      return commitLsn;
+    }
+  }
+
+  /** The {@link RightProgress} of each task of one join in this instance. */
+  static final class Progress {
+    private final Map<TaskId, RightProgress> byTask = new ConcurrentHashMap<>();
+
+    RightProgress of(TaskId task) {
+      return byTask.computeIfAbsent(task, t -> new RightProgress());
+    }
+  }
 
   /** The stores and the mapping shared by both processors of a left task. */
   private abstract static class Side<KIn, VIn> implements Processor<KIn, VIn, byte[], Routed> {
@@ -205,6 +250,8 @@ final class BroadcastJoin {
     final TransformerMetrics metrics;
     final ChangeMapping mapping;
     final Stores stores;
+    private final Progress progresses;
+    RightProgress progress;
     ProcessorContext<byte[], Routed> context;
     KeyValueStore<String, String> rows;
     KeyValueStore<String, String> index;
@@ -220,7 +267,8 @@ final class BroadcastJoin {
         DeadLetters deadLetters,
         TransformerMetrics metrics,
         TableMapper mapper,
-        Stores stores) {
+        Stores stores,
+        Progress progresses) {
       this.table = table;
       this.join = join;
       this.parser = new ChangeParser(service, table);
@@ -228,6 +276,7 @@ final class BroadcastJoin {
       this.metrics = metrics;
       this.mapping = new ChangeMapping(service, mapper, metrics, null);
       this.stores = stores;
+      this.progresses = progresses;
     }
 
     @Override
@@ -237,6 +286,7 @@ final class BroadcastJoin {
       this.index = context.getStateStore(stores.index());
       this.replica = context.getStateStore(stores.replica());
       this.waiting = context.getStateStore(stores.waiting());
+      this.progress = progresses.of(context.taskId());
       mapping.init(context);
     }
 
@@ -277,11 +327,17 @@ final class BroadcastJoin {
       if (rightJson == null) {
         return join.join(change, null, null);
       }
+      ForeignKeyJoinTopology.RightRow right = rightRow(rightJson);
+      return join.join(change, right.row(), right.position());
+    }
+
+    /** The right row of {@code rightJson}; the last one read is read only once. */
+    ForeignKeyJoinTopology.RightRow rightRow(String rightJson) {
       if (!rightJson.equals(lastRightJson)) {
         lastRight = ForeignKeyJoinTopology.RightRow.read(rightJson);
         lastRightJson = rightJson;
       }
-      return join.join(change, lastRight.row(), lastRight.position());
+      return lastRight;
     }
 
     /**
@@ -334,6 +390,9 @@ final class BroadcastJoin {
     /** Rows whose wait ended, mapped per punctuation at most (the rest at the next one). */
     private static final int DUE_PER_PUNCTUATION = 10_000;
 
+    /** Waiting rows read per punctuation at most (the others are read at the next). */
+    private static final int SCANNED_PER_PUNCTUATION = 50_000;
+
     private final String topic;
 
     LeftProcessor(
@@ -344,14 +403,17 @@ final class BroadcastJoin {
         DeadLetters deadLetters,
         TransformerMetrics metrics,
         TableMapper mapper,
-        Stores stores) {
-      super(service, table, join, deadLetters, metrics, mapper, stores);
+        Stores stores,
+        Progress progresses) {
+      super(service, table, join, deadLetters, metrics, mapper, stores, progresses);
       this.topic = topic;
     }
 
     @Override
     public void init(ProcessorContext<byte[], Routed> context) {
       super.init(context);
+      // A (re)started task has not heard from its right side yet: it counts as just delivered.
+      progress.arrived(context.currentSystemTimeMs(), null);
       // Also without a wait: rows left waiting by an earlier configuration still go out.
       long every = Math.max(100, Math.min(1_000, stores.waitMillis() / 4));
       context.schedule(Duration.ofMillis(every), PunctuationType.WALL_CLOCK_TIME, this::mapDueRows);
@@ -415,7 +477,12 @@ final class BroadcastJoin {
         // topics: the change waits for it (mapped by the right change, or when the wait ends).
         if (waitingSince == 0) { // a change of a row that waits already does not wait longer
           waitingSince = context.currentSystemTimeMs();
-          waiting.put(waitingKey(waitingSince, key), "");
+          // The commit LSN of the change (empty for a snapshot row): its wait may end once the
+          // right side has delivered a row committed after it (catch-up wait).
+          SourcePosition position = change.position();
+          waiting.put(
+              waitingKey(waitingSince, key),
+              position.equals(SourcePosition.SNAPSHOT) ? "" : Long.toString(position.commitLsn()));
         }
       } else {
         emitted =
@@ -466,17 +533,36 @@ final class BroadcastJoin {
       }
     }
 
-    /** Maps the rows whose wait for their referenced row has ended, with whatever is there. */
+    /**
+     * Maps the rows whose wait for their referenced row has ended, with whatever is there. A row
+     * has waited long enough after {@link Stores#waitMillis}, unless the right side is catching up
+     * ({@link ForeignKeyJoin#catchUpWait}): right rows keep arriving and none committed after the
+     * row's change has; then it waits on, up to {@link Stores#catchUpMillis} in all.
+     */
     private void mapDueRows(long now) {
+      long wait = stores.waitMillis();
+      long catchUp = stores.catchUpMillis();
+      boolean quiet = catchUp == 0 || now - progress.lastArrivalMs() >= wait;
+      long rightLsn = progress.commitLsn();
       List<String> due = new ArrayList<>();
+      int scanned = 0;
       try (KeyValueIterator<String, String> it = waiting.all()) {
-        while (it.hasNext() && due.size() < DUE_PER_PUNCTUATION) {
-          String waitingKey = it.next().key;
-          int separator = waitingKey.indexOf(INDEX_SEPARATOR);
-          if (Long.parseLong(waitingKey, 0, separator, 10) + stores.waitMillis() > now) {
-            break;
+        while (it.hasNext()
+            && due.size() < DUE_PER_PUNCTUATION
+            && scanned++ < SCANNED_PER_PUNCTUATION) {
+          KeyValue<String, String> entry = it.next();
+          int separator = entry.key.indexOf(INDEX_SEPARATOR);
+          long waited = now - Long.parseLong(entry.key, 0, separator, 10);
+          if (waited < wait) {
+            break; // the rows after it began to wait later
           }
-          due.add(waitingKey);
+          if (quiet || waited >= catchUp) {
+            due.add(entry.key);
+          } else if (rightLsn == 0) {
+            break; // only the catch-up wait can end the waits after it
+          } else if (!entry.value.isEmpty() && Long.parseLong(entry.value) <= rightLsn) {
+            due.add(entry.key); // the right side has passed the row's commit
+          }
         }
       }
       for (String waitingKey : due) {
@@ -536,8 +622,9 @@ final class BroadcastJoin {
         DeadLetters deadLetters,
         TransformerMetrics metrics,
         TableMapper mapper,
-        Stores stores) {
-      super(service, leftTable, join, deadLetters, metrics, mapper, stores);
+        Stores stores,
+        Progress progresses) {
+      super(service, leftTable, join, deadLetters, metrics, mapper, stores, progresses);
     }
 
     @Override
@@ -565,6 +652,8 @@ final class BroadcastJoin {
     public void process(Record<String, String> record) {
       String ref = record.key();
       String right = record.value();
+      progress.arrived(
+          context.currentSystemTimeMs(), right == null ? null : streamed(rightRow(right)));
       if (ref == null || Objects.equals(replica.get(ref), right)) {
         return; // the chosen row did not change
       }
@@ -591,6 +680,11 @@ final class BroadcastJoin {
           remap(key, stored, right, record.timestamp());
         }
       }
+    }
+
+    /** The position of a right row when it was streamed; null for a snapshot row. */
+    private static SourcePosition streamed(ForeignKeyJoinTopology.RightRow row) {
+      return row.position().equals(SourcePosition.SNAPSHOT) ? null : row.position();
     }
   }
 }

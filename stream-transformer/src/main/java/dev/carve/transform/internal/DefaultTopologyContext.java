@@ -211,15 +211,30 @@ public final class DefaultTopologyContext implements TopologyContext {
       TableMapper mapper) {
     Objects.requireNonNull(join, "join");
     copartitioned.add(new LinkedHashSet<>(List.of(rawTopic(leftTable), rawTopic(join.table()))));
+    if (!join.catchUpWait().isZero()
+        && (join.waitFor().isZero() || join.catchUpWait().compareTo(join.waitFor()) < 0)) {
+      throw new IllegalArgumentException(
+          "join '"
+              + step
+              + "' of service '"
+              + service
+              + "': catchUpWait ("
+              + join.catchUpWait().toMillis()
+              + " ms) is the longest a row waits in all: it needs a waitFor and cannot be shorter"
+              + " than it (waitFor "
+              + join.waitFor().toMillis()
+              + " ms)");
+    }
     if (join.strategy() == ForeignKeyJoin.Strategy.KTABLE) {
-      if (!join.waitFor().isZero()) {
+      if (!join.waitFor().isZero() || !join.catchUpWait().isZero()) {
         throw new IllegalArgumentException(
             "join '"
                 + step
                 + "' of service '"
                 + service
-                + "': waitFor applies to the broadcast strategy only (the KTable join answers a"
-                + " left row when its subscription is answered, with or without a right row)");
+                + "': waitFor and catchUpWait apply to the broadcast strategy only (the KTable"
+                + " join answers a left row when its subscription is answered, with or without a"
+                + " right row)");
       }
       ktableJoin(builder, step, leftTable, join, mapper);
     } else {
@@ -289,7 +304,10 @@ public final class DefaultTopologyContext implements TopologyContext {
             name(indexStep),
             name(replicaStep),
             name(waitingStep),
-            join.waitFor().toMillis());
+            join.waitFor().toMillis(),
+            join.catchUpWait().toMillis());
+    // What the right side delivered to each left task, for the catch-up wait (in memory).
+    BroadcastJoin.Progress progress = new BroadcastJoin.Progress();
 
     KStream<byte[], Routed> rejoined =
         lookup(builder, step, rightTopic, join, deadLetters)
@@ -302,7 +320,7 @@ public final class DefaultTopologyContext implements TopologyContext {
             .process(
                 () ->
                     new BroadcastJoin.RightProcessor(
-                        service, leftTable, join, deadLetters, metrics, mapper, own),
+                        service, leftTable, join, deadLetters, metrics, mapper, own, progress),
                 Named.as(name("rejoin-" + step)),
                 storeNames);
     builder.stream(
@@ -312,7 +330,15 @@ public final class DefaultTopologyContext implements TopologyContext {
         .process(
             () ->
                 new BroadcastJoin.LeftProcessor(
-                    service, leftTable, leftTopic, join, deadLetters, metrics, mapper, own),
+                    service,
+                    leftTable,
+                    leftTopic,
+                    join,
+                    deadLetters,
+                    metrics,
+                    mapper,
+                    own,
+                    progress),
             Named.as(name("map-" + step)),
             storeNames)
         .merge(rejoined, Named.as(name("merge-" + step)))

@@ -47,12 +47,17 @@ class ForeignKeyJoinTest {
 
   /**
    * Orders of service {@code shop} with the country of the customer's billing address; {@code
-   * waitFor}: {@link ForeignKeyJoin#waitFor}.
+   * waitFor}: {@link ForeignKeyJoin#waitFor}; {@code catchUpWait}: {@link
+   * ForeignKeyJoin#catchUpWait}.
    */
-  record ShopTopology(ForeignKeyJoin.Strategy strategy, Duration waitFor)
+  record ShopTopology(ForeignKeyJoin.Strategy strategy, Duration waitFor, Duration catchUpWait)
       implements DomainTopology {
     ShopTopology(ForeignKeyJoin.Strategy strategy) {
       this(strategy, Duration.ZERO);
+    }
+
+    ShopTopology(ForeignKeyJoin.Strategy strategy, Duration waitFor) {
+      this(strategy, waitFor, Duration.ZERO);
     }
 
     @Override
@@ -70,7 +75,8 @@ class ForeignKeyJoinTest {
           ForeignKeyJoin.of("addresses", Map.of("cust_no", "cust_no"), "customer")
               .where(address -> "B".equals(address.get("addr_type")))
               .strategy(strategy)
-              .waitFor(waitFor),
+              .waitFor(waitFor)
+              .catchUpWait(catchUpWait),
           (change, scope) -> {
             GenericRecord key = new GenericData.Record(KEY);
             key.put("order_ref", change.row().get("order_ref"));

@@ -167,6 +167,127 @@ class JoinWaitTest {
     assertThat(waiting()).isZero();
   }
 
+  /** The harness with a catch-up wait of {@code catchUp} on top of the wait of 2 s. */
+  private void catchingUp(Duration catchUp) {
+    harness.close();
+    harness =
+        new Harness(
+            new ForeignKeyJoinTest.ShopTopology(ForeignKeyJoin.Strategy.BROADCAST, WAIT, catchUp),
+            OnError.DEAD_LETTER);
+  }
+
+  private void snapshotOrder(String ref, String custNo) {
+    harness.send(
+        "orders",
+        key("order_ref", ref),
+        Debezium.read("orders", row("order_ref", ref, "cust_no", custNo)));
+  }
+
+  /** Other customers' addresses, one a second for {@code seconds}, read by the snapshot. */
+  private void addressesKeepComing(int first, int seconds) {
+    for (int i = 0; i < seconds; i++) {
+      advance(1_000);
+      sendAddress(harness, "r", first + i, "C" + (first + i), "B", "DE", 0);
+    }
+  }
+
+  @Test
+  void snapshotOrderWaitsPastTheWaitWhileAddressesKeepComingAndIsMappedOnceWithItsCountry() {
+    catchingUp(Duration.ofMinutes(1));
+    snapshotOrder("ORD-1", "C9");
+    addressesKeepComing(100, 6);
+    assertThat(orders()).isEmpty();
+    assertThat(waiting()).isEqualTo(1);
+
+    sendAddress(harness, "r", 9, "C9", "B", "NL", 0);
+
+    assertThat(orders()).singleElement().satisfies(r -> assertThat(country(r)).isEqualTo("NL"));
+    assertThat(waiting()).isZero();
+    assertThat(harness.metrics().joinWaitsEnded()).isZero();
+  }
+
+  @Test
+  void waitEndsWhenTheAddressesStopComingForTheWait() {
+    catchingUp(Duration.ofMinutes(1));
+    snapshotOrder("ORD-1", "C9");
+    addressesKeepComing(100, 4);
+    advance(1_900);
+    assertThat(orders()).isEmpty();
+
+    advance(600); // no address for 2.5 s: the right side has caught up, C9 has none
+    assertThat(orders()).singleElement().satisfies(r -> assertThat(country(r)).isNull());
+    assertThat(harness.metrics().joinWaitsEnded()).isEqualTo(1);
+  }
+
+  @Test
+  void waitEndsAtTheCatchUpWaitWhileAddressesStillCome() {
+    catchingUp(Duration.ofSeconds(10));
+    snapshotOrder("ORD-1", "C9");
+    addressesKeepComing(100, 9);
+    assertThat(orders()).isEmpty();
+
+    addressesKeepComing(200, 2);
+    assertThat(orders()).singleElement().satisfies(r -> assertThat(country(r)).isNull());
+    assertThat(harness.metrics().joinWaitsEnded()).isEqualTo(1);
+  }
+
+  @Test
+  void streamedOrderWaitsUntilAnAddressCommittedAfterItArrives() {
+    catchingUp(Duration.ofMinutes(1));
+    sendOrder(harness, "ORD-1", "C9", 500);
+    for (int i = 0; i < 4; i++) { // the address side behind: changes committed before the order
+      advance(1_000);
+      sendAddress(harness, "u", 100 + i, "C" + (100 + i), "B", "DE", 100 + i);
+    }
+    assertThat(orders()).isEmpty();
+
+    sendAddress(harness, "u", 200, "C200", "B", "DE", 600);
+    advance(500);
+
+    assertThat(orders()).singleElement().satisfies(r -> assertThat(country(r)).isNull());
+    assertThat(harness.metrics().joinWaitsEnded()).isEqualTo(1);
+  }
+
+  @Test
+  void withoutACatchUpWaitTheWaitEndsWhileAddressesKeepComing() {
+    snapshotOrder("ORD-1", "C9");
+    addressesKeepComing(100, 3);
+
+    assertThat(orders()).singleElement().satisfies(r -> assertThat(country(r)).isNull());
+  }
+
+  @Test
+  void aCatchUpWaitNeedsAWaitNoLongerThanItAndTheBroadcastJoin() {
+    assertThatThrownBy(
+            () ->
+                new Harness(
+                    new ForeignKeyJoinTest.ShopTopology(
+                        ForeignKeyJoin.Strategy.BROADCAST, Duration.ZERO, Duration.ofMinutes(1)),
+                    OnError.DEAD_LETTER))
+        .hasMessageContaining("join 'orders' of service 'shop'")
+        .hasMessageContaining("catchUpWait (60000 ms)")
+        .hasMessageContaining("needs a waitFor");
+    assertThatThrownBy(
+            () ->
+                new Harness(
+                    new ForeignKeyJoinTest.ShopTopology(
+                        ForeignKeyJoin.Strategy.BROADCAST, WAIT, Duration.ofSeconds(1)),
+                    OnError.DEAD_LETTER))
+        .hasMessageContaining("cannot be shorter than it (waitFor 2000 ms)");
+    assertThatThrownBy(
+            () ->
+                new Harness(
+                    new ForeignKeyJoinTest.ShopTopology(
+                        ForeignKeyJoin.Strategy.KTABLE, WAIT, Duration.ofMinutes(1)),
+                    OnError.DEAD_LETTER))
+        .hasMessageContaining("broadcast strategy only");
+    assertThatThrownBy(
+            () ->
+                ForeignKeyJoin.of("addresses", java.util.Map.of("cust_no", "cust_no"), "c")
+                    .catchUpWait(Duration.ofSeconds(-1)))
+        .hasMessageContaining("cannot be negative");
+  }
+
   @Test
   void theKTableJoinRefusesAWait() {
     assertThatThrownBy(

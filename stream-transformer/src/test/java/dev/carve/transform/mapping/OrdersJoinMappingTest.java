@@ -291,6 +291,46 @@ class OrdersJoinMappingTest {
         .contains("line 6", "'wait' applies to strategy broadcast only");
   }
 
+  @Test
+  void catchUpWaitIsADurationNoShorterThanTheWaitOnTheBroadcastStrategy() {
+    assertThat(
+            loadError(
+                """
+                    join: {table: addresses, on: {cust_no: cust_no}, as: customer, wait: 2s,
+                           catch-up-wait: later}
+                    fields:
+                      order_id: {column: order_ref, allocate: order}
+                """))
+        .contains("key 'entities.order.join.catch-up-wait'", "expected a duration", "'later'");
+    assertThat(
+            loadError(
+                """
+                    join: {table: addresses, on: {cust_no: cust_no}, as: customer, wait: 2s,
+                           catch-up-wait: 1s}
+                    fields:
+                      order_id: {column: order_ref, allocate: order}
+                """))
+        .contains("'catch-up-wait' (1s)", "cannot be shorter than it (2s)");
+    assertThat(
+            loadError(
+                """
+                    join: {table: addresses, on: {cust_no: cust_no}, as: customer,
+                           catch-up-wait: 1m}
+                    fields:
+                      order_id: {column: order_ref, allocate: order}
+                """))
+        .contains("it needs a 'wait'");
+    assertThat(
+            loadError(
+                """
+                    join: {table: addresses, on: {cust_no: cust_no}, as: customer,
+                           strategy: ktable, catch-up-wait: 1m}
+                    fields:
+                      order_id: {column: order_ref, allocate: order}
+                """))
+        .contains("'catch-up-wait' applies to strategy broadcast only");
+  }
+
   private static String loadError(String entityLines) {
     ConfigException e =
         (ConfigException)

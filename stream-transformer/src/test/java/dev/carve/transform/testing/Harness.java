@@ -103,7 +103,8 @@ public final class Harness implements AutoCloseable {
   }
 
   /**
-   * orders.yaml with its join on {@code strategy: ktable} (Kafka Streams' KTable join, no wait).
+   * orders.yaml with its join on {@code strategy: ktable} (Kafka Streams' KTable join, no wait or
+   * catch-up wait).
    */
   public static DomainTopology ordersWithKTableJoin() {
     Path file = topologyFile("orders");
@@ -114,7 +115,8 @@ public final class Harness implements AutoCloseable {
         throw new IllegalStateException(file + " no longer joins 'as: customer}'");
       }
       return MappingLoader.parse(
-          yaml.replace(join, "as: customer, strategy: ktable}").replaceAll("wait: [^,}]+,\\s*", ""),
+          yaml.replace(join, "as: customer, strategy: ktable}")
+              .replaceAll("(catch-up-)?wait: [^,}]+,\\s*", ""),
           file + " with strategy: ktable",
           SchemaResolver.forMappingFile(file));
     } catch (java.io.IOException e) {

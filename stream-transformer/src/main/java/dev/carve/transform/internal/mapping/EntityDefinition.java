@@ -44,6 +44,8 @@ record EntityDefinition(
    * @param alias the prefix fields read its columns with
    * @param where right rows for which this is false are not joined; null joins every row
    * @param strategy how the join runs ({@code strategy: broadcast | ktable}, default broadcast)
+   * @param waitFor {@code wait:}, zero when absent
+   * @param catchUpWait {@code catch-up-wait:}, zero when absent
    */
   record JoinDefinition(
       String table,
@@ -51,5 +53,6 @@ record EntityDefinition(
       String alias,
       JexlExpression where,
       ForeignKeyJoin.Strategy strategy,
-      Duration waitFor) {}
+      Duration waitFor,
+      Duration catchUpWait) {}
 }

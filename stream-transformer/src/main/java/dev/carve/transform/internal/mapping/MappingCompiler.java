@@ -34,7 +34,7 @@ public final class MappingCompiler {
           "value-schema",
           "key-schema");
   private static final List<String> JOIN_KEYS =
-      List.of("table", "on", "as", "where", "strategy", "wait");
+      List.of("table", "on", "as", "where", "strategy", "wait", "catch-up-wait");
   private static final List<String> FIELD_KEYS =
       List.of(
           "column", "expr", "const", "split", "part", "codes", "convert", "pattern", "allocate");
@@ -304,10 +304,39 @@ public final class MappingCompiler {
                 + " subscription is answered, with or without a joined row)");
       }
     }
+    Duration catchUp = Duration.ZERO;
+    String catchUpText = optionalText(node, "catch-up-wait", null);
+    if (catchUpText != null) {
+      try {
+        catchUp = ConfigOption.parseDuration(catchUpText);
+      } catch (RuntimeException e) {
+        problem(
+            node.get("catch-up-wait"),
+            "expected a duration (e.g. 1m, 2m): the longest a row waits for its joined row while"
+                + " the joined table catches up; got '"
+                + catchUpText
+                + "'");
+        catchUp = Duration.ZERO;
+      }
+      if (!catchUp.isZero() && strategy == ForeignKeyJoin.Strategy.KTABLE) {
+        problem(
+            node.get("catch-up-wait"),
+            "'catch-up-wait' applies to strategy broadcast only (the ktable join answers a row"
+                + " when its subscription is answered, with or without a joined row)");
+      } else if (!catchUp.isZero() && (wait.isZero() || catchUp.compareTo(wait) < 0)) {
+        problem(
+            node.get("catch-up-wait"),
+            "'catch-up-wait' ("
+                + catchUpText
+                + ") is the longest a row waits in all: it needs a 'wait' and cannot be shorter"
+                + " than it"
+                + (wait.isZero() ? "" : " (" + waitText + ")"));
+      }
+    }
     if (problems.size() > before) {
       return null;
     }
-    return new EntityDefinition.JoinDefinition(table, on, alias, where, strategy, wait);
+    return new EntityDefinition.JoinDefinition(table, on, alias, where, strategy, wait, catchUp);
   }
 
   private static String joinText(EntityDefinition.JoinDefinition join) {
@@ -321,7 +350,10 @@ public final class MappingCompiler {
         + (join.strategy() == ForeignKeyJoin.Strategy.BROADCAST
             ? ""
             : " strategy " + join.strategy().name().toLowerCase(Locale.ROOT))
-        + (join.waitFor().isZero() ? "" : " wait " + join.waitFor().toMillis() + "ms");
+        + (join.waitFor().isZero() ? "" : " wait " + join.waitFor().toMillis() + "ms")
+        + (join.catchUpWait().isZero()
+            ? ""
+            : " catch-up-wait " + join.catchUpWait().toMillis() + "ms");
   }
 
   /** A column {@code x.y} must name the join alias (or {@code item} of exploded elements). */

@@ -84,7 +84,8 @@ public final class YamlDomainTopology implements DomainTopology {
     ForeignKeyJoin join =
         ForeignKeyJoin.of(def.table(), def.on(), def.alias())
             .strategy(def.strategy())
-            .waitFor(def.waitFor());
+            .waitFor(def.waitFor())
+            .catchUpWait(def.catchUpWait());
     if (def.where() == null) {
       return join;
     }
