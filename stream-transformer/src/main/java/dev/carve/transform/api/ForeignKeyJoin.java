@@ -189,13 +189,14 @@ public final class ForeignKeyJoin {
   /**
    * A copy in which a waiting left row ({@link #waitFor}) waits longer, up to {@code max} in all,
    * while the right side is still catching up: right rows keep reaching the join (one within the
-   * last {@link #waitFor}) and none of them was committed after the left change. That is the case
-   * in an initial snapshot (whose rows are committed at no later point; a left row of it waits
-   * until the right rows stop coming) and while a service reads a backlog, when the right side runs
-   * its repartition topics behind the left side: its rows would otherwise often come after the
-   * wait, and the left row would be mapped twice, first without them. A left row streamed while the
-   * right side keeps up ends its wait after {@link #waitFor}, as without this, once a right row
-   * committed after it arrived or none arrives for {@link #waitFor}.
+   * last tenth of {@code max}, or {@link #waitFor} if longer) and none of them was committed after
+   * the left change. That is the case in an initial snapshot (whose rows are committed at no later
+   * point; a left row of it waits until the right rows stop coming) and while a service reads a
+   * backlog, when the right side runs its repartition topics behind the left side: its rows would
+   * otherwise often come after the wait, and the left row would be mapped twice, first without
+   * them. A left row streamed while the right side keeps up ends its wait after {@link #waitFor},
+   * as without this, once a right row committed after it has arrived, or when none has arrived for
+   * that tenth.
    *
    * @param max zero (the default: no longer wait) or at least {@link #waitFor}, e.g. {@code
    *     Duration.ofMinutes(2)}

@@ -203,7 +203,17 @@ final class BroadcastJoin {
       String replica,
       String waiting,
       long waitMillis,
-      long catchUpMillis) {}
+      long catchUpMillis) {
+    /**
+     * How long no right row may have arrived for the right side to count as caught up: a tenth of
+     * the catch-up wait, at least the wait. Under load the right side delivers in bursts (its
+     * repartition topics are read after exactly-once commits): pauses of over 2 s were seen while
+     * it was still tens of seconds behind.
+     */
+    long quietMillis() {
+      return Math.max(waitMillis, catchUpMillis / 10);
+    }
+  }
 
   /**
    * What the right side of one left task has delivered, shared by its two processors (one per task
@@ -391,7 +401,7 @@ final class BroadcastJoin {
     private static final int DUE_PER_PUNCTUATION = 10_000;
 
     /** Waiting rows read per punctuation at most (the others are read at the next). */
-    private static final int SCANNED_PER_PUNCTUATION = 50_000;
+    private static final int SCANNED_PER_PUNCTUATION = 20_000;
 
     private final String topic;
 
@@ -536,13 +546,14 @@ final class BroadcastJoin {
     /**
      * Maps the rows whose wait for their referenced row has ended, with whatever is there. A row
      * has waited long enough after {@link Stores#waitMillis}, unless the right side is catching up
-     * ({@link ForeignKeyJoin#catchUpWait}): right rows keep arriving and none committed after the
-     * row's change has; then it waits on, up to {@link Stores#catchUpMillis} in all.
+     * ({@link ForeignKeyJoin#catchUpWait}): right rows keep arriving (one within {@link
+     * Stores#quietMillis}) and none committed after the row's change has; then it waits on, up to
+     * {@link Stores#catchUpMillis} in all.
      */
     private void mapDueRows(long now) {
       long wait = stores.waitMillis();
       long catchUp = stores.catchUpMillis();
-      boolean quiet = catchUp == 0 || now - progress.lastArrivalMs() >= wait;
+      boolean quiet = catchUp == 0 || now - progress.lastArrivalMs() >= stores.quietMillis();
       long rightLsn = progress.commitLsn();
       List<String> due = new ArrayList<>();
       int scanned = 0;
@@ -560,7 +571,12 @@ final class BroadcastJoin {
             due.add(entry.key);
           } else if (rightLsn == 0) {
             break; // only the catch-up wait can end the waits after it
-          } else if (!entry.value.isEmpty() && Long.parseLong(entry.value) <= rightLsn) {
+          } else if (!entry.value.isEmpty()) {
+            if (Long.parseLong(entry.value) > rightLsn) {
+              // The rows of a task begin to wait in the order of their commits: the streamed rows
+              // after it were committed later still.
+              break;
+            }
             due.add(entry.key); // the right side has passed the row's commit
           }
         }
