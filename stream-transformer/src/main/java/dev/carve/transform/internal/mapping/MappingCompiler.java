@@ -284,59 +284,73 @@ public final class MappingCompiler {
                 + " table), ktable (Kafka Streams' KTable foreign-key join)");
       }
     }
-    Duration wait = Duration.ZERO;
     String waitText = optionalText(node, "wait", null);
-    if (waitText != null) {
-      try {
-        wait = ConfigOption.parseDuration(waitText);
-      } catch (RuntimeException e) {
-        problem(
-            node.get("wait"),
-            "expected a duration (e.g. 500ms, 2s, 1m): how long a row waits for its joined row;"
-                + " got '"
-                + waitText
-                + "'");
-      }
-      if (!wait.isZero() && strategy == ForeignKeyJoin.Strategy.KTABLE) {
-        problem(
-            node.get("wait"),
-            "'wait' applies to strategy broadcast only (the ktable join answers a row when its"
-                + " subscription is answered, with or without a joined row)");
-      }
-    }
-    Duration catchUp = Duration.ZERO;
+    Duration wait =
+        joinDuration(
+            node,
+            "wait",
+            waitText,
+            "500ms, 2s, 1m",
+            "how long a row waits for its joined row",
+            strategy);
     String catchUpText = optionalText(node, "catch-up-wait", null);
-    if (catchUpText != null) {
-      try {
-        catchUp = ConfigOption.parseDuration(catchUpText);
-      } catch (RuntimeException e) {
-        problem(
-            node.get("catch-up-wait"),
-            "expected a duration (e.g. 1m, 2m): the longest a row waits for its joined row while"
-                + " the joined table catches up; got '"
-                + catchUpText
-                + "'");
-        catchUp = Duration.ZERO;
-      }
-      if (!catchUp.isZero() && strategy == ForeignKeyJoin.Strategy.KTABLE) {
-        problem(
-            node.get("catch-up-wait"),
-            "'catch-up-wait' applies to strategy broadcast only (the ktable join answers a row"
-                + " when its subscription is answered, with or without a joined row)");
-      } else if (!catchUp.isZero() && (wait.isZero() || catchUp.compareTo(wait) < 0)) {
-        problem(
-            node.get("catch-up-wait"),
-            "'catch-up-wait' ("
-                + catchUpText
-                + ") is the longest a row waits in all: it needs a 'wait' and cannot be shorter"
-                + " than it"
-                + (wait.isZero() ? "" : " (" + waitText + ")"));
-      }
+    Duration catchUp =
+        joinDuration(
+            node,
+            "catch-up-wait",
+            catchUpText,
+            "1m, 2m",
+            "the longest a row waits for its joined row while the joined table catches up",
+            strategy);
+    if (!catchUp.isZero()
+        && strategy != ForeignKeyJoin.Strategy.KTABLE
+        && (wait.isZero() || catchUp.compareTo(wait) < 0)) {
+      problem(
+          node.get("catch-up-wait"),
+          "'catch-up-wait' ("
+              + catchUpText
+              + ") is the longest a row waits in all: it needs a 'wait' and cannot be shorter"
+              + " than it"
+              + (wait.isZero() ? "" : " (" + waitText + ")"));
     }
     if (problems.size() > before) {
       return null;
     }
     return new EntityDefinition.JoinDefinition(table, on, alias, where, strategy, wait, catchUp);
+  }
+
+  /**
+   * The duration {@code text} of the join's {@code key} (zero when absent or not a duration, which
+   * is reported); a duration on the ktable strategy is reported too.
+   */
+  private Duration joinDuration(
+      YamlNode node,
+      String key,
+      String text,
+      String examples,
+      String what,
+      ForeignKeyJoin.Strategy strategy) {
+    if (text == null) {
+      return Duration.ZERO;
+    }
+    Duration duration;
+    try {
+      duration = ConfigOption.parseDuration(text);
+    } catch (RuntimeException e) {
+      problem(
+          node.get(key),
+          "expected a duration (e.g. " + examples + "): " + what + "; got '" + text + "'");
+      return Duration.ZERO;
+    }
+    if (!duration.isZero() && strategy == ForeignKeyJoin.Strategy.KTABLE) {
+      problem(
+          node.get(key),
+          "'"
+              + key
+              + "' applies to strategy broadcast only (the ktable join answers a row when its"
+              + " subscription is answered, with or without a joined row)");
+    }
+    return duration;
   }
 
   private static String joinText(EntityDefinition.JoinDefinition join) {
