@@ -221,13 +221,14 @@ public final class TransformBenchmark {
   private static void report(String what, Result r) {
     System.out.printf(
         Locale.ROOT,
-        "%s: %-11s %,7.0f events/s (%d events, %d records out, %.1f s + %.1f s start-up; CPU:"
-            + " stream thread %.1f s, JVM %.1f s)%n",
+        "%s: %-11s %,7.0f events/s (%d events, %d records out, %d join waits ended, %.1f s +"
+            + " %.1f s start-up; CPU: stream thread %.1f s, JVM %.1f s)%n",
         what,
         r.side(),
         r.eventsPerSecond(),
         r.events(),
         r.recordsOut(),
+        r.joinWaitsEnded(),
         r.seconds(),
         r.startSeconds(),
         r.streamThreadCpu(),
@@ -253,6 +254,7 @@ public final class TransformBenchmark {
       String side,
       long events,
       long recordsOut,
+      long joinWaitsEnded,
       double seconds,
       double startSeconds,
       double streamThreadCpu,
@@ -334,6 +336,7 @@ public final class TransformBenchmark {
             name,
             events,
             runtime.metrics().recordsOut(),
+            runtime.metrics().joinWaitsEnded(),
             (done - running) / 1e9,
             (running - start) / 1e9,
             threadCpu,

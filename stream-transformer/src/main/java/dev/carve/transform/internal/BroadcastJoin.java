@@ -231,6 +231,18 @@ final class BroadcastJoin {
       }
     }
 
+    /** The left task (re)opens: its first punctuation counts as an arrival ({@link #started}). */
+    void reopened() {
+      lastArrivalMs = 0;
+    }
+
+    /** The first punctuation of a left task: the right side counts as having just delivered. */
+    void started(long now) {
+      if (lastArrivalMs == 0) {
+        lastArrivalMs = now;
+      }
+    }
+
     /** The wall-clock time the last right record arrived (or the task started). */
     long lastArrivalMs() {
       return lastArrivalMs;
@@ -422,8 +434,7 @@ final class BroadcastJoin {
     @Override
     public void init(ProcessorContext<byte[], Routed> context) {
       super.init(context);
-      // A (re)started task has not heard from its right side yet: it counts as just delivered.
-      progress.arrived(context.currentSystemTimeMs(), null);
+      progress.reopened();
       // Also without a wait: rows left waiting by an earlier configuration still go out.
       long every = Math.max(100, Math.min(1_000, stores.waitMillis() / 4));
       context.schedule(Duration.ofMillis(every), PunctuationType.WALL_CLOCK_TIME, this::mapDueRows);
@@ -553,6 +564,9 @@ final class BroadcastJoin {
     private void mapDueRows(long now) {
       long wait = stores.waitMillis();
       long catchUp = stores.catchUpMillis();
+      // A (re)started task has not heard from its right side yet: it counts as just delivered.
+      // (Not in init: Kafka Streams gives processors no wall-clock time before they process.)
+      progress.started(now);
       boolean quiet = catchUp == 0 || now - progress.lastArrivalMs() >= stores.quietMillis();
       long rightLsn = progress.commitLsn();
       List<String> due = new ArrayList<>();

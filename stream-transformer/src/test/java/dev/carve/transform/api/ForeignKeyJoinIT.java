@@ -316,6 +316,56 @@ class ForeignKeyJoinIT {
         .allMatch(w -> w.startsWith("ORD-") && w.endsWith("=null"));
   }
 
+  /**
+   * With a catch-up wait, orders read before any address has reached the join keep waiting past
+   * their wait while the address side has not yet delivered for a tenth of the catch-up wait
+   * (counted from the task's start, on Kafka Streams' wall clock), and are written once, joined.
+   */
+  @Test
+  void ordersReadBeforeAnyAddressWaitPastTheWaitUntilTheAddressSideHasHadItsTime()
+      throws Exception {
+    String prefix = "fkitcatchup";
+    String service = "fkcatchup";
+    rawTopics(prefix);
+    try (KafkaProducer<String, String> producer = producer()) {
+      for (int o = 0; o < ORDERS; o++) {
+        order(producer, prefix, o, customer(o % CUSTOMERS));
+      }
+    }
+    // Wait 1 s; a tenth of the catch-up wait: 12 s.
+    Renamed topology =
+        new Renamed(
+            service,
+            new ForeignKeyJoinTest.ShopTopology(
+                ForeignKeyJoin.Strategy.BROADCAST, Duration.ofSeconds(1), Duration.ofMinutes(2)));
+    TransformerRuntime runtime = TransformerRuntime.create(topology, options(prefix));
+    List<String> written = new java.util.ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer(service + ".order")) {
+      runtime.start();
+      assertThat(runtime.awaitRunning(Duration.ofSeconds(90))).isTrue();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> runtime.metrics().recordsInByTable().getOrDefault("orders", 0L) >= ORDERS);
+      // Well past the wait, no address yet: nothing goes out.
+      readCountries(consumer, written, Duration.ofSeconds(3));
+      assertThat(written).isEmpty();
+
+      try (KafkaProducer<String, String> producer = producer()) {
+        for (int c = 0; c < CUSTOMERS; c++) {
+          address(producer, prefix, c, "DE", 100 + c);
+        }
+      }
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> readCountries(consumer, written, Duration.ofMillis(200)) >= ORDERS);
+      readCountries(consumer, written, Duration.ofSeconds(1));
+      assertThat(written).hasSize(ORDERS).allMatch(w -> w.endsWith("=DE"));
+      assertThat(runtime.metrics().joinWaitsEnded()).isZero();
+    } finally {
+      runtime.close(Duration.ofSeconds(30));
+    }
+  }
+
   /** Adds {@code order_ref=country} of each record polled for {@code time}; the count so far. */
   private static int readCountries(
       KafkaConsumer<byte[], byte[]> consumer, List<String> written, Duration time) {
