@@ -231,12 +231,15 @@ final class BroadcastJoin {
       }
     }
 
-    /** The left task (re)opens: its first punctuation counts as an arrival ({@link #started}). */
+    /** The left task (re)opens: its first record or punctuation counts as an arrival. */
     void reopened() {
       lastArrivalMs = 0;
     }
 
-    /** The first punctuation of a left task: the right side counts as having just delivered. */
+    /**
+     * The first record or punctuation of a left task: the right side counts as having just
+     * delivered.
+     */
     void started(long now) {
       if (lastArrivalMs == 0) {
         lastArrivalMs = now;
@@ -443,6 +446,7 @@ final class BroadcastJoin {
     @Override
     public void process(Record<byte[], byte[]> record) {
       metrics.recordIn(table);
+      progress.started(context.currentSystemTimeMs());
       if (record.value() == null) {
         metrics.recordTombstone();
         return; // a Debezium tombstone: the delete before it already did the work
@@ -564,8 +568,9 @@ final class BroadcastJoin {
     private void mapDueRows(long now) {
       long wait = stores.waitMillis();
       long catchUp = stores.catchUpMillis();
-      // A (re)started task has not heard from its right side yet: it counts as just delivered.
-      // (Not in init: Kafka Streams gives processors no wall-clock time before they process.)
+      // A (re)started task has not heard from its right side yet: it counts as just delivered,
+      // from its first record or punctuation (not from init: Kafka Streams gives processors no
+      // wall-clock time before they process).
       progress.started(now);
       boolean quiet = catchUp == 0 || now - progress.lastArrivalMs() >= stores.quietMillis();
       long rightLsn = progress.commitLsn();

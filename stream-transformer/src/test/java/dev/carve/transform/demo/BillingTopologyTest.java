@@ -201,8 +201,9 @@ class BillingTopologyTest {
         new Harness(MappingLoader.load(Harness.topologyFile("orders")), OnError.DEAD_LETTER)) {
       String raw = Debezium.update("orders", order("ORD-8", "N", "10.00", "EUR"), 100);
       orders.send("orders", key("order_ref", "ORD-8"), raw);
-      // No address: the order waits out orders.yaml's join wait, then goes out without a country.
-      orders.driver().advanceWallClockTime(java.time.Duration.ofSeconds(3));
+      // No address: the order waits out orders.yaml's join wait (2 s; with no address arriving at
+      // all, 12 s, a tenth of its catch-up wait), then goes out without a country.
+      orders.driver().advanceWallClockTime(java.time.Duration.ofSeconds(13));
       harness.send("orders", key("order_ref", "ORD-8"), raw);
       assertThat(orders.read("order").get(0).key().get("order_id"))
           .isEqualTo(harness.read("invoice").get(0).key().get("invoice_id"));

@@ -85,9 +85,12 @@ class OrdersJoinMappingTest {
     harness.send("addresses", key("addr_id", id), value);
   }
 
-  /** Lets the wall clock pass orders.yaml's {@code wait: 2s} (nothing waits on a KTable join). */
+  /**
+   * Lets the wall clock pass orders.yaml's {@code wait: 2s}, which its {@code catch-up-wait: 2m}
+   * extends to 12 s (a tenth of it) without any address arriving (nothing waits on a KTable join).
+   */
   void waitEnds() {
-    harness.driver().advanceWallClockTime(Duration.ofSeconds(3));
+    harness.driver().advanceWallClockTime(Duration.ofSeconds(13));
   }
 
   static String country(TestRecord<GenericRecord, GenericRecord> r) {
