@@ -156,15 +156,8 @@ class TransformerResetIT {
 
   /** The committed records of {@code topic} once it holds {@code n}, and a while longer. */
   private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int n) {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ConsumerConfig.GROUP_ID_CONFIG, "reset-it-" + System.nanoTime());
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      consumer.subscribe(List.of(topic));
+    try (KafkaConsumer<byte[], byte[]> consumer = TestKafka.committedReader("reset-it", topic)) {
       await()
           .atMost(Duration.ofSeconds(120))
           .until(

@@ -18,13 +18,11 @@ import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -132,7 +130,8 @@ class StalledStreamThreadIT {
     }
     before.add("ORD-STALL");
     List<String> written = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = consumer("stall.order")) {
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        TestKafka.committedReader("stall-it", "stall.order")) {
       runtime.start();
       assertThat(runtime.awaitRunning(Duration.ofSeconds(90))).isTrue();
       orders(before, 1_000);
@@ -155,17 +154,5 @@ class StalledStreamThreadIT {
       written.add(keys.deserialize(r.topic(), r.key()).get("order_ref").toString());
     }
     return written.size();
-  }
-
-  private static KafkaConsumer<byte[], byte[]> consumer(String topic) {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ConsumerConfig.GROUP_ID_CONFIG, "stall-it-" + System.nanoTime());
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    consumer.subscribe(List.of(topic));
-    return consumer;
   }
 }
