@@ -183,11 +183,6 @@ final class ForeignKeyJoinTopology {
     return chosen == null ? null : chosen.toString();
   }
 
-  private static SourcePosition position(JsonNode node) {
-    JsonNode pos = node.get("pos");
-    return new SourcePosition(pos.get(0).asLong(), pos.get(1).asLong());
-  }
-
   private static JsonNode read(String json) {
     return read(JSON, json);
   }
