@@ -79,3 +79,11 @@ CREATE TABLE carve_signal (
   type          varchar(32)  NOT NULL,
   data          varchar(2048)
 );
+
+-- Not part of the monolith: the table of Debezium's heartbeat.action.query (connector config),
+-- written every heartbeat.interval.ms so that the replication slot advances while the captured
+-- tables are idle and other databases on the server write WAL.
+CREATE TABLE carve_heartbeat (
+  id            integer      PRIMARY KEY,
+  beat_at       timestamptz  NOT NULL
+);

@@ -4,12 +4,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.carve.core.retry.Retrier;
+import dev.carve.core.retry.RetriesExhaustedException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +39,17 @@ public final class ConnectClient {
   private final URI baseUrl;
   private final HttpClient http;
   private final Duration timeout;
+
+  /**
+   * Connect answers 409 Conflict while its workers rebalance, which follows every new or changed
+   * connector: such a request is repeated, a bounded number of times.
+   */
+  private static final Retrier REBALANCE_RETRY =
+      new Retrier(
+          6,
+          Duration.ofMillis(500),
+          Duration.ofSeconds(4),
+          e -> e instanceof ConnectApiException c && c.status() == 409);
 
   /** What {@link #deploy} did. */
   public enum DeployResult {
@@ -159,12 +173,13 @@ public final class ConnectClient {
   }
 
   /**
-   * A client of the Connect cluster at {@code baseUrl}, waiting up to 30 seconds per request.
+   * A client of the Connect cluster at {@code baseUrl}, waiting up to 90 seconds per request (as
+   * long as Connect's own REST timeout, which a validation against the database may take).
    *
    * @param baseUrl e.g. {@code http://localhost:8083}, never null
    */
   public static ConnectClient create(URI baseUrl) {
-    return create(baseUrl, Duration.ofSeconds(30));
+    return create(baseUrl, Duration.ofSeconds(90));
   }
 
   /**
@@ -384,6 +399,24 @@ public final class ConnectClient {
   }
 
   private JsonNode send(String method, String path, Object body, String what) {
+    try {
+      return REBALANCE_RETRY.call(what, () -> sendOnce(method, path, body, what));
+    } catch (RetriesExhaustedException e) {
+      if (e.getCause() instanceof ConnectApiException c) {
+        if (e.attempts() == 1) {
+          throw c;
+        }
+        throw new ConnectApiException(e.getMessage(), c.status(), c);
+      }
+      throw new ConnectApiException("Failed to " + what + ": " + e.getMessage(), -1, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ConnectApiException("Interrupted while trying to " + what, -1, e);
+    }
+  }
+
+  private JsonNode sendOnce(String method, String path, Object body, String what)
+      throws InterruptedException {
     URI uri = URI.create(baseUrl + path);
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json");
@@ -428,6 +461,22 @@ public final class ConnectClient {
               + e.getOriginalMessage(),
           -1,
           e);
+    } catch (HttpTimeoutException e) {
+      // Connected, but no answer in time: Connect is up and busy, e.g. validating a connector
+      // config, which makes Debezium connect to the database first.
+      throw new ConnectApiException(
+          "Failed to "
+              + what
+              + ": "
+              + method
+              + " "
+              + uri
+              + " did not answer within "
+              + timeout.toSeconds()
+              + " s (a validation or deployment waits for the connector to reach its database:"
+              + " check that Kafka Connect can reach it)",
+          -1,
+          e);
     } catch (IOException e) {
       throw new ConnectApiException(
           "Failed to "
@@ -439,9 +488,6 @@ public final class ConnectClient {
               + "); check that it runs, or fix its URL",
           -1,
           e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ConnectApiException("Interrupted while trying to " + what, -1, e);
     }
   }
 

@@ -416,10 +416,12 @@ public final class ConnectorConfig {
     }
   }
 
-  /** True for keys whose values are never shown: any key containing "password" or "secret". */
+  /**
+   * True for keys whose values are never shown: passwords, secrets, JAAS configs, tokens,
+   * credentials and user info ({@link dev.carve.core.config.Secrets#isSecretKey}).
+   */
   public static boolean isSecretKey(String key) {
-    String k = key.toLowerCase(Locale.ROOT);
-    return k.contains("password") || k.contains("secret");
+    return dev.carve.core.config.Secrets.isSecretKey(key);
   }
 
   /** The configuration with secrets masked, for logs. */

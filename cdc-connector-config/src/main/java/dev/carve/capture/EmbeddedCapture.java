@@ -113,13 +113,16 @@ public final class EmbeddedCapture implements AutoCloseable {
   /** {@code offsets-topic-replication-factor}: replication of the offsets topic when created. */
   public static final ConfigOption<Integer> OFFSETS_TOPIC_REPLICATION_FACTOR =
       ConfigOption.integer("offsets-topic-replication-factor")
-          .defaultValue(1)
+          .defaultValue(-1)
           .validator(
               v ->
                   v == -1 || (v >= 1 && v <= Short.MAX_VALUE)
                       ? null
                       : "must be at least 1, or -1 for the broker default")
-          .doc("replication factor of the offsets topic when it is created (1 for a single broker)")
+          .doc(
+              "replication factor of the offsets topic when it is created; -1 (the default) takes"
+                  + " the broker's default.replication.factor, as losing this topic means a new"
+                  + " snapshot")
           .build();
 
   /** {@code offset-flush-interval}: how often offsets of written records are committed. */
@@ -752,9 +755,7 @@ public final class EmbeddedCapture implements AutoCloseable {
     Map<String, String> props = new LinkedHashMap<>();
     options
         .kafkaProperties()
-        .forEach(
-            (k, v) ->
-                props.put(k, ConnectorConfig.isSecretKey(k) || k.contains("jaas") ? "****" : v));
+        .forEach((k, v) -> props.put(k, ConnectorConfig.isSecretKey(k) ? "****" : v));
     m.put(KAFKA_PROPERTIES.key(), props);
     m.put(OFFSETS_TOPIC.key(), options.offsetsTopic());
     m.put(OFFSET_FLUSH_INTERVAL.key(), options.offsetFlushInterval());

@@ -348,9 +348,10 @@ public final class Preflight {
    * The {@value #HEARTBEAT} check.
    *
    * @param raw {@code heartbeat.interval.ms}; null when absent
+   * @param actionQuery {@code heartbeat.action.query}; null when absent
    * @param source the connector file, for the fix
    */
-  static PreflightCheck heartbeatCheck(String raw, String source) {
+  static PreflightCheck heartbeatCheck(String raw, String actionQuery, String source) {
     String fix = "set \"heartbeat.interval.ms\": \"10000\" in " + source;
     long ms;
     try {
@@ -367,9 +368,24 @@ public final class Preflight {
               + ": while the captured tables are idle the slot's position never advances and"
               + " the monolith's WAL grows without bound",
           fix);
-    } else {
-      return PreflightCheck.ok(HEARTBEAT, "heartbeat every " + ms + " ms keeps the slot advancing");
     }
+    if (actionQuery == null || actionQuery.isBlank()) {
+      // The connector can only confirm a position it received: pgoutput sends nothing for WAL of
+      // other databases or unpublished tables, so without a write of its own the slot stays put.
+      return PreflightCheck.warn(
+          HEARTBEAT,
+          "heartbeat every "
+              + ms
+              + " ms, but no heartbeat.action.query: the slot advances only when a captured table"
+              + " changes, so WAL that other databases on this server write meanwhile is retained",
+          "set \"heartbeat.action.query\" in "
+              + source
+              + " to a write to a table in the publication, e.g. INSERT INTO"
+              + " public.carve_heartbeat (id, beat_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE"
+              + " SET beat_at = EXCLUDED.beat_at (and add the table to table.include.list)");
+    }
+    return PreflightCheck.ok(
+        HEARTBEAT, "heartbeat every " + ms + " ms with an action query keeps the slot advancing");
   }
 
   private String slotName() {
@@ -397,7 +413,8 @@ public final class Preflight {
       boolean superuser,
       boolean replication,
       boolean canCreateInDatabase,
-      int maxBytesPerChar) {}
+      int maxBytesPerChar,
+      boolean rdsReplication) {}
 
   /** Facts of one captured table; {@code exists} false leaves the rest at defaults. */
   private record Table(
@@ -512,7 +529,11 @@ public final class Preflight {
               + " (SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size'),"
               + " current_user, r.rolsuper, r.rolreplication,"
               + " has_database_privilege(current_database(), 'CREATE'),"
-              + " pg_encoding_max_length(d.encoding)"
+              + " pg_encoding_max_length(d.encoding),"
+              // Amazon RDS and Aurora grant replication through membership of this role and
+              // refuse ALTER ROLE ... WITH REPLICATION.
+              + " EXISTS (SELECT 1 FROM pg_roles g WHERE g.rolname = 'rds_replication'"
+              + " AND pg_has_role(current_user, g.oid, 'MEMBER'))"
               + " FROM pg_roles r, pg_database d"
               + " WHERE r.rolname = current_user AND d.datname = current_database()";
       try (PreparedStatement s = c.prepareStatement(sql);
@@ -533,7 +554,8 @@ public final class Preflight {
             rs.getBoolean(8),
             rs.getBoolean(9),
             rs.getBoolean(10),
-            rs.getInt(11));
+            rs.getInt(11),
+            rs.getBoolean(12));
       }
     }
 
@@ -549,6 +571,11 @@ public final class Preflight {
         out.add(
             PreflightCheck.ok(
                 REPLICATION_PRIVILEGE, "user '" + user + "' has the REPLICATION attribute"));
+      } else if (server.rdsReplication()) {
+        out.add(
+            PreflightCheck.ok(
+                REPLICATION_PRIVILEGE,
+                "user '" + user + "' is a member of rds_replication (Amazon RDS, Aurora)"));
       } else {
         out.add(
             PreflightCheck.blocker(
@@ -1296,7 +1323,11 @@ public final class Preflight {
     }
 
     private void heartbeat() {
-      out.add(heartbeatCheck(connector.get("heartbeat.interval.ms"), connector.source()));
+      out.add(
+          heartbeatCheck(
+              connector.get("heartbeat.interval.ms"),
+              connector.get("heartbeat.action.query"),
+              connector.source()));
     }
 
     private void signalTable() throws SQLException {

@@ -32,6 +32,8 @@ class ConnectClientTest {
   private ConnectClient client;
   private final Map<String, Map<String, String>> connectors = new ConcurrentHashMap<>();
   private final List<String> requests = new ArrayList<>();
+  private int conflictsToAnswer;
+  private long answerDelayMillis;
 
   @BeforeEach
   void startFakeConnect() throws IOException {
@@ -56,6 +58,26 @@ class ConnectClientTest {
     requests.add(method + " " + path + (query == null ? "" : "?" + query));
     byte[] body = ex.getRequestBody().readAllBytes();
     String[] parts = path.split("/");
+    if (answerDelayMillis > 0) {
+      try {
+        Thread.sleep(answerDelayMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (conflictsToAnswer > 0) {
+      conflictsToAnswer--;
+      reply(
+          ex,
+          409,
+          Map.of(
+              "error_code",
+              409,
+              "message",
+              "Cannot complete request momentarily due to stale configuration (typically caused by"
+                  + " a concurrent config change)"));
+      return;
+    }
     if (method.equals("PUT") && path.endsWith("/config/validate")) {
       Map<String, String> config =
           JSON.readValue(body, new TypeReference<Map<String, String>>() {});
@@ -251,6 +273,39 @@ class ConnectClientTest {
         .hasMessageContaining("404")
         .hasMessageContaining("No status found for connector missing")
         .satisfies(e -> assertThat(((ConnectApiException) e).status()).isEqualTo(404));
+  }
+
+  /** Regression: every request was tried once, so a deploy followed by a status failed. */
+  @Test
+  void conflictWhileConnectRebalancesIsRetried() {
+    client.deploy(legacyShop(Map.of()));
+    synchronized (this) {
+      requests.clear();
+      conflictsToAnswer = 2;
+    }
+
+    ConnectClient.ConnectorStatus status = client.status("legacy-shop");
+
+    assertThat(status.state()).isEqualTo("RUNNING");
+    assertThat(requests)
+        .containsExactly(
+            "GET /connectors/legacy-shop/status",
+            "GET /connectors/legacy-shop/status",
+            "GET /connectors/legacy-shop/status");
+  }
+
+  @Test
+  void slowConnectIsToldApartFromUnreachableConnect() {
+    ConnectClient impatient =
+        ConnectClient.create(
+            URI.create("http://localhost:" + server.getAddress().getPort()),
+            Duration.ofMillis(300));
+    answerDelayMillis = 1_000;
+
+    assertThatThrownBy(() -> impatient.status("legacy-shop"))
+        .isInstanceOf(ConnectApiException.class)
+        .hasMessageContaining("did not answer within")
+        .hasMessageNotContaining("cannot reach");
   }
 
   @Test

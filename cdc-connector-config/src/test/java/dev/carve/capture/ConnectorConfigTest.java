@@ -31,8 +31,10 @@ class ConnectorConfigTest {
             "public.products",
             "public.orders",
             "public.payments",
-            "public.shipments");
+            "public.shipments",
+            "public.carve_heartbeat");
     assertThat(config.signalTable()).contains("public.carve_signal");
+    assertThat(config.get("heartbeat.action.query")).contains("public.carve_heartbeat");
     assertThat(config.rawTopic("public.orders")).isEqualTo("legacy.public.orders");
     assertThat(config.rawTopic("orders")).isEqualTo("legacy.public.orders");
     assertThat(config.config()).containsEntry("plugin.name", "pgoutput");

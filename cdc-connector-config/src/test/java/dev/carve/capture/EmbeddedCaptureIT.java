@@ -216,6 +216,55 @@ class EmbeddedCaptureIT {
     }
   }
 
+  /**
+   * Regression: without legacy-shop.json's heartbeat.action.query the slot stayed where the last
+   * captured change left it while other databases on the server wrote WAL (11 MB held after a
+   * {@code carve up} snapshot, growing with every sink write).
+   */
+  @Test
+  void slotAdvancesWhileTheCapturedTablesAreIdleAndAnotherDatabaseWritesWal() throws Exception {
+    String db = "capture_heartbeat";
+    createShop(db, new DataGenerator.Sizes(5, 5, 5));
+    TestPostgres.createDatabase("capture_heartbeat_other");
+    ConnectorConfig connector =
+        connector(db, "hb").withOverrides(Map.of("heartbeat.interval.ms", "1000"));
+    try (EmbeddedCapture capture =
+        EmbeddedCapture.create(connector, options("capture-it-offsets-heartbeat"))) {
+      capture.start();
+      awaitRecords("hb.public.orders", r -> r.size() >= 5);
+      execute(
+          "capture_heartbeat_other",
+          "CREATE TABLE filler AS SELECT g AS id, repeat('x', 200) AS t"
+              + " FROM generate_series(1, 50000) g");
+      long written = slotLag(db + "_slot");
+      assertThat(written).as("WAL written by the other database").isGreaterThan(5_000_000);
+
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      long lag = written;
+      while (System.nanoTime() < deadline && lag > 1_000_000) {
+        Thread.sleep(500);
+        lag = slotLag(db + "_slot");
+      }
+      assertThat(lag)
+          .as("bytes of WAL the slot retains after heartbeats (was %,d)", written)
+          .isLessThan(1_000_000);
+    }
+  }
+
+  private static long slotLag(String slot) throws SQLException {
+    try (Connection c = TestPostgres.connect("postgres");
+        var ps =
+            c.prepareStatement(
+                "SELECT pg_current_wal_lsn() - confirmed_flush_lsn FROM pg_replication_slots"
+                    + " WHERE slot_name = ?")) {
+      ps.setString(1, slot);
+      try (var rs = ps.executeQuery()) {
+        assertThat(rs.next()).as("slot " + slot).isTrue();
+        return rs.getLong(1);
+      }
+    }
+  }
+
   @Test
   void unreachableDatabaseFailsFastNamingHostAndPort() throws Exception {
     int port;

@@ -16,7 +16,9 @@ class EmbeddedCaptureOptionsTest {
 
     assertThat(options.offsetsTopic()).isEqualTo("carve-capture-offsets");
     assertThat(options.offsetsTopicPartitions()).isEqualTo(1);
-    assertThat(options.offsetsTopicReplicationFactor()).isEqualTo(1);
+    assertThat(options.offsetsTopicReplicationFactor())
+        .as("the broker's default.replication.factor, not 1 (a lost broker would lose the offsets)")
+        .isEqualTo(-1);
     assertThat(options.offsetFlushInterval()).isEqualTo(Duration.ofSeconds(5));
     assertThat(options.kafkaProperties()).isEmpty();
   }

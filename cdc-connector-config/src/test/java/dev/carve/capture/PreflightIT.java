@@ -140,6 +140,35 @@ class PreflightIT {
             });
   }
 
+  /** Regression: a BLOCKER told RDS users to ALTER ROLE ... WITH REPLICATION, which RDS refuses. */
+  @Test
+  void membershipOfRdsReplicationIsEnoughAsOnAmazonRds() throws SQLException {
+    String db = legacyShop("preflight_rds");
+    String role = "preflight_rds_app";
+    execute(
+        "postgres",
+        "DROP ROLE IF EXISTS " + role,
+        "CREATE ROLE " + role + " LOGIN PASSWORD 'pw'",
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rds_replication')"
+            + " THEN CREATE ROLE rds_replication; END IF; END $$",
+        "GRANT rds_replication TO " + role);
+    try {
+      PreflightReport report =
+          Preflight.of(connector(db, Map.of("database.user", role, "database.password", "pw")))
+              .run();
+
+      assertThat(report.named(Preflight.REPLICATION_PRIVILEGE))
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.level()).isEqualTo(Level.OK);
+                assertThat(r.finding()).contains(role, "rds_replication");
+              });
+    } finally {
+      execute("postgres", "REVOKE rds_replication FROM " + role);
+    }
+  }
+
   @Test
   void roleWithoutReplicationOrPrivilegesIsABlocker() throws SQLException {
     String db = legacyShop("preflight_role");
@@ -251,7 +280,7 @@ class PreflightIT {
         .satisfies(
             r -> {
               assertThat(r.level()).isEqualTo(Level.OK);
-              assertThat(r.finding()).contains("covers all 7 tables");
+              assertThat(r.finding()).contains("covers all 8 tables");
             });
   }
 
@@ -348,7 +377,7 @@ class PreflightIT {
         Preflight.of(connector(db, overridesRemoving("heartbeat.interval.ms"))).run();
 
     assertThat(report.named(Preflight.TABLES))
-        .hasSize(6)
+        .hasSize(7)
         .allSatisfy(r -> assertThat(r.level()).isEqualTo(Level.BLOCKER))
         .anySatisfy(r -> assertThat(r.finding()).contains("public.orders", "does not exist"));
     assertThat(report.named(Preflight.SIGNAL_TABLE))

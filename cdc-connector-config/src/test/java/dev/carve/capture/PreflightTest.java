@@ -83,13 +83,25 @@ class PreflightTest {
 
   @Test
   void missingOrZeroHeartbeatWarnsAndGarbageIsABlocker() {
-    assertThat(Preflight.heartbeatCheck(null, "c.json").level())
+    String query = "UPDATE hb SET t = now()";
+    assertThat(Preflight.heartbeatCheck(null, query, "c.json").level())
         .isEqualTo(PreflightCheck.Level.WARN);
-    assertThat(Preflight.heartbeatCheck("0", "c.json").finding()).contains("is 0", "WAL");
-    assertThat(Preflight.heartbeatCheck("0", "c.json").fix()).contains("c.json");
-    assertThat(Preflight.heartbeatCheck("10s", "c.json").level())
+    assertThat(Preflight.heartbeatCheck("0", query, "c.json").finding()).contains("is 0", "WAL");
+    assertThat(Preflight.heartbeatCheck("0", query, "c.json").fix()).contains("c.json");
+    assertThat(Preflight.heartbeatCheck("10s", query, "c.json").level())
         .isEqualTo(PreflightCheck.Level.BLOCKER);
-    assertThat(Preflight.heartbeatCheck("10000", "c.json").level())
+    assertThat(Preflight.heartbeatCheck("10000", query, "c.json").level())
         .isEqualTo(PreflightCheck.Level.OK);
+  }
+
+  @Test
+  void heartbeatWithoutActionQueryWarnsThatOtherDatabasesWalIsRetained() {
+    PreflightCheck check = Preflight.heartbeatCheck("10000", null, "c.json");
+
+    assertThat(check.level()).isEqualTo(PreflightCheck.Level.WARN);
+    assertThat(check.finding()).contains("no heartbeat.action.query", "other databases");
+    assertThat(check.fix()).contains("heartbeat.action.query", "c.json", "table.include.list");
+    assertThat(Preflight.heartbeatCheck("10000", " ", "c.json").level())
+        .isEqualTo(PreflightCheck.Level.WARN);
   }
 }

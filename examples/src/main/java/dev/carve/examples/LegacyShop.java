@@ -31,6 +31,12 @@ public final class LegacyShop {
    */
   public static final String SIGNAL_TABLE = "carve_signal";
 
+  /**
+   * The table the connector's {@code heartbeat.action.query} writes, created by {@link
+   * #createSchema} beside the monolith's tables (not in {@link #TABLES}).
+   */
+  public static final String HEARTBEAT_TABLE = "carve_heartbeat";
+
   private LegacyShop() {}
 
   /**
@@ -62,6 +68,19 @@ public final class LegacyShop {
       throw e;
     } finally {
       connection.setAutoCommit(autoCommit);
+    }
+  }
+
+  /**
+   * Creates {@link #HEARTBEAT_TABLE} when it is missing, for a monolith created before the table
+   * was part of {@link #SCHEMA_RESOURCE}.
+   */
+  public static void ensureHeartbeatTable(Connection connection) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      s.execute(
+          "CREATE TABLE IF NOT EXISTS "
+              + qualified(HEARTBEAT_TABLE)
+              + " (id integer PRIMARY KEY, beat_at timestamptz NOT NULL)");
     }
   }
 
