@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "capture",
     mixinStandardHelpOptions = true,
+    header = "Runs the connector config on Debezium's embedded engine.",
     description = {
       "Runs the connector config of carve.yaml (capture.connector) on Debezium's embedded engine,",
       "writing the same records to the same topics as Kafka Connect would. Offsets live in Kafka."
@@ -38,7 +39,8 @@ public final class CaptureCommand implements Callable<Integer> {
     EmbeddedCapture.Options options =
         EmbeddedCapture.Options.of(c.kafka().bootstrapServers())
             .withKafkaProperties(c.kafka().properties())
-            .withOffsetsTopic(c.capture().offsetsTopic());
+            .withOffsetsTopic(c.capture().offsetsTopic())
+            .withOffsetsTopicReplicationFactor(c.capture().offsetsTopicReplicationFactor());
     EmbeddedCapture capture = EmbeddedCapture.create(connector, options);
     Optional<MetricsServer> server = metrics.start(MetricsMixin.OFF);
     server.ifPresent(s -> s.add(ComponentMetrics.capture(capture)));

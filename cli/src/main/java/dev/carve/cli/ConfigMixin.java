@@ -25,11 +25,16 @@ public final class ConfigMixin {
    * @throws dev.carve.core.config.ConfigException listing every problem
    */
   public CarveConfig load() {
-    Path path = file == null ? Home.dir().resolve("carve.yaml") : file.toAbsolutePath();
+    Path path = path();
     if (!Files.isRegularFile(path)) {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--config: no such file '" + path + "'");
     }
     return CarveConfig.load(path, Substitution.fromEnvironment());
+  }
+
+  /** The configuration file this command reads. */
+  public Path path() {
+    return file == null ? Home.dir().resolve("carve.yaml") : file.toAbsolutePath();
   }
 }

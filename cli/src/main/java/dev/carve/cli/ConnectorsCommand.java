@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "connectors",
     mixinStandardHelpOptions = true,
+    header = "Deploys and operates the connector on Kafka Connect.",
     description = "Deploys and operates the connector config on Kafka Connect (REST API).",
     subcommands = {
       ConnectorsCommand.Deploy.class,

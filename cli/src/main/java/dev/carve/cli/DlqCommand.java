@@ -19,6 +19,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "dlq",
     mixinStandardHelpOptions = true,
+    header = "Lists, shows, retries and purges a sink's failed records.",
     description = "Lists, shows, retries and purges the records a service's sink could not write.",
     subcommands = {
       DlqCommand.ListCmd.class,

@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "preflight",
     mixinStandardHelpOptions = true,
+    header = "Checks the monolith's PostgreSQL for capture (read-only).",
     description = {
       "Checks the monolith's PostgreSQL before the connector is deployed: wal_level, the user's"
           + " replication and table privileges, primary keys and REPLICA IDENTITY, TOASTed"

@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "replay",
     mixinStandardHelpOptions = true,
+    header = "Rebuilds a service's store from its domain topics.",
     description = {
       "Rebuilds a service's store from the earliest offsets of its domain topics into a shadow",
       "schema, then swaps it in with one transaction: readers never see an empty or half-built",

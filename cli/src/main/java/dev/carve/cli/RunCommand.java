@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "run",
     mixinStandardHelpOptions = true,
+    header = "Runs every part of carve.yaml in one process.",
     description = {
       "Runs the whole pipeline of carve.yaml in one process against existing Kafka, schema",
       "registry and databases: capture (embedded engine), then per service transformer and sink.",
@@ -81,7 +82,8 @@ public final class RunCommand implements Callable<Integer> {
               connector,
               EmbeddedCapture.Options.of(c.kafka().bootstrapServers())
                   .withKafkaProperties(c.kafka().properties())
-                  .withOffsetsTopic(c.capture().offsetsTopic()));
+                  .withOffsetsTopic(c.capture().offsetsTopic())
+                  .withOffsetsTopicReplicationFactor(c.capture().offsetsTopicReplicationFactor()));
       // Consumers first, capture last: data flows capture → transform → sink.
       parts.add(Parts.capture(capture));
       server.ifPresent(s -> s.add(ComponentMetrics.capture(capture)));

@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "schemas",
     mixinStandardHelpOptions = true,
+    header = "Checks the Avro contracts against the registry, or registers them.",
     description = "Compares the Avro contracts with the schema registry, or registers them.",
     subcommands = {SchemasCommand.Check.class, SchemasCommand.Register.class})
 public final class SchemasCommand implements Callable<Integer> {

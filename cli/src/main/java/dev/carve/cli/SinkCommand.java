@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "sink",
     mixinStandardHelpOptions = true,
+    header = "Runs the sink of one service into its database.",
     description =
         "Runs the sink of one service (consumer group carve-sink-<service>) into its database.")
 public final class SinkCommand implements Callable<Integer> {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.carve.capture.ConnectorConfig;
 import dev.carve.cli.config.CarveConfig;
 import dev.carve.cli.runtime.DeadLetterTopic;
+import dev.carve.cli.runtime.EmbeddedPipeline;
 import dev.carve.cli.runtime.LagProbe;
 import dev.carve.cli.runtime.ServiceRuntime;
 import dev.carve.cli.runtime.SlotLag;
@@ -45,6 +46,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "status",
     mixinStandardHelpOptions = true,
+    header = "Shows the lag and the dead letters of each service.",
     description =
         "Shows, per service, the capture lag (replication slot), the transformer and sink consumer lag and the dead-letter count.")
 public final class StatusCommand implements Callable<Integer> {
@@ -108,6 +110,17 @@ public final class StatusCommand implements Callable<Integer> {
     List<Map<String, Object>> rows = new ArrayList<>();
     try (Admin admin = Admin.create(props)) {
       LagProbe lag = new LagProbe(admin);
+      try {
+        lag.requireReachable(
+            c.kafka().bootstrapServers(),
+            "Is it running? (kafka.bootstrap-servers of "
+                + config.path()
+                + "; for the pipeline of 'carve up' use --config .carve/"
+                + EmbeddedPipeline.CONFIG_FILE
+                + ")");
+      } catch (IllegalStateException e) {
+        throw new UserFacingException(e.getMessage(), e);
+      }
       for (CarveConfig.ServiceSettings s : services) {
         // Built, never started: it knows the topics the service's topology and sink read.
         ServiceRuntime runtime =

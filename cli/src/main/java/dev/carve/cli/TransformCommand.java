@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "transform",
     mixinStandardHelpOptions = true,
+    header = "Runs (or resets) the Streams application of one service.",
     description = {
       "Runs the Kafka Streams application of one service (application id carve-<service>).",
       "--reset instead makes its next run map every raw change again, from the earliest offset,",

@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "up",
     mixinStandardHelpOptions = true,
+    header = "Runs the whole pipeline on embedded infrastructure.",
     description = {
       "Runs the whole pipeline on this machine: embedded PostgreSQL (the demo monolith and one",
       "database per service), a KRaft Kafka broker, the embedded schema registry, Debezium's",

@@ -42,6 +42,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "verify",
     mixinStandardHelpOptions = true,
+    header = "Compares a service's tables with the mapped monolith.",
     description = {
       "Reads the monolith's tables through the service's own mapping code and compares the result",
       "with the service's tables, bucket by bucket on per-key hashes: missing, extra and different",

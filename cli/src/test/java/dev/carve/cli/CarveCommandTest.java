@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -25,6 +26,23 @@ class CarveCommandTest {
   void helpListsEveryPart() {
     assertThat(run("--help")).isZero();
     assertThat(out.toString()).contains("up", "run", "capture", "transform", "sink");
+  }
+
+  /** Regression: the list showed the first line of each description, cut mid-sentence. */
+  @Test
+  void helpListsEachCommandWithAWholeSentence() {
+    assertThat(run("--help")).isZero();
+    List<String> commands =
+        out.toString()
+            .lines()
+            .dropWhile(l -> !l.startsWith("Commands:"))
+            .skip(1)
+            .filter(l -> l.matches("  [a-z]+ .*"))
+            .toList();
+    assertThat(commands).hasSizeGreaterThanOrEqualTo(12);
+    for (String line : commands) {
+      assertThat(line.strip()).as(line).endsWith(".");
+    }
   }
 
   @Test

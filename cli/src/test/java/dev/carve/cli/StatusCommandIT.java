@@ -9,6 +9,7 @@ import dev.carve.testkit.TestKafka;
 import dev.carve.testkit.TestPostgres;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -184,6 +185,34 @@ class StatusCommandIT {
         .contains("Unknown service 'invoices'; services in the configuration: customers, orders")
         .doesNotContain("\tat ");
     assertThat(run.out()).isEmpty();
+  }
+
+  @Test
+  void unreachableKafkaIsNamedWithTheConfigToUseWhileCarveUpRuns(@TempDir Path dir)
+      throws Exception {
+    int closed;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    Path other = dir.resolve("carve.yaml");
+    Files.writeString(
+        other,
+        Files.readString(config)
+            .replace(TestKafka.bootstrapServers(), "localhost:" + closed)
+            .replace(
+                "  bootstrap-servers:",
+                "  properties: {reconnect.backoff.max.ms: 1000}\n  bootstrap-servers:"));
+
+    Run run = carve("status", "--config", other.toString());
+
+    assertThat(run.exit()).as(run.err()).isEqualTo(Carve.EXIT_USAGE);
+    assertThat(run.err())
+        .contains("Cannot reach Kafka at localhost:" + closed)
+        .contains("did not answer within 10 s")
+        .contains("kafka.bootstrap-servers of " + other)
+        .contains("--config .carve/carve-up.yaml")
+        .doesNotContain("null")
+        .doesNotContain("\tat ");
   }
 
   private record Run(int exit, String out, String err) {}

@@ -38,8 +38,12 @@ public record CarveConfig(
   /** The Kafka cluster: bootstrap servers and extra client properties (security, SASL, TLS). */
   public record KafkaSettings(String bootstrapServers, Map<String, String> properties) {}
 
-  /** The capture: the connector config file and the topic holding its offsets. */
-  public record CaptureSettings(Path connector, String offsetsTopic) {}
+  /**
+   * The capture: the connector config file, the topic holding its offsets and that topic's
+   * replication factor when the capture creates it (-1: the broker's default).
+   */
+  public record CaptureSettings(
+      Path connector, String offsetsTopic, int offsetsTopicReplicationFactor) {}
 
   /** A PostgreSQL database. The password is never printed. */
   public record Database(
@@ -132,7 +136,10 @@ public record CarveConfig(
           .defaultValue("carve-capture-offsets")
           .doc("topic holding the embedded engine's offsets")
           .build();
-  static final ConfigDef CAPTURE_DEF = new ConfigDef(CONNECTOR, OFFSETS_TOPIC);
+  static final ConfigOption<Integer> OFFSETS_TOPIC_REPLICATION_FACTOR =
+      dev.carve.capture.EmbeddedCapture.OFFSETS_TOPIC_REPLICATION_FACTOR;
+  static final ConfigDef CAPTURE_DEF =
+      new ConfigDef(CONNECTOR, OFFSETS_TOPIC, OFFSETS_TOPIC_REPLICATION_FACTOR);
 
   static final ConfigOption<String> JDBC_URL =
       ConfigOption.string("jdbc-url")
@@ -260,7 +267,10 @@ public record CarveConfig(
         new KafkaSettings(kafka.get(BOOTSTRAP), kafka.get(KAFKA_PROPS)),
         registry.get(REGISTRY_URL),
         registry.get(REGISTRY_AUTH),
-        new CaptureSettings(baseDir.resolve(capture.get(CONNECTOR)), capture.get(OFFSETS_TOPIC)),
+        new CaptureSettings(
+            baseDir.resolve(capture.get(CONNECTOR)),
+            capture.get(OFFSETS_TOPIC),
+            capture.get(OFFSETS_TOPIC_REPLICATION_FACTOR)),
         source == null ? null : database(source, false),
         services,
         baseDir);

@@ -1,5 +1,7 @@
 package dev.carve.cli.runtime;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import dev.carve.capture.ConnectorConfig;
 import dev.carve.capture.EmbeddedCapture;
 import dev.carve.cli.config.CarveConfig;
@@ -12,6 +14,8 @@ import dev.carve.examples.DataGenerator;
 import dev.carve.examples.LegacyShop;
 import dev.carve.examples.LoadGenerator;
 import dev.carve.schemas.registry.embedded.EmbeddedSchemaRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -42,6 +46,9 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
   /** The monolith's database name. */
   public static final String MONOLITH_DB = "legacy_shop";
+
+  /** The file under the state directory that {@link #configFile()} names. */
+  public static final String CONFIG_FILE = "carve-up.yaml";
 
   /**
    * How to run.
@@ -103,6 +110,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
   private EmbeddedCapture capture;
   private LoadGenerator load;
   private CarveConfig config;
+  private Map<String, Object> effectiveConfig;
   private org.apache.kafka.clients.admin.Admin admin;
   private final Map<String, ServiceRuntime> services = new LinkedHashMap<>();
 
@@ -164,6 +172,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 .withAddress("127.0.0.1", options.registryPort()));
     infrastructure.add(registry);
     say.accept("registry   ready on " + registry.url());
+    writeEffectiveConfig();
 
     // Data flows capture → transform → sink; start consumers first so nothing waits on them.
     for (CarveConfig.ServiceSettings service : config.services().values()) {
@@ -208,6 +217,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
         if (!LegacyShop.schemaExists(c)) {
           LegacyShop.createSchema(c);
         }
+        LegacyShop.ensureHeartbeatTable(c);
         if (LegacyShop.isEmpty(c)) {
           DataGenerator generator = DataGenerator.create(options.sizes(), options.seed());
           long t0 = System.nanoTime();
@@ -283,7 +293,67 @@ public final class EmbeddedPipeline implements AutoCloseable {
           });
       raw.put("services", rewritten);
     }
-    return CarveConfig.fromMap(raw, options.home(), file.toString());
+    CarveConfig parsed = CarveConfig.fromMap(raw, options.home(), file.toString());
+    effectiveConfig = absolutePaths(raw, parsed);
+    return parsed;
+  }
+
+  /**
+   * The configuration other commands need to reach this pipeline ({@code carve status}, {@code
+   * verify}, {@code dlq}, ...): carve.yaml with the embedded endpoints, paths made absolute so the
+   * file works from anywhere. Holds no secret: the embedded databases take no password.
+   */
+  public Path configFile() {
+    return options.stateDir().resolve(CONFIG_FILE);
+  }
+
+  private void writeEffectiveConfig() {
+    Path file = configFile();
+    try {
+      Files.createDirectories(file.getParent());
+      String header =
+          "# Written by 'carve up' at every start: the endpoints of its embedded pipeline, for other\n"
+              + "# commands while it runs, e.g. ./carve status --config "
+              + options.home().relativize(file.toAbsolutePath())
+              + "\n";
+      Files.writeString(
+          file, header + dev.carve.core.config.YamlConfig.write(effectiveConfig), UTF_8);
+    } catch (IOException e) {
+      throw new EmbeddedStartException(
+          "Could not write the configuration of the embedded pipeline to " + file, e);
+    }
+    say.accept(
+        "config     "
+            + options.home().relativize(file.toAbsolutePath())
+            + " (for carve status, verify, dlq: --config "
+            + options.home().relativize(file.toAbsolutePath())
+            + ")");
+  }
+
+  /** A copy of {@code raw} whose file paths (connector, YAML topologies) are absolute. */
+  private Map<String, Object> absolutePaths(Map<String, Object> raw, CarveConfig parsed) {
+    Map<String, Object> copy = new LinkedHashMap<>(raw);
+    Map<String, Object> capture = new LinkedHashMap<>();
+    if (raw.get("capture") instanceof Map<?, ?> m) {
+      m.forEach((k, v) -> capture.put(String.valueOf(k), v));
+    }
+    capture.put("connector", parsed.capture().connector().toAbsolutePath().toString());
+    copy.put("capture", capture);
+    if (raw.get("services") instanceof Map<?, ?> services) {
+      Map<String, Object> rewritten = new LinkedHashMap<>();
+      services.forEach(
+          (name, section) -> {
+            Map<String, Object> s = new LinkedHashMap<>();
+            ((Map<?, ?>) section).forEach((k, v) -> s.put(String.valueOf(k), v));
+            if (s.get("topology") instanceof String t
+                && (t.endsWith(".yaml") || t.endsWith(".yml"))) {
+              s.put("topology", options.home().resolve(t).toAbsolutePath().toString());
+            }
+            rewritten.put(String.valueOf(name), s);
+          });
+      copy.put("services", rewritten);
+    }
+    return copy;
   }
 
   private ConnectorConfig connectorConfig() {

@@ -81,7 +81,7 @@ public final class LagProbe {
       return lag;
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException(
-          "Could not measure the lag of consumer group '" + group + "': " + e.getMessage(), e);
+          "Could not measure the lag of consumer group '" + group + "': " + reason(e), e);
     }
   }
 
@@ -101,10 +101,7 @@ public final class LagProbe {
           .collect(Collectors.toSet());
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException(
-          "Could not read the committed offsets of consumer group '"
-              + group
-              + "': "
-              + e.getMessage(),
+          "Could not read the committed offsets of consumer group '" + group + "': " + reason(e),
           e);
     }
   }
@@ -141,8 +138,32 @@ public final class LagProbe {
       }
       return n;
     } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("Could not measure topic '" + topic + "': " + reason(e), e);
+    }
+  }
+
+  /** What went wrong, also for a timeout, whose message is null. */
+  static String reason(Exception e) {
+    if (e instanceof TimeoutException) {
+      return "Kafka did not answer within " + TIMEOUT.toSeconds() + " s";
+    }
+    Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+    return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+  }
+
+  /**
+   * Fails unless the cluster answers within the probe's timeout.
+   *
+   * @param bootstrapServers for the message
+   * @param hint what the user may do about it, appended to the message
+   * @throws IllegalStateException naming the servers when the cluster does not answer
+   */
+  public void requireReachable(String bootstrapServers, String hint) throws InterruptedException {
+    try {
+      admin.describeCluster().clusterId().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException(
-          "Could not measure topic '" + topic + "': " + e.getMessage(), e);
+          "Cannot reach Kafka at " + bootstrapServers + ": " + reason(e) + ". " + hint, e);
     }
   }
 }

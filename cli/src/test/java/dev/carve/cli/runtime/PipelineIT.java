@@ -2,9 +2,15 @@ package dev.carve.cli.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.carve.cli.Carve;
 import dev.carve.cli.embedded.EmbeddedPostgresServer;
 import dev.carve.examples.DataGenerator;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -25,6 +31,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 
 /**
  * The whole pipeline on real embedded infrastructure, as {@code carve up} runs it: real PostgreSQL,
@@ -41,6 +48,7 @@ class PipelineIT {
       throws Exception {
     try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(options(state, 0), LOG::info)) {
       awaitSynced(pipeline, "after the snapshot");
+      commandsReachThePipelineThroughItsConfigFile(pipeline);
       String renamedFrom;
       String softDeleted;
       String hardDeletedOrder;
@@ -270,6 +278,37 @@ class PipelineIT {
       }
       return n;
     }
+  }
+
+  /** {@code carve status} and {@code carve verify} with the file {@code carve up} writes. */
+  private static void commandsReachThePipelineThroughItsConfigFile(EmbeddedPipeline pipeline)
+      throws Exception {
+    String file = pipeline.configFile().toString();
+    assertThat(Files.readString(pipeline.configFile()))
+        .contains("localhost:" + pipeline.config().kafka().bootstrapServers().split(":")[1]);
+
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine status = Carve.commandLine();
+    status.setOut(new PrintWriter(out, true));
+    status.setErr(new PrintWriter(err, true));
+    assertThat(status.execute("status", "--json", "--config", file)).as(err.toString()).isZero();
+    JsonNode json = new ObjectMapper().readTree(out.toString());
+    assertThat(json.at("/capture/slotLagBytes").isNumber()).as(out.toString()).isTrue();
+    assertThat(json.at("/services").size()).isEqualTo(3);
+    for (JsonNode service : json.at("/services")) {
+      assertThat(service.get("deadLetters").asLong()).as(service.toString()).isZero();
+    }
+
+    out = new StringWriter();
+    err = new StringWriter();
+    CommandLine verify = Carve.commandLine();
+    verify.setOut(new PrintWriter(out, true));
+    verify.setErr(new PrintWriter(err, true));
+    assertThat(verify.execute("verify", "customers", "--config", file))
+        .as(out + "\n" + err)
+        .isZero();
+    assertThat(out.toString()).contains("customers: EQUAL to the mapped source");
   }
 
   private static EmbeddedPipeline.Options options(Path state, double load) throws Exception {

@@ -44,4 +44,17 @@ public final class YamlConfig {
       throw new ConfigException(source, where + e.getOriginalMessage());
     }
   }
+
+  /**
+   * Writes nested maps as a YAML document that {@link #parse} reads back into equal maps.
+   *
+   * @throws IllegalArgumentException when a value cannot be written as YAML
+   */
+  public static String write(Map<String, Object> config) {
+    try {
+      return YAML.writeValueAsString(config);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot write the configuration as YAML: " + e, e);
+    }
+  }
 }
