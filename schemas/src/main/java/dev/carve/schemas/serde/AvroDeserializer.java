@@ -42,7 +42,10 @@ public class AvroDeserializer<T> implements Deserializer<T> {
   private volatile AvroSerdeConfig config;
   private volatile boolean isKey;
   private volatile boolean ownsClient;
-  private final Map<Integer, DatumReader<T>> readers = new ConcurrentHashMap<>();
+  private final Map<Integer, Decoding<T>> readers = new ConcurrentHashMap<>();
+
+  /** How records of one writer schema id are checked and read. */
+  private record Decoding<T>(AvroBinaryCheck check, DatumReader<T> reader) {}
 
   /**
    * Creates a generic deserializer to be configured by Kafka through {@link #configure}; it reads
@@ -162,15 +165,37 @@ public class AvroDeserializer<T> implements Deserializer<T> {
             | ((data[2] & 0xff) << 16)
             | ((data[3] & 0xff) << 8)
             | (data[4] & 0xff);
-    DatumReader<T> reader = readers.get(id);
-    if (reader == null) {
-      reader = createReader(topic, id);
-      readers.put(id, reader);
+    Decoding<T> decoding = readers.get(id);
+    if (decoding == null) {
+      decoding = createDecoding(topic, id);
+      readers.put(id, decoding);
+    }
+    try {
+      // Avro allocates declared lengths and counts before it reads them: a few bad bytes would
+      // ask for gigabytes (OutOfMemoryError). The check walks the bytes first, allocating nothing.
+      decoding.check().check(data, 5, data.length - 5);
+    } catch (AvroBinaryCheck.Violation e) {
+      throw e.truncated()
+          ? fail(
+              AvroSerdeException.Problem.TRUNCATED,
+              topic,
+              id,
+              "the Avro data ends before the record is complete ("
+                  + (data.length - 5)
+                  + " bytes): "
+                  + e.getMessage(),
+              null)
+          : fail(
+              AvroSerdeException.Problem.INVALID_AVRO,
+              topic,
+              id,
+              "the bytes are not a record of schema id " + id + ": " + e.getMessage(),
+              null);
     }
     BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, 5, data.length - 5, null);
     T record;
     try {
-      record = reader.read(null, decoder);
+      record = decoding.reader().read(null, decoder);
     } catch (EOFException | IndexOutOfBoundsException e) {
       throw fail(
           AvroSerdeException.Problem.TRUNCATED,
@@ -201,8 +226,12 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     return record;
   }
 
-  @SuppressWarnings("unchecked")
-  private DatumReader<T> createReader(String topic, int id) {
+  private Decoding<T> createDecoding(String topic, int id) {
+    Schema writer = writerSchema(topic, id);
+    return new Decoding<>(AvroBinaryCheck.of(writer), createReader(topic, id, writer));
+  }
+
+  private Schema writerSchema(String topic, int id) {
     Schema writer;
     try {
       writer = client.schemaById(id);
@@ -221,6 +250,11 @@ public class AvroDeserializer<T> implements Deserializer<T> {
               : "could not get schema id " + id + " from the registry: " + e.getMessage(),
           e);
     }
+    return writer;
+  }
+
+  @SuppressWarnings("unchecked")
+  private DatumReader<T> createReader(String topic, int id, Schema writer) {
     Schema reader = readerSchema;
     boolean specific = specificType != null;
     if (reader == null && config.specificReader()) {
