@@ -64,6 +64,9 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
   private record SubjectVersion(String subject, int version) {}
 
+  /** A registry's answer and the URL that gave it, for messages. */
+  private record Answer(String url, JsonNode body) {}
+
   /**
    * Creates a client.
    *
@@ -78,7 +81,9 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     HttpClient.Builder builder =
         HttpClient.newBuilder()
             .connectTimeout(config.requestTimeout())
-            .followRedirects(HttpClient.Redirect.NORMAL);
+            // Never follow: Java turns a redirected POST into a GET and keeps the Authorization
+            // header across hosts. A redirect is an error naming its Location instead.
+            .followRedirects(HttpClient.Redirect.NEVER);
     if (config.truststoreLocation() != null) {
       builder.sslContext(sslContext(config));
     }
@@ -140,13 +145,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     if (cached != null) {
       return cached;
     }
-    JsonNode response =
-        request(
-            "POST",
-            "/subjects/" + encode(subject) + "/versions",
-            schemaBody(schema),
-            "register a schema under subject '" + subject + "'");
-    int id = response.path("id").asInt();
+    String what = "register a schema under subject '" + subject + "'";
+    Answer answer =
+        answer("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema), what);
+    int id = positive(answer, "id", what);
     idsBySubjectSchema.put(key, id);
     schemasById.putIfAbsent(id, schema);
     return id;
@@ -159,13 +161,12 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     if (cached != null) {
       return cached;
     }
-    JsonNode response =
-        request(
-            "POST",
-            "/subjects/" + encode(subject),
-            schemaBody(schema),
-            "look up a schema under subject '" + subject + "'");
-    RegisteredSchema found = registered(response, subject);
+    String what = "look up a schema under subject '" + subject + "'";
+    RegisteredSchema found =
+        registered(
+            answer("POST", "/subjects/" + encode(subject), schemaBody(schema), what),
+            subject,
+            what);
     lookups.put(key, found);
     idsBySubjectSchema.putIfAbsent(key, found.id());
     return found;
@@ -222,13 +223,12 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
   }
 
   private RegisteredSchema fetchVersion(String subject, String version) {
-    JsonNode response =
-        request(
-            "GET",
-            "/subjects/" + encode(subject) + "/versions/" + version,
-            null,
-            "get version " + version + " of subject '" + subject + "'");
-    RegisteredSchema found = registered(response, subject);
+    String what = "get version " + version + " of subject '" + subject + "'";
+    RegisteredSchema found =
+        registered(
+            answer("GET", "/subjects/" + encode(subject) + "/versions/" + version, null, what),
+            subject,
+            what);
     schemasById.putIfAbsent(found.id(), found.schema());
     return found;
   }
@@ -308,6 +308,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
   }
 
   private JsonNode request(String method, String path, String body, String what) {
+    return answer(method, path, body, what).body();
+  }
+
+  private Answer answer(String method, String path, String body, String what) {
     try {
       return retrier.call(what + " at " + config.urls(), () -> attempt(method, path, body, what));
     } catch (RetriesExhaustedException e) {
@@ -331,7 +335,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
   }
 
   /** One round over the URLs, starting with the one that answered last. */
-  private JsonNode attempt(String method, String path, String body, String what)
+  private Answer attempt(String method, String path, String body, String what)
       throws InterruptedException {
     List<String> urls = config.urls();
     int start = preferred;
@@ -370,7 +374,27 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
       int status = response.statusCode();
       if (status >= 200 && status < 300) {
         preferred = index;
-        return parse(response.body(), base, what);
+        return new Answer(base + path, parse(response.body(), base, what));
+      }
+      if (status >= 300 && status < 400) {
+        preferred = index;
+        throw new RegistryException(
+            status,
+            status,
+            "The schema registry at "
+                + base
+                + path
+                + " answered "
+                + what
+                + " with a redirect (HTTP "
+                + status
+                + ") to "
+                + response.headers().firstValue("Location").orElse("(no Location header)")
+                + ", which is not followed (Java would send a POST as a GET, with the credentials);"
+                + " set "
+                + RegistryClientConfig.URL
+                + " to the address the registry answers at",
+            null);
       }
       RegistryException error = error(status, response.body(), base, what);
       if (!error.retriable()) {
@@ -425,12 +449,53 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         null);
   }
 
-  private static RegisteredSchema registered(JsonNode node, String subject) {
+  /**
+   * The answer's {@code id}, {@code version}, {@code subject} and {@code schema}, which the API
+   * reference says a lookup and a version return; an answer without them is refused rather than
+   * read as id or version 0.
+   */
+  private static RegisteredSchema registered(Answer answer, String subject, String what) {
+    int id = positive(answer, "id", what);
+    int version = positive(answer, "version", what);
+    JsonNode schema = answer.body().path("schema");
+    if (!schema.isTextual()) {
+      throw unexpected(answer, what, "no 'schema' string");
+    }
     return new RegisteredSchema(
-        node.path("subject").asText(subject),
-        node.path("id").asInt(),
-        node.path("version").asInt(),
-        parseSchema(node.path("schema").asText(), "subject '" + subject + "'"));
+        answer.body().path("subject").asText(subject),
+        id,
+        version,
+        parseSchema(schema.asText(), "subject '" + subject + "'"));
+  }
+
+  /** The positive int {@code field} of a JSON object answer. */
+  private static int positive(Answer answer, String field, String what) {
+    JsonNode value = answer.body().path(field);
+    if (!value.isIntegralNumber() || !value.canConvertToInt() || value.asInt() <= 0) {
+      throw unexpected(
+          answer,
+          what,
+          value.isMissingNode()
+              ? "no '" + field + "'"
+              : "'" + field + "' " + value + ", not a positive number");
+    }
+    return value.asInt();
+  }
+
+  private static RegistryException unexpected(Answer answer, String what, String problem) {
+    String body = answer.body().toString();
+    return new RegistryException(
+        200,
+        RegistryException.NO_RESPONSE,
+        "The schema registry at "
+            + answer.url()
+            + " answered "
+            + what
+            + " with "
+            + problem
+            + ": "
+            + (body.length() > 200 ? body.substring(0, 200) + "…" : body),
+        null);
   }
 
   private static Schema parseSchema(String text, String what) {

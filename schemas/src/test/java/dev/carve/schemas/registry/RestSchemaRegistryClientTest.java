@@ -271,6 +271,117 @@ class RestSchemaRegistryClientTest {
         .hasMessageContaining("/nonexistent/truststore.jks");
   }
 
+  // Regression: with Redirect.NORMAL, a 301 turned the POST of a registration into a GET, sent the
+  // Authorization header to the other host, and its [1,2] answer became schema id 0.
+  @Test
+  void redirectIsNotFollowedAndFailsNamingTheUrlAndTheLocation() throws IOException {
+    AtomicInteger redirected = new AtomicInteger();
+    HttpServer elsewhere = fakeServer(200, "[1,2]", null, redirected);
+    String location =
+        "http://127.0.0.1:" + elsewhere.getAddress().getPort() + "/subjects/x-value/versions";
+    AtomicInteger requests = new AtomicInteger();
+    HttpServer redirecting = fakeServer(301, "", location, requests);
+    String url = "http://127.0.0.1:" + redirecting.getAddress().getPort();
+    try (RestSchemaRegistryClient c =
+        new RestSchemaRegistryClient(
+            RegistryClientConfig.parse(
+                Map.of(
+                    RegistryClientConfig.URL,
+                    url,
+                    RegistryClientConfig.BASIC_AUTH_USER_INFO,
+                    "carve:s3cret",
+                    RegistryClientConfig.RETRY_BACKOFF_MS,
+                    "1")))) {
+      assertThatThrownBy(() -> c.register("client-redirect-value", V1))
+          .isInstanceOfSatisfying(
+              RegistryException.class,
+              e -> {
+                assertThat(e.httpStatus()).isEqualTo(301);
+                assertThat(e.retriable()).isFalse();
+              })
+          .hasMessageContaining(url + "/subjects/client-redirect-value/versions")
+          .hasMessageContaining(location)
+          .hasMessageNotContaining("s3cret");
+      assertThat(requests.get()).isEqualTo(1);
+      assertThat(redirected.get()).as("the redirect is not followed").isZero();
+    } finally {
+      redirecting.stop(0);
+      elsewhere.stop(0);
+    }
+  }
+
+  @Test
+  void registrationAnswerWithoutAPositiveIdFailsInsteadOfGivingIdZero() throws IOException {
+    for (String answer : new String[] {"{}", "[1,2]", "{\"id\":0}", "{\"id\":\"x\"}"}) {
+      AtomicInteger requests = new AtomicInteger();
+      HttpServer server = fakeServer(200, answer, null, requests);
+      String url = "http://127.0.0.1:" + server.getAddress().getPort();
+      try (RestSchemaRegistryClient c = RestSchemaRegistryClient.of(url)) {
+        assertThatThrownBy(() -> c.register("client-noid-value", V1))
+            .as(answer)
+            .isInstanceOfSatisfying(
+                RegistryException.class, e -> assertThat(e.retriable()).isFalse())
+            .hasMessageContaining(url + "/subjects/client-noid-value/versions")
+            .hasMessageContaining("id");
+        assertThat(requests.get()).isEqualTo(1);
+      } finally {
+        server.stop(0);
+      }
+    }
+  }
+
+  @Test
+  void lookupAnswerWithoutVersionOrSchemaFails() throws IOException {
+    for (String answer :
+        new String[] {
+          "{\"subject\":\"client-partial-value\",\"id\":3}",
+          "{\"subject\":\"client-partial-value\",\"id\":3,\"version\":1}",
+          "{\"subject\":\"client-partial-value\",\"version\":1,\"schema\":\"\\\"long\\\"\"}"
+        }) {
+      AtomicInteger requests = new AtomicInteger();
+      HttpServer server = fakeServer(200, answer, null, requests);
+      String url = "http://127.0.0.1:" + server.getAddress().getPort();
+      try (RestSchemaRegistryClient c = RestSchemaRegistryClient.of(url)) {
+        assertThatThrownBy(() -> c.lookup("client-partial-value", V1))
+            .as(answer)
+            .isInstanceOfSatisfying(
+                RegistryException.class, e -> assertThat(e.retriable()).isFalse())
+            .hasMessageContaining(url + "/subjects/client-partial-value");
+      } finally {
+        server.stop(0);
+      }
+    }
+  }
+
+  /** A misbehaving server: every request gets {@code status} and {@code body}. */
+  private static HttpServer fakeServer(
+      int status, String body, String location, AtomicInteger requests) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/",
+        exchange -> {
+          try (exchange) {
+            requests.incrementAndGet();
+            exchange.getRequestBody().readAllBytes();
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            if (location != null) {
+              exchange.getResponseHeaders().add("Location", location);
+            }
+            exchange
+                .getResponseHeaders()
+                .add("Content-Type", "application/vnd.schemaregistry.v1+json");
+            exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+            if (bytes.length > 0) {
+              try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+              }
+            }
+          }
+        });
+    server.start();
+    return server;
+  }
+
   /** A proxy to the embedded registry that answers 500/50001 to the first {@code failures}. */
   private static HttpServer flakyProxy(int failures, AtomicInteger requests) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
