@@ -263,7 +263,8 @@ public final class RegistryCore {
   }
 
   /**
-   * Deletes a subject: softly (versions hidden, ids kept), or permanently after a soft delete.
+   * Deletes a subject: softly (versions hidden, ids and subject level kept), or permanently after a
+   * soft delete (versions and subject level gone).
    *
    * @return the versions deleted
    */
@@ -287,6 +288,12 @@ public final class RegistryCore {
       for (VersionEntry e : List.copyOf(versions.values())) {
         writeAndApply(schemaKey(subject, e.version()), null);
         deleted.add(e.version());
+      }
+      // "Deletes the specified subject and its associated compatibility level if registered":
+      // Confluent removes the level with the subject on a permanent delete only (a soft delete
+      // keeps it, schema-registry#3810), so a new subject of that name starts at the global level.
+      if (subjectLevels.containsKey(subject)) {
+        writeAndApply(configKey(subject), null);
       }
       LOG.info("Permanently deleted subject '{}' (versions {})", subject, deleted);
       return deleted;

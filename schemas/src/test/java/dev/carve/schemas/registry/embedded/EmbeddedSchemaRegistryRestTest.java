@@ -185,6 +185,30 @@ class EmbeddedSchemaRegistryRestTest {
         .doesNotContain("rest-delete-value");
   }
 
+  // Regression: a permanently deleted subject kept its compatibility level, so a subject of the
+  // same name registered later was checked against the old level. Confluent deletes the level with
+  // the subject on a permanent delete only; a soft delete keeps it (schema-registry#3810).
+  @Test
+  void permanentDeleteRemovesTheSubjectLevelSoftDeleteKeepsIt() throws Exception {
+    call("POST", "/subjects/rest-delete-config-value/versions", KAFKA_KEY_V1);
+    call("PUT", "/config/rest-delete-config-value", "{\"compatibility\": \"FULL\"}");
+
+    call("DELETE", "/subjects/rest-delete-config-value", null);
+    Answer afterSoft = call("GET", "/config/rest-delete-config-value", null);
+    call("DELETE", "/subjects/rest-delete-config-value?permanent=true", null);
+    Answer afterPermanent = call("GET", "/config/rest-delete-config-value", null);
+
+    assertThat(afterSoft.body().toString()).isEqualTo("{\"compatibilityLevel\":\"FULL\"}");
+    assertThat(afterPermanent.status()).isEqualTo(404);
+    assertThat(afterPermanent.body().get("error_code").asInt()).isEqualTo(40408);
+    assertThat(
+            call("GET", "/config/rest-delete-config-value?defaultToGlobal=true", null)
+                .body()
+                .get("compatibilityLevel")
+                .asText())
+        .isEqualTo(call("GET", "/config", null).body().get("compatibilityLevel").asText());
+  }
+
   @Test
   void errorCodesOfTheApiReference() throws Exception {
     call("POST", "/subjects/rest-errors-value/versions", KAFKA_KEY_V1);
