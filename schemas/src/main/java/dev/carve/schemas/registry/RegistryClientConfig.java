@@ -227,6 +227,16 @@ public record RegistryClientConfig(
           continue;
         }
         if (uri.getUserInfo() != null) {
+          if (!uri.getUserInfo().contains(":")) {
+            // Basic authentication needs user:password; a lone token is refused, never printed.
+            problems.add(
+                "key '"
+                    + URL
+                    + "' has value '"
+                    + redact(u)
+                    + "': the credentials in the URL must be user:password");
+            continue;
+          }
           urlUserInfo = uri.getUserInfo();
         }
         URI plain = new URI(scheme, null, uri.getHost(), uri.getPort(), uri.getPath(), null, null);
@@ -284,7 +294,7 @@ public record RegistryClientConfig(
     return "RegistryClientConfig[urls="
         + urls
         + ", basicAuth="
-        + (userInfo == null ? "none" : userInfo.substring(0, userInfo.indexOf(':')) + ":****")
+        + maskedUserInfo()
         + ", truststore="
         + truststoreLocation
         + ", maxAttempts="
@@ -292,6 +302,15 @@ public record RegistryClientConfig(
         + ", requestTimeout="
         + requestTimeout
         + "]";
+  }
+
+  /** The user name and a mask; only a mask when there is no user:password separator. */
+  private String maskedUserInfo() {
+    if (userInfo == null) {
+      return "none";
+    }
+    int colon = userInfo.indexOf(':');
+    return colon < 0 ? "****" : userInfo.substring(0, colon) + ":****";
   }
 
   /**

@@ -238,6 +238,39 @@ class RestSchemaRegistryClientTest {
     }
   }
 
+  // Regression: URL credentials without a colon (https://apikey@host) were accepted, and
+  // RegistryClientConfig.toString() then threw StringIndexOutOfBoundsException (substring(0, -1)).
+  @Test
+  void urlUserInfoWithoutAColonIsRefusedWithoutPrintingIt() {
+    assertThatThrownBy(
+            () ->
+                RegistryClientConfig.parse(
+                    Map.of(RegistryClientConfig.URL, "https://s3cr3tApiKey@registry.example:8081")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(RegistryClientConfig.URL)
+        .hasMessageContaining("user:password")
+        .hasMessageNotContaining("s3cr3tApiKey");
+  }
+
+  @Test
+  void toStringOfAnyUserInfoNeitherThrowsNorPrintsTheSecret() {
+    for (String userInfo : new String[] {"s3cr3tApiKey", "carve:s3cr3tApiKey", ":s3cr3tApiKey"}) {
+      RegistryClientConfig config =
+          new RegistryClientConfig(
+              java.util.List.of("https://registry.example:8081"),
+              userInfo,
+              null,
+              null,
+              "JKS",
+              5,
+              java.time.Duration.ofMillis(100),
+              java.time.Duration.ofMillis(5000),
+              java.time.Duration.ofMillis(30000));
+
+      assertThat(config.toString()).as(userInfo).doesNotContain("s3cr3tApiKey");
+    }
+  }
+
   @Test
   void invalidConfigurationListsEveryProblem() {
     assertThatThrownBy(
