@@ -8,9 +8,11 @@ import dev.carve.core.retry.Retrier;
 import dev.carve.core.retry.RetriesExhaustedException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.apache.avro.Schema;
@@ -286,14 +289,39 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         "set the compatibility level of subject '" + subject + "'");
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>When an attempt got no answer (a timeout, a 5xx) and a later one gets 40404 (soft delete:
+   * already soft-deleted) or 40401 (permanent delete: already gone), the unanswered attempt did the
+   * delete: the call succeeds, with an empty list since that attempt's answer is lost.
+   */
   @Override
   public List<Integer> deleteSubject(String subject, boolean permanent) {
-    JsonNode response =
-        request(
-            "DELETE",
-            "/subjects/" + encode(subject) + (permanent ? "?permanent=true" : ""),
-            null,
-            (permanent ? "permanently delete" : "delete") + " subject '" + subject + "'");
+    String what = (permanent ? "permanently delete" : "delete") + " subject '" + subject + "'";
+    AtomicBoolean unanswered = new AtomicBoolean();
+    JsonNode response;
+    try {
+      response =
+          answer(
+                  "DELETE",
+                  "/subjects/" + encode(subject) + (permanent ? "?permanent=true" : ""),
+                  null,
+                  what,
+                  unanswered)
+              .body();
+    } catch (RegistryException e) {
+      int done =
+          permanent ? RegistryException.SUBJECT_NOT_FOUND : RegistryException.SUBJECT_SOFT_DELETED;
+      if (e.errorCode() != done || !unanswered.get()) {
+        throw e;
+      }
+      LOG.info(
+          "An earlier attempt to {} got no answer but did it; a retry was told: {}",
+          what,
+          e.getMessage());
+      response = JSON.createArrayNode();
+    }
     List<Integer> out = new ArrayList<>();
     response.forEach(n -> out.add(n.asInt()));
     idsBySubjectSchema.keySet().removeIf(k -> k.subject().equals(subject));
@@ -312,8 +340,18 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
   }
 
   private Answer answer(String method, String path, String body, String what) {
+    return answer(method, path, body, what, new AtomicBoolean());
+  }
+
+  /**
+   * @param unanswered set when a request may have reached the registry without its answer reaching
+   *     us (a timeout or I/O error after connecting, a 5xx), so that a retry may see its effect
+   */
+  private Answer answer(
+      String method, String path, String body, String what, AtomicBoolean unanswered) {
     try {
-      return retrier.call(what + " at " + config.urls(), () -> attempt(method, path, body, what));
+      return retrier.call(
+          what + " at " + config.urls(), () -> attempt(method, path, body, what, unanswered));
     } catch (RetriesExhaustedException e) {
       if (e.getCause() instanceof RegistryException r && !r.retriable()) {
         throw r;
@@ -335,7 +373,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
   }
 
   /** One round over the URLs, starting with the one that answered last. */
-  private Answer attempt(String method, String path, String body, String what)
+  private Answer attempt(
+      String method, String path, String body, String what, AtomicBoolean unanswered)
       throws InterruptedException {
     List<String> urls = config.urls();
     int start = preferred;
@@ -362,6 +401,9 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         response =
             http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       } catch (IOException e) {
+        if (!(e instanceof ConnectException || e instanceof HttpConnectTimeoutException)) {
+          unanswered.set(true);
+        }
         last =
             new RegistryException(
                 RegistryException.NO_RESPONSE,
@@ -397,6 +439,9 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             null);
       }
       RegistryException error = error(status, response.body(), base, what);
+      if (status >= 500) {
+        unanswered.set(true);
+      }
       if (!error.retriable()) {
         preferred = index;
         throw error;

@@ -386,6 +386,101 @@ class RestSchemaRegistryClientTest {
     }
   }
 
+  // Regression: a delete whose first answer was lost (timeout) was retried blindly; the retry got
+  // 40404 (already soft-deleted) or 40401 (already gone) and failed the caller although the
+  // delete had happened.
+  @Test
+  void retriedDeleteWhoseFirstAnswerWasLostSucceeds() throws IOException {
+    AtomicInteger requests = new AtomicInteger();
+    HttpServer slow = slowFirstAnswerProxy(requests);
+    try (RestSchemaRegistryClient retrying = clientWithShortTimeout(slow)) {
+      client.register("client-lost-delete-value", V1);
+
+      assertThat(retrying.deleteSubject("client-lost-delete-value", false)).isEmpty();
+      assertThat(requests.get()).isEqualTo(2);
+      assertThat(client.subjects()).doesNotContain("client-lost-delete-value");
+
+      requests.set(0);
+      assertThat(retrying.deleteSubject("client-lost-delete-value", true)).isEmpty();
+      assertThat(requests.get()).isEqualTo(2);
+      assertThatThrownBy(() -> client.deleteSubject("client-lost-delete-value", true))
+          .isInstanceOfSatisfying(
+              RegistryException.class, e -> assertThat(e.errorCode()).isEqualTo(40401));
+    } finally {
+      slow.stop(0);
+    }
+  }
+
+  @Test
+  void deleteOfAnAlreadyDeletedSubjectStillFailsOnTheFirstAttempt() {
+    client.register("client-deleted-twice-value", V1);
+    client.deleteSubject("client-deleted-twice-value", false);
+
+    assertThatThrownBy(() -> client.deleteSubject("client-deleted-twice-value", false))
+        .isInstanceOfSatisfying(
+            RegistryException.class, e -> assertThat(e.errorCode()).isEqualTo(40404));
+    client.deleteSubject("client-deleted-twice-value", true);
+    assertThatThrownBy(() -> client.deleteSubject("client-deleted-twice-value", true))
+        .isInstanceOfSatisfying(
+            RegistryException.class, e -> assertThat(e.errorCode()).isEqualTo(40401));
+  }
+
+  private static RestSchemaRegistryClient clientWithShortTimeout(HttpServer server) {
+    return new RestSchemaRegistryClient(
+        RegistryClientConfig.parse(
+            Map.of(
+                RegistryClientConfig.URL,
+                "http://127.0.0.1:" + server.getAddress().getPort(),
+                RegistryClientConfig.REQUEST_TIMEOUT_MS,
+                "500",
+                RegistryClientConfig.RETRY_BACKOFF_MS,
+                "10")));
+  }
+
+  /**
+   * A proxy to the embedded registry that forwards every request, but answers the first one only
+   * after 1.5 s: the registry did the work, the client's answer is lost.
+   */
+  private static HttpServer slowFirstAnswerProxy(AtomicInteger requests) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+    HttpClient http = HttpClient.newHttpClient();
+    server.createContext(
+        "/",
+        exchange -> {
+          try (exchange) {
+            int n = requests.incrementAndGet();
+            byte[] in = exchange.getRequestBody().readAllBytes();
+            HttpResponse<byte[]> r;
+            try {
+              r =
+                  http.send(
+                      HttpRequest.newBuilder(URI.create(registry.url() + exchange.getRequestURI()))
+                          .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                          .method(
+                              exchange.getRequestMethod(),
+                              HttpRequest.BodyPublishers.ofByteArray(in))
+                          .build(),
+                      HttpResponse.BodyHandlers.ofByteArray());
+              if (n == 1) {
+                Thread.sleep(1500);
+              }
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              throw new IOException(e);
+            }
+            exchange.sendResponseHeaders(r.statusCode(), r.body().length);
+            try (OutputStream out = exchange.getResponseBody()) {
+              out.write(r.body());
+            }
+          } catch (IOException e) {
+            // The client gave up on the slow answer and closed the connection.
+          }
+        });
+    server.start();
+    return server;
+  }
+
   /** A misbehaving server: every request gets {@code status} and {@code body}. */
   private static HttpServer fakeServer(
       int status, String body, String location, AtomicInteger requests) throws IOException {
