@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
@@ -21,6 +22,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
@@ -42,6 +44,9 @@ public final class KafkaRegistryStore implements RegistryStore {
   private final Map<String, Object> clientProperties;
   private final Duration timeout;
   private final KafkaProducer<byte[], byte[]> producer;
+
+  /** A send whose wait timed out; the producer may still deliver it. Null when none. */
+  private volatile Future<RecordMetadata> inFlight;
 
   /**
    * Connects to Kafka and makes sure the topic exists, is compacted and has one partition.
@@ -191,16 +196,17 @@ public final class KafkaRegistryStore implements RegistryStore {
 
   @Override
   public void write(String key, String value) {
+    Future<RecordMetadata> sent =
+        producer.send(
+            new ProducerRecord<>(
+                topic,
+                0,
+                key.getBytes(StandardCharsets.UTF_8),
+                value == null ? null : value.getBytes(StandardCharsets.UTF_8)));
     try {
-      producer
-          .send(
-              new ProducerRecord<>(
-                  topic,
-                  0,
-                  key.getBytes(StandardCharsets.UTF_8),
-                  value == null ? null : value.getBytes(StandardCharsets.UTF_8)))
-          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      sent.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
+      inFlight = sent;
       Thread.currentThread().interrupt();
       throw new IllegalStateException(
           "Interrupted while writing to the schema registry topic '" + topic + "'", e);
@@ -209,6 +215,7 @@ public final class KafkaRegistryStore implements RegistryStore {
           "Could not write to the schema registry topic '" + topic + "': " + e.getCause(),
           e.getCause());
     } catch (TimeoutException e) {
+      inFlight = sent;
       throw new IllegalStateException(
           "Timed out after "
               + timeout.toMillis()
@@ -217,6 +224,26 @@ public final class KafkaRegistryStore implements RegistryStore {
               + "'",
           e);
     }
+  }
+
+  @Override
+  public boolean awaitPendingWrites() {
+    Future<RecordMetadata> pending = inFlight;
+    if (pending == null) {
+      return true;
+    }
+    try {
+      pending.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException e) {
+      // Settled: the record was not written.
+    } catch (TimeoutException e) {
+      return false;
+    }
+    inFlight = null;
+    return true;
   }
 
   @Override

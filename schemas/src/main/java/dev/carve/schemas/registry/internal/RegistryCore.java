@@ -45,6 +45,13 @@ public final class RegistryCore {
   private CompatibilityLevel globalLevel;
   private int maxId;
 
+  /**
+   * A store write failed. It may still land (a Kafka send that timed out is retried by the
+   * producer), so memory may lack a record the store has, such as the id it took: nothing is
+   * written again until the store has been re-read.
+   */
+  private boolean stale;
+
   private record StoredSchema(int id, String canonical, Schema schema) {}
 
   private record VersionEntry(int version, int id, boolean deleted) {}
@@ -75,6 +82,7 @@ public final class RegistryCore {
    */
   public synchronized int register(String subject, String schemaText, String schemaType) {
     Schema schema = parse(schemaText, schemaType);
+    resyncIfStale();
     String canonical = schema.toString();
     TreeMap<Integer, VersionEntry> versions = subjects.get(subject);
     List<Compatibility.Version> live = liveVersions(subject);
@@ -237,6 +245,7 @@ public final class RegistryCore {
     } catch (IllegalArgumentException e) {
       throw RegistryException.of(RegistryException.INVALID_COMPATIBILITY_LEVEL, e.getMessage());
     }
+    resyncIfStale();
     ObjectNode value = JSON.createObjectNode();
     value.put("compatibilityLevel", parsed.name());
     writeAndApply(configKey(subject), json(value));
@@ -253,6 +262,7 @@ public final class RegistryCore {
    * @return the level removed
    */
   public synchronized CompatibilityLevel deleteSubjectLevel(String subject) {
+    resyncIfStale();
     CompatibilityLevel previous = subjectLevels.get(subject);
     if (previous == null) {
       throw RegistryException.of(
@@ -269,6 +279,7 @@ public final class RegistryCore {
    * @return the versions deleted
    */
   public synchronized List<Integer> deleteSubject(String subject, boolean permanent) {
+    resyncIfStale();
     TreeMap<Integer, VersionEntry> versions = subjects.get(subject);
     if (versions == null || versions.isEmpty()) {
       throw RegistryException.of(
@@ -402,9 +413,11 @@ public final class RegistryCore {
   }
 
   private void writeAndApply(String key, String value) {
+    resyncIfStale();
     try {
       store.write(key, value);
     } catch (RuntimeException e) {
+      stale = true;
       throw new RegistryException(
           500,
           RegistryException.STORE_ERROR,
@@ -412,6 +425,69 @@ public final class RegistryCore {
           e);
     }
     apply(key, value);
+  }
+
+  /**
+   * After a failed write, waits for it to settle and re-reads the store, so that an id the write
+   * may have taken after all is not given to another schema.
+   *
+   * @throws RegistryException 50001 while the failed write is still in flight or the store cannot
+   *     be read; memory is then left as it was
+   */
+  private void resyncIfStale() {
+    if (!stale) {
+      return;
+    }
+    if (!store.awaitPendingWrites()) {
+      throw RegistryException.of(
+          RegistryException.STORE_ERROR,
+          "Error in the backend data store "
+              + store.describe()
+              + ": an earlier write timed out and has not completed yet; nothing is written until"
+              + " it has, so that no schema id is given twice. Try again later.");
+    }
+    Map<Integer, StoredSchema> savedById = new HashMap<>(byId);
+    Map<String, Integer> savedIds = new HashMap<>(idByCanonical);
+    Map<String, TreeMap<Integer, VersionEntry>> savedSubjects = new TreeMap<>();
+    subjects.forEach((subject, versions) -> savedSubjects.put(subject, new TreeMap<>(versions)));
+    Map<String, CompatibilityLevel> savedLevels = new HashMap<>(subjectLevels);
+    CompatibilityLevel savedGlobal = globalLevel;
+    int savedMaxId = maxId;
+    byId.clear();
+    idByCanonical.clear();
+    subjects.clear();
+    subjectLevels.clear();
+    globalLevel = defaultLevel;
+    try {
+      store.replay(this::apply);
+    } catch (RuntimeException e) {
+      byId.clear();
+      byId.putAll(savedById);
+      idByCanonical.clear();
+      idByCanonical.putAll(savedIds);
+      subjects.clear();
+      subjects.putAll(savedSubjects);
+      subjectLevels.clear();
+      subjectLevels.putAll(savedLevels);
+      globalLevel = savedGlobal;
+      maxId = savedMaxId;
+      throw new RegistryException(
+          500,
+          RegistryException.STORE_ERROR,
+          "Error in the backend data store "
+              + store.describe()
+              + ": could not re-read it after a failed write: "
+              + e.getMessage(),
+          e);
+    }
+    // Ids of permanently deleted subjects may be compacted away; they are still never reused.
+    maxId = Math.max(maxId, savedMaxId);
+    stale = false;
+    LOG.warn(
+        "Re-read {} after a failed write: {} schemas under {} subjects",
+        store.describe(),
+        byId.size(),
+        subjects.size());
   }
 
   /** Applies one stored record to the in-memory state. */
@@ -441,6 +517,21 @@ public final class RegistryCore {
           stored = new StoredSchema(id, schema.toString(), schema);
           byId.put(id, stored);
           idByCanonical.putIfAbsent(stored.canonical(), id);
+        } else if (!stored.canonical().equals(text)
+            && !stored.canonical().equals(new Schema.Parser().parse(text).toString())) {
+          // Two schemas under one id: records written with it could be read with the wrong one.
+          throw new IllegalStateException(
+              "schema id "
+                  + id
+                  + " arrives again with a different schema, as version "
+                  + version
+                  + " of subject '"
+                  + subject
+                  + "' (the id is "
+                  + stored.canonical()
+                  + ", this record has "
+                  + text
+                  + "); the store gave one id to two schemas and must be repaired by hand");
         }
         maxId = Math.max(maxId, id);
         subjects

@@ -43,6 +43,17 @@ public interface RegistryStore extends AutoCloseable {
    */
   void write(String key, String value);
 
+  /**
+   * Waits (bounded) for writes that failed with a timeout but may still be delivered, such as a
+   * Kafka producer's send that is still being retried, so that a {@link #replay} sees every record
+   * that will ever arrive.
+   *
+   * @return true when no write is in flight any more, false when one still is
+   */
+  default boolean awaitPendingWrites() {
+    return true;
+  }
+
   /** Where the records are kept, for messages. */
   String describe();
 
