@@ -5,7 +5,6 @@ import dev.carve.transform.TransformerMetrics;
 import dev.carve.transform.api.ChangeEvent;
 import dev.carve.transform.api.DomainRecord;
 import dev.carve.transform.api.MappingException;
-import dev.carve.transform.api.MappingScope;
 import dev.carve.transform.api.Output;
 import dev.carve.transform.api.TableMapper;
 import dev.carve.transform.api.Topic;
@@ -70,8 +69,15 @@ final class ChangeMapping {
   Mapped map(ChangeEvent change, long timestamp) throws Exception {
     BufferedScope scope = new BufferedScope(change.table());
     List<Record<byte[], Routed>> results = new ArrayList<>();
-    for (Output<?, ?> output : mapper.map(change, scope)) {
-      results.add(serialize(increasing(output, scope), timestamp));
+    try {
+      for (Output<?, ?> output : mapper.map(change, scope)) {
+        results.add(serialize(increasing(output, scope), timestamp));
+      }
+    } catch (Exception e) {
+      // The change is dead-lettered (or stops the service), but the source row did change: the
+      // state that records it (TOAST values) is kept, so the next change is filled from this row.
+      scope.commitSourceState();
+      throw e;
     }
     return new Mapped(scope, results);
   }
@@ -218,9 +224,13 @@ final class ChangeMapping {
     return new Record<>(key, new Routed(topic.name(), value), timestamp, headers);
   }
 
-  /** Buffers store writes until the whole change has been mapped and serialized. */
-  private final class BufferedScope implements MappingScope {
+  /**
+   * Buffers store writes until the whole change has been mapped and serialized; writes of source
+   * state are applied even when it fails.
+   */
+  private final class BufferedScope implements SourceStateScope {
     private final Map<String, Map<String, Optional<String>>> pending = new LinkedHashMap<>();
+    private final Map<String, Map<String, Optional<String>>> sourceState = new LinkedHashMap<>();
     private final String table;
 
     BufferedScope(String table) {
@@ -250,6 +260,14 @@ final class ChangeMapping {
           .put(key, Optional.ofNullable(value));
     }
 
+    @Override
+    public void putSourceState(String store, String key, String value) {
+      put(store, key, value);
+      sourceState
+          .computeIfAbsent(store, s -> new LinkedHashMap<>())
+          .put(key, Optional.ofNullable(value));
+    }
+
     private KeyValueStore<String, String> store(String store) {
       KeyValueStore<String, String> kv = stores.get(store);
       if (kv == null) {
@@ -265,10 +283,19 @@ final class ChangeMapping {
     }
 
     void commit() {
-      pending.forEach(
-          (store, writes) -> {
+      apply(pending);
+    }
+
+    /** Applies the writes of source state alone (the change failed). */
+    void commitSourceState() {
+      apply(sourceState);
+    }
+
+    private void apply(Map<String, Map<String, Optional<String>>> writes) {
+      writes.forEach(
+          (store, byKey) -> {
             KeyValueStore<String, String> kv = stores.get(store);
-            writes.forEach(
+            byKey.forEach(
                 (k, v) -> {
                   if (v.isPresent()) {
                     kv.put(k, v.get());

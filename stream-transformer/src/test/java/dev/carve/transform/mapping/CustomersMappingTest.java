@@ -237,6 +237,26 @@ public class CustomersMappingTest {
   }
 
   @Test
+  void toastValueOfADeadLetteredChangeFillsTheNextPlaceholder() {
+    // Regression: the TOAST state was written through the buffered scope, so a change
+    // dead-lettered for another column left the value from before it; the next placeholder was
+    // filled with 'A' although the source row holds 'B'.
+    sendCustomer("c", customer("C11", "A", "N", "A"), 1000);
+    sendCustomer("u", customer("C11", "Q", "N", "B"), 1010);
+    sendCustomer("u", customer("C11", "S", "N", ChangeEvent.UNAVAILABLE), 1020);
+
+    assertThat(harness.readDeadLetters())
+        .singleElement()
+        .satisfies(
+            d ->
+                assertThat(Harness.header(d, CarveHeaders.DLQ_ERROR)).contains("unknown code 'Q'"));
+    List<TestRecord<GenericRecord, GenericRecord>> out = harness.read("customer");
+    assertThat(out).hasSize(2);
+    assertThat(out.get(1).value().get("status").toString()).isEqualTo("SUSPENDED");
+    assertThat(out.get(1).value().get("notes").toString()).isEqualTo("B");
+  }
+
+  @Test
   void toastPlaceholderIsNotFilledFromADeletedRow() {
     sendCustomer("c", customer("C8", "A", "N", "old note"), 1000);
     harness.send(

@@ -10,6 +10,7 @@ import dev.carve.transform.api.MappingScope;
 import dev.carve.transform.api.Output;
 import dev.carve.transform.api.Topic;
 import dev.carve.transform.internal.FlatJson;
+import dev.carve.transform.internal.SourceStateScope;
 import dev.carve.transform.internal.ToastFill;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -72,13 +73,45 @@ final class EntityMapper {
     return stores;
   }
 
-  void map(ChangeEvent change, MappingScope scope, List<Output<?, ?>> out) {
-    SourcePosition position = change.position();
-    String sourceKey = toastStore != null || countStore != null ? sourceKey(change) : null;
+  /**
+   * The first step of a change, run for every entity of the table before any is mapped: fills the
+   * placeholders of the entity's TOAST columns and keeps their values (or forgets them on a delete)
+   * as source state, which holds even when the mapping of the change then fails, since the source
+   * row changed all the same.
+   *
+   * @return the columns to map: the change's row, filled
+   * @throws MappingException when a placeholder has no previous value
+   */
+  Map<String, Object> fill(ChangeEvent change, MappingScope scope) {
+    if (toastStore == null) {
+      return change.row();
+    }
+    String sourceKey = sourceKey(change);
     if (change.isDelete()) {
-      if (toastStore != null) {
-        scope.put(toastStore, sourceKey, null);
-      }
+      SourceStateScope.put(scope, toastStore, sourceKey, null);
+      return change.row();
+    }
+    ToastFill.Filled filled =
+        ToastFill.fill(
+            def.toastColumns(),
+            change.row(),
+            () -> scope.get(toastStore, sourceKey),
+            def.table(),
+            sourceKey);
+    SourceStateScope.put(scope, toastStore, sourceKey, filled.kept());
+    return filled.row();
+  }
+
+  /**
+   * Maps a change.
+   *
+   * @param columns the change's row as {@link #fill} gave it
+   */
+  void map(
+      ChangeEvent change, Map<String, Object> columns, MappingScope scope, List<Output<?, ?>> out) {
+    SourcePosition position = change.position();
+    String sourceKey = countStore != null ? sourceKey(change) : null;
+    if (change.isDelete()) {
       Row row = new Row(def.table(), change.row(), change.joined());
       if (countStore != null) {
         writeChildren(row, List.of(), sourceKey, scope, position, out);
@@ -86,10 +119,6 @@ final class EntityMapper {
         out.add(Output.to(topic, DomainRecord.delete(keyOf(row), position)));
       }
       return;
-    }
-    Map<String, Object> columns = change.row();
-    if (toastStore != null) {
-      columns = fillToast(columns, sourceKey, scope);
     }
     Row row = new Row(def.table(), columns, change.joined());
     boolean keep = keep(row);
@@ -192,19 +221,6 @@ final class EntityMapper {
       items.add(item);
     }
     return items;
-  }
-
-  private Map<String, Object> fillToast(
-      Map<String, Object> columns, String sourceKey, MappingScope scope) {
-    ToastFill.Filled filled =
-        ToastFill.fill(
-            def.toastColumns(),
-            columns,
-            () -> scope.get(toastStore, sourceKey),
-            def.table(),
-            sourceKey);
-    scope.put(toastStore, sourceKey, filled.kept());
-    return filled.row();
   }
 
   private GenericRecord valueOf(Row row) {

@@ -114,9 +114,23 @@ public final class YamlDomainTopology implements DomainTopology {
   private record Mapper(List<EntityMapper> mappers) implements TableMapper {
     @Override
     public List<Output<?, ?>> map(ChangeEvent change, MappingScope scope) {
-      List<Output<?, ?>> out = new ArrayList<>();
+      // Every entity keeps the TOAST values of the change before any of them may fail its mapping.
+      List<Map<String, Object>> filled = new ArrayList<>(mappers.size());
+      MappingException failed = null;
       for (EntityMapper mapper : mappers) {
-        mapper.map(change, scope, out);
+        try {
+          filled.add(mapper.fill(change, scope));
+        } catch (MappingException e) {
+          failed = failed == null ? e : failed;
+          filled.add(null);
+        }
+      }
+      if (failed != null) {
+        throw failed;
+      }
+      List<Output<?, ?>> out = new ArrayList<>();
+      for (int i = 0; i < mappers.size(); i++) {
+        mappers.get(i).map(change, filled.get(i), scope, out);
       }
       return out;
     }
