@@ -100,7 +100,10 @@ public interface TopologyContext {
    * <service>-rekey-<table>} with stores {@code <service>-<table>-link}, repartition topics {@code
    * <service>-<table>-by-<step>}, processor {@code <service>-map-<step>}, sink {@code
    * <service>-sink-<step>}. The raw topics must have the same number of partitions (Debezium's
-   * {@code topic.creation.default.partitions}).
+   * {@code topic.creation.default.partitions}). A joined change whose primary row changes (or
+   * becomes null) is preceded by a delete of that joined row sent to the old primary row (its
+   * envelope with op {@code d} and its key as {@code before}), so the mapper of the old primary row
+   * lets go of it.
    *
    * @param builder the builder passed to {@link DomainTopology#define}
    * @param step the name of the join, e.g. {@code invoice}

@@ -140,6 +140,97 @@ class BillingTopologyTest {
     assertThat(harness.readDeadLetters()).isEmpty();
   }
 
+  private void updatePayment(long id, String ref, String amount, long lsn) {
+    harness.send(
+        "payments",
+        key("payment_id", id),
+        Debezium.update(
+            "payments",
+            Debezium.row(
+                "payment_id",
+                id,
+                "order_ref",
+                ref,
+                "amount",
+                amount,
+                "currency",
+                "EUR",
+                "method",
+                "CC",
+                "paid_at",
+                1L,
+                "status",
+                "A"),
+            lsn));
+  }
+
+  private GenericRecord lastOf(String orderRef) {
+    long id = LegacyKeys.allocate("order", orderRef);
+    List<TestRecord<GenericRecord, GenericRecord>> out =
+        harness.read("invoice").stream().filter(r -> r.key().get("invoice_id").equals(id)).toList();
+    assertThat(out).as("invoices of %s", orderRef).isNotEmpty();
+    return out.get(out.size() - 1).value();
+  }
+
+  @Test
+  void paymentMovedToAnotherOrderIsDetachedFromTheOldOne() {
+    // Regression: the link was overwritten and the change went to the new order only, so order A
+    // kept counting the payment (PAID) while order B counted it too.
+    sendOrder(order("ORD-A", "N", "10.00", "EUR"), 100);
+    sendOrder(order("ORD-B", "N", "10.00", "EUR"), 110);
+    sendPayment(7, "ORD-A", "10.00", "A", 120);
+    assertThat(lastOf("ORD-A").get("status").toString()).isEqualTo("PAID");
+
+    updatePayment(7, "ORD-B", "10.00", 130);
+    List<TestRecord<GenericRecord, GenericRecord>> moved = harness.read("invoice");
+    GenericRecord a = invoiceOf(moved, "ORD-A");
+    assertThat(a.get("paid_cents")).isEqualTo(0L);
+    assertThat(a.get("status").toString()).isEqualTo("OPEN");
+    GenericRecord b = invoiceOf(moved, "ORD-B");
+    assertThat(b.get("paid_cents")).isEqualTo(1000L);
+    assertThat(b.get("status").toString()).isEqualTo("PAID");
+
+    harness.send(
+        "payments",
+        key("payment_id", 7),
+        Debezium.delete("payments", Debezium.row("payment_id", 7), 140));
+    List<TestRecord<GenericRecord, GenericRecord>> deleted = harness.read("invoice");
+    assertThat(deleted).hasSize(1);
+    assertThat(deleted.get(0).key().get("invoice_id"))
+        .isEqualTo(LegacyKeys.allocate("order", "ORD-B"));
+    assertThat(deleted.get(0).value().get("paid_cents")).isEqualTo(0L);
+    assertThat(deleted.get(0).value().get("status").toString()).isEqualTo("OPEN");
+    assertThat(harness.readDeadLetters()).isEmpty();
+  }
+
+  @Test
+  void paymentMovedToNoOrderIsDetachedAndDeadLettered() {
+    sendOrder(order("ORD-C", "N", "10.00", "EUR"), 100);
+    sendPayment(8, "ORD-C", "10.00", "A", 110);
+    harness.read("invoice");
+
+    updatePayment(8, null, "10.00", 120);
+    GenericRecord c = last();
+    assertThat(c.get("paid_cents")).isEqualTo(0L);
+    assertThat(c.get("status").toString()).isEqualTo("OPEN");
+    assertThat(harness.readDeadLetters())
+        .singleElement()
+        .satisfies(
+            d -> assertThat(Harness.header(d, CarveHeaders.DLQ_ERROR)).contains("belongs to no"));
+  }
+
+  private static GenericRecord invoiceOf(
+      List<TestRecord<GenericRecord, GenericRecord>> out, String orderRef) {
+    long id = LegacyKeys.allocate("order", orderRef);
+    List<GenericRecord> of =
+        out.stream()
+            .filter(r -> r.key().get("invoice_id").equals(id))
+            .map(TestRecord::value)
+            .toList();
+    assertThat(of).as("invoices of %s", orderRef).hasSize(1);
+    return of.get(0);
+  }
+
   @Test
   void cancelledOrderVoidsAndDeletedOrderDeletesTheInvoice() {
     sendOrder(order("ORD-5", "X", "10.00", "USD"), 100);
