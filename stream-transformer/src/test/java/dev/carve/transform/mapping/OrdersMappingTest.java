@@ -201,6 +201,39 @@ class OrdersMappingTest {
   }
 
   @Test
+  void blobNumbersAreReadExactlyNotRoundedToDouble() {
+    // Regression: the blob was read with a plain ObjectMapper, so 19.999999999999999 became the
+    // double 20.0 (2000 cents) and 0.1000000000000000001 became 0.1 (10 cents), silently.
+    send("c", order("ORD-20", "N", "[{\"sku\":\"S\",\"qty\":1,\"unit_price\":19.50}]", "N"), 700);
+    send(
+        "c",
+        order("ORD-21", "N", "[{\"sku\":\"S\",\"qty\":1,\"unit_price\":19.999999999999999}]", "N"),
+        710);
+    send(
+        "c",
+        order(
+            "ORD-22", "N", "[{\"sku\":\"S\",\"qty\":1,\"unit_price\":0.1000000000000000001}]", "N"),
+        720);
+    send(
+        "c",
+        order(
+            "ORD-23", "N", "[{\"sku\":\"S\",\"qty\":2.0000000000000000001,\"unit_price\":1}]", "N"),
+        730);
+
+    assertThat(harness.read("order_line"))
+        .singleElement()
+        .satisfies(r -> assertThat(r.value().get("unit_price_cents")).isEqualTo(1950L));
+    var dead = harness.readDeadLetters();
+    assertThat(dead).hasSize(3);
+    assertThat(Harness.header(dead.get(0), CarveHeaders.DLQ_ERROR))
+        .contains("field 'unit_price_cents'", "unit_price", "19.999999999999999", "ORD-21");
+    assertThat(Harness.header(dead.get(1), CarveHeaders.DLQ_ERROR))
+        .contains("field 'unit_price_cents'", "unit_price", "0.1000000000000000001", "ORD-22");
+    assertThat(Harness.header(dead.get(2), CarveHeaders.DLQ_ERROR))
+        .contains("field 'quantity'", "qty", "2.0000000000000000001", "ORD-23");
+  }
+
+  @Test
   void malformedBlobDeadLettersTheWholeChangeNamingTheColumn() {
     send("c", order("ORD-6", "N", "[{\"sku\":", "N"), 740);
 

@@ -91,8 +91,20 @@ final class AvroValues {
         }
         yield toBigDecimal(value, "a whole number").intValueExact();
       }
-      case DOUBLE -> toBigDecimal(value, "a number").doubleValue();
-      case FLOAT -> toBigDecimal(value, "a number").floatValue();
+      case DOUBLE -> {
+        double d = toBigDecimal(value, "a number").doubleValue();
+        if (!Double.isFinite(d)) {
+          throw outOfRange(value, "double");
+        }
+        yield d;
+      }
+      case FLOAT -> {
+        float f = toBigDecimal(value, "a number").floatValue();
+        if (!Float.isFinite(f)) {
+          throw outOfRange(value, "float");
+        }
+        yield f;
+      }
       case BOOLEAN -> {
         if (value instanceof Boolean b) {
           yield b;
@@ -148,6 +160,14 @@ final class AvroValues {
       throw wrongType(value, what);
     }
     throw wrongType(value, what);
+  }
+
+  /**
+   * BigDecimal's doubleValue and floatValue give an infinity beyond their range, never an error.
+   */
+  private static MappingException outOfRange(Object value, String type) {
+    return new MappingException(
+        "'" + value + "' is beyond the range of an Avro " + type + " (it would become infinite)");
   }
 
   private static MappingException wrongType(Object value, String what) {

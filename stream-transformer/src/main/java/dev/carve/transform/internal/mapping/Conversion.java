@@ -1,7 +1,10 @@
 package dev.carve.transform.internal.mapping;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.carve.transform.api.MappingException;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -42,7 +45,13 @@ enum Conversion {
   /** The number of elements of a JSON array held as text. */
   JSON_ARRAY_LENGTH("json-array-length");
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  // Blob numbers stay exact (19.999999999999999 is not 20.0; big integers stay BigInteger), so the
+  // exactness checks of the conversions and of the Avro schema see them as the source wrote them.
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .build();
 
   private final String yamlName;
 
