@@ -215,6 +215,19 @@ public class CustomersMappingTest {
   }
 
   @Test
+  void dateColumnThatDriftedToANumberIsDeadLetteredNotTakenAsDays() {
+    // Regression: created_on (text, pattern dd.MM.yyyy) arriving as the integer 21032019 was
+    // taken as days since 1970, a date in the year 59554.
+    Map<String, Object> row = customer("C32", "A", "N", null);
+    row.put("created_on", 21032019L);
+    sendCustomer("c", row, 3000);
+
+    assertThat(harness.read("customer")).isEmpty();
+    assertThat(Harness.header(harness.readDeadLetters().get(0), CarveHeaders.DLQ_ERROR))
+        .contains("field 'created_on'", "column 'created_on'", "'21032019' is a number");
+  }
+
+  @Test
   void unchangedToastPlaceholderIsFilledWithTheLastKnownValue() {
     sendCustomer("c", customer("C5", "A", "N", "a very long note"), 1000);
     sendCustomer("u", customer("C5", "S", "N", ChangeEvent.UNAVAILABLE), 1010);

@@ -120,6 +120,31 @@ class MappingLoaderTest {
   }
 
   @Test
+  void dateWithAnOffsetInItsPatternIsRejectedAtLoad() {
+    // A date has no time to shift to UTC: the offset would be dropped silently.
+    ConfigException e =
+        loadError(
+            """
+            service: customers
+            entities:
+              customer:
+                table: customers
+                key: [customer_id]
+                fields:
+                  customer_id: {column: cust_no, allocate: customer}
+                  created_on: {column: created_on, convert: date, pattern: "yyyy-MM-ddXXX"}
+            """);
+    assertThat(e).isNotNull();
+    assertThat(e.getMessage()).contains("test.yaml");
+    assertThat(e.problems())
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith("line 8: key 'entities.customer.fields.created_on.pattern'")
+                    .contains("offset or time zone", "'convert: date'", "convert: timestamp"));
+  }
+
+  @Test
   void missingSchemaNamesWhereItWasLookedFor() {
     ConfigException e =
         loadError(

@@ -80,16 +80,24 @@ final class AvroValues {
         throw wrongType(value, "text");
       }
       case LONG -> {
-        if (value instanceof Instant instant) {
-          yield ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+        try {
+          if (value instanceof Instant instant) {
+            yield ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+          }
+          yield toBigDecimal(value, "a whole number").longValueExact();
+        } catch (ArithmeticException e) {
+          throw notWhole(value, "long");
         }
-        yield toBigDecimal(value, "a whole number").longValueExact();
       }
       case INT -> {
-        if (value instanceof LocalDate date) {
-          yield Math.toIntExact(date.toEpochDay());
+        try {
+          if (value instanceof LocalDate date) {
+            yield Math.toIntExact(date.toEpochDay());
+          }
+          yield toBigDecimal(value, "a whole number").intValueExact();
+        } catch (ArithmeticException e) {
+          throw notWhole(value, "int");
         }
-        yield toBigDecimal(value, "a whole number").intValueExact();
       }
       case DOUBLE -> {
         double d = toBigDecimal(value, "a number").doubleValue();
@@ -160,6 +168,11 @@ final class AvroValues {
       throw wrongType(value, what);
     }
     throw wrongType(value, what);
+  }
+
+  private static MappingException notWhole(Object value, String type) {
+    return new MappingException(
+        "'" + value + "' is not a whole number within the range of an Avro " + type);
   }
 
   /**

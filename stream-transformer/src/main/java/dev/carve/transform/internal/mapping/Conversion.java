@@ -9,7 +9,6 @@ import dev.carve.transform.api.MappingException;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
@@ -28,9 +27,12 @@ enum Conversion {
   EMPTY_NULL("empty-null"),
   /** 'Y' is true, 'N' is false, anything else is an error. */
   FLAG("flag"),
-  /** Text in {@code pattern} (or Debezium's days since epoch) to an Avro {@code date}. */
+  /** Text in {@code pattern} to an Avro {@code date}; a number is an error. */
   DATE("date"),
-  /** Text in {@code pattern}, read as UTC (or Debezium's microseconds) to timestamp-micros. */
+  /**
+   * Text in {@code pattern} to timestamp-micros: at its offset or zone when the pattern has one,
+   * else read as UTC; a number is an error.
+   */
   TIMESTAMP("timestamp"),
   /** A decimal amount ("12.50") to minor units (1250); more than 2 decimals is an error. */
   CENTS("cents"),
@@ -97,15 +99,9 @@ enum Conversion {
         case UPPER -> text(value).toUpperCase(Locale.ROOT);
         case EMPTY_NULL -> text(value).isEmpty() ? null : value;
         case FLAG -> flag(value);
-        case DATE ->
-            value instanceof Number n
-                ? (Object) Math.toIntExact(n.longValue())
-                : Math.toIntExact(pattern.date(text(value)).toEpochDay());
+        case DATE -> Math.toIntExact(pattern.date(patternText(value, pattern)).toEpochDay());
         case TIMESTAMP ->
-            value instanceof Number n
-                ? (Object) n.longValue()
-                : ChronoUnit.MICROS.between(
-                    Instant.EPOCH, pattern.dateTime(text(value)).toInstant(ZoneOffset.UTC));
+            ChronoUnit.MICROS.between(Instant.EPOCH, pattern.instant(patternText(value, pattern)));
         case CENTS -> new BigDecimal(text(value).trim()).movePointRight(2).longValueExact();
         case DECIMAL -> new BigDecimal(text(value).trim());
         case INT -> new BigDecimal(text(value).trim()).intValueExact();
@@ -142,6 +138,29 @@ enum Conversion {
             + ") is not text ("
             + yamlName
             + ")");
+  }
+
+  /**
+   * The text a date or timestamp pattern reads. A number is an error, never days or microseconds:
+   * the column was text and changed its type (schema drift). Debezium's numeric date and time types
+   * (days, microseconds since 1970) are mapped without {@code convert}: the Avro date or
+   * timestamp-micros field takes the number as it is.
+   */
+  private String patternText(Object value, DatePattern pattern) {
+    if (value instanceof Number) {
+      throw new MappingException(
+          "'"
+              + value
+              + "' is a number ("
+              + value.getClass().getSimpleName()
+              + "), not text in the "
+              + yamlName
+              + " pattern '"
+              + pattern.pattern()
+              + "': the column's type changed (schema drift)? A column of Debezium's numeric"
+              + " date/time types (days or microseconds since 1970) is mapped without 'convert'");
+    }
+    return text(value);
   }
 
   private Boolean flag(Object value) {

@@ -1,10 +1,14 @@
 package dev.carve.transform.internal.mapping;
 
 import java.time.DateTimeException;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.ResolverStyle;
+import java.time.temporal.TemporalAccessor;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -27,15 +31,20 @@ final class DatePattern {
   private static final int MINUTE = 4;
   private static final int SECOND = 5;
 
+  private final String pattern;
   private final DateTimeFormatter formatter;
+  // Whether the pattern reads an offset or a time zone (letters X, x, Z, O, V, v, z).
+  private final boolean zone;
   // Fixed-width layout: per text position the expected literal, or 0 for a digit; null when the
   // pattern has anything else (names, fractions, optional sections, a field twice or missing).
   private final char[] layout;
   // Start of each field in the text (YEAR..SECOND); -1 when the pattern has no time.
   private final int[] starts;
 
-  private DatePattern(DateTimeFormatter formatter, char[] layout, int[] starts) {
+  private DatePattern(String pattern, DateTimeFormatter formatter, char[] layout, int[] starts) {
+    this.pattern = pattern;
     this.formatter = formatter;
+    this.zone = hasZoneLetter(pattern);
     this.layout = layout;
     this.starts = starts;
   }
@@ -54,12 +63,22 @@ final class DatePattern {
     boolean time = starts[HOUR] >= 0 && starts[MINUTE] >= 0 && starts[SECOND] >= 0;
     boolean noTime = starts[HOUR] < 0 && starts[MINUTE] < 0 && starts[SECOND] < 0;
     return new DatePattern(
-        formatter, layout != null && date && (time || noTime) ? layout : null, starts);
+        pattern, formatter, layout != null && date && (time || noTime) ? layout : null, starts);
   }
 
   /** The formatter, which resolves strictly: '31.02.2024' is an error, not the 29th. */
   DateTimeFormatter formatter() {
     return formatter;
+  }
+
+  /** The pattern as the YAML wrote it. */
+  String pattern() {
+    return pattern;
+  }
+
+  /** Whether the pattern reads an offset or a time zone ({@code XXX}, {@code Z}, {@code VV}...). */
+  boolean hasZone() {
+    return zone;
   }
 
   /** Whether values of this pattern are read without the formatter when they fit its layout. */
@@ -77,6 +96,20 @@ final class DatePattern {
   LocalDateTime dateTime(String text) {
     LocalDateTime direct = starts[HOUR] >= 0 ? readDirect(text) : null;
     return direct != null ? direct : LocalDateTime.parse(text, formatter);
+  }
+
+  /**
+   * The instant of {@code text}: with an offset or zone in the pattern the one it names (to UTC),
+   * else the date and time read as UTC (also when an optional offset section is absent).
+   */
+  Instant instant(String text) {
+    if (!zone) {
+      return dateTime(text).toInstant(ZoneOffset.UTC);
+    }
+    TemporalAccessor parsed = formatter.parseBest(text, ZonedDateTime::from, LocalDateTime::from);
+    return parsed instanceof ZonedDateTime zoned
+        ? zoned.toInstant()
+        : ((LocalDateTime) parsed).toInstant(ZoneOffset.UTC);
   }
 
   /** The value read without the formatter; null when the text is for the formatter to judge. */
@@ -169,6 +202,18 @@ final class DatePattern {
       case 's' -> width == 2 ? SECOND : -1;
       default -> -1;
     };
+  }
+
+  private static boolean hasZoneLetter(String pattern) {
+    boolean quoted = false;
+    for (char ch : pattern.toCharArray()) {
+      if (ch == '\'') {
+        quoted = !quoted;
+      } else if (!quoted && "XxZOVvz".indexOf(ch) >= 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

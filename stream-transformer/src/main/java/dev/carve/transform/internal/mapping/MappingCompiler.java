@@ -518,6 +518,13 @@ public final class MappingCompiler {
       }
       if (!needsPattern) {
         problem(patternNode, "'pattern' is only used with 'convert: date' or 'convert: timestamp'");
+      } else if (pattern != null && pattern.hasZone() && conversions.contains(Conversion.DATE)) {
+        problem(
+            patternNode,
+            "a pattern with an offset or time zone (letters X, x, Z, O, V, v, z) cannot be read"
+                + " by 'convert: date' (a date has no time to move to UTC; the offset would be"
+                + " dropped); use 'convert: timestamp' with a timestamp-micros field, or a pattern"
+                + " without the offset");
       }
     } else if (needsPattern) {
       problem(

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.carve.transform.api.MappingException;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +27,23 @@ class AvroValuesTest {
         .isInstanceOf(MappingException.class)
         .hasMessageContaining("'1e39'")
         .hasMessageContaining("float");
+  }
+
+  @Test
+  void wholeNumberBeyondLongOrIntIsAMappingErrorNamingTheValue() {
+    // A bare ArithmeticException ("Overflow") lost the field and column in the dead letter.
+    BigInteger tooBig = BigInteger.TWO.pow(64).add(BigInteger.ONE);
+    assertThatThrownBy(() -> AvroValues.coerce(tooBig, Schema.create(Schema.Type.LONG)))
+        .isInstanceOf(MappingException.class)
+        .hasMessageContaining("'" + tooBig + "'")
+        .hasMessageContaining("long");
+    assertThatThrownBy(() -> AvroValues.coerce(3_000_000_000L, Schema.create(Schema.Type.INT)))
+        .isInstanceOf(MappingException.class)
+        .hasMessageContaining("'3000000000'")
+        .hasMessageContaining("int");
+    assertThatThrownBy(() -> AvroValues.coerce("1.5", Schema.create(Schema.Type.LONG)))
+        .isInstanceOf(MappingException.class)
+        .hasMessageContaining("'1.5'");
   }
 
   @Test
