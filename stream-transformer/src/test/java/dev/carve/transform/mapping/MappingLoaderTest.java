@@ -145,6 +145,86 @@ class MappingLoaderTest {
   }
 
   @Test
+  void joinedTableThatIsAlsoMappedAsAnEntityIsRejectedAtLoad() {
+    // Regression: this loaded, then DefaultTopologyContext.claim threw a bare
+    // IllegalStateException ("already mapped") when the runtime built the topology.
+    ConfigException e =
+        loadError(
+            """
+            service: customers
+            entities:
+              customer:
+                table: customers
+                key: [customer_id]
+                join: {table: public.addresses, on: {cust_no: cust_no}, as: billing}
+                fields:
+                  customer_id: {column: cust_no, allocate: customer}
+                  legacy_ref: cust_no
+                  first_name: full_name
+                  last_name: full_name
+                  email: email
+                  phone: phone
+                  vip: {column: vip_flag, convert: flag}
+                  status: {column: status, codes: {A: ACTIVE, S: SUSPENDED, C: CLOSED}}
+                  created_on: {column: created_on, convert: date, pattern: dd.MM.yyyy}
+                  notes: notes
+              address:
+                table: addresses
+                key: [address_id]
+                fields:
+                  address_id: {column: addr_id, convert: long}
+                  customer_id: {column: cust_no, allocate: customer}
+                  kind: {column: addr_type, codes: {B: BILLING, S: SHIPPING}}
+                  line1: line1
+                  line2: line2
+                  city: city
+                  postal_code: zip
+                  country_code: country_code
+            """);
+    assertThat(e).isNotNull();
+    assertThat(e.getMessage()).contains("test.yaml");
+    assertThat(e.problems())
+        .singleElement()
+        .satisfies(
+            p ->
+                assertThat(p)
+                    .startsWith("line 6: key 'entities.customer.join.table'")
+                    .contains(
+                        "table 'public.addresses'",
+                        "entity 'address' (line 19)",
+                        "read once per service",
+                        "another service"));
+  }
+
+  @Test
+  void tableJoinedByTwoTablesIsRejectedAtLoad() {
+    ConfigException e =
+        loadError(
+            """
+            service: orders
+            entities:
+              order:
+                table: orders
+                key: [order_id]
+                join: {table: addresses, on: {cust_no: cust_no}, as: customer}
+                fields:
+                  order_id: {column: order_ref, allocate: order}
+              order_line:
+                table: order_lines
+                key: [order_id, line_no]
+                join: {table: addresses, on: {cust_no: cust_no}, as: customer}
+                fields:
+                  order_id: {column: order_ref, allocate: order}
+            """);
+    assertThat(e.problems())
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith("line 12: key 'entities.order_line.join.table'")
+                    .contains("table 'addresses'", "also joined by entity 'order' (line 6)"));
+  }
+
+  @Test
   void missingSchemaNamesWhereItWasLookedFor() {
     ConfigException e =
         loadError(

@@ -103,7 +103,75 @@ public final class MappingCompiler {
         }
       }
     }
+    if (entitiesNode != null && entitiesNode.isMap()) {
+      checkTablesReadOnce(entitiesNode);
+    }
     return service == null ? null : new YamlDomainTopology(service, source, entities);
+  }
+
+  /**
+   * A service reads each raw topic once ({@code TopologyContext}): the joined (right) table of a
+   * join can be neither an entity's table nor the joined table of another table's join.
+   */
+  private void checkTablesReadOnce(YamlNode entitiesNode) {
+    // By raw topic ("addresses" and "public.addresses" are one table): the entity and its node.
+    Map<String, Map.Entry<String, YamlNode>> mapped = new LinkedHashMap<>();
+    Map<String, Map.Entry<String, YamlNode>> joined = new LinkedHashMap<>();
+    Map<String, String> leftOfJoined = new LinkedHashMap<>();
+    for (Map.Entry<String, YamlNode> e : entitiesNode.entries().entrySet()) {
+      YamlNode table = e.getValue().isMap() ? e.getValue().get("table") : null;
+      if (table != null && table.isScalar()) {
+        mapped.putIfAbsent(topicOf(table.text()), Map.entry(e.getKey(), table));
+      }
+    }
+    for (Map.Entry<String, YamlNode> e : entitiesNode.entries().entrySet()) {
+      YamlNode entity = e.getValue();
+      YamlNode table = entity.isMap() ? entity.get("table") : null;
+      YamlNode join = entity.isMap() ? entity.get("join") : null;
+      YamlNode right = join != null && join.isMap() ? join.get("table") : null;
+      if (table == null || !table.isScalar() || right == null || !right.isScalar()) {
+        continue;
+      }
+      String topic = topicOf(right.text());
+      Map.Entry<String, YamlNode> entityOfRight = mapped.get(topic);
+      if (entityOfRight != null && !topicOf(table.text()).equals(topic)) {
+        problem(
+            right,
+            "table '"
+                + right.text()
+                + "' is joined here and also mapped by entity '"
+                + entityOfRight.getKey()
+                + "' (line "
+                + entityOfRight.getValue().line()
+                + "); a table is read once per service, so a joined table cannot be mapped as an"
+                + " entity of the same service. Allowed: map it in another service (its own"
+                + " mapping file), or join it without mapping it here");
+        continue;
+      }
+      Map.Entry<String, YamlNode> other = joined.putIfAbsent(topic, Map.entry(e.getKey(), right));
+      String left = topicOf(table.text());
+      String otherLeft = leftOfJoined.putIfAbsent(topic, left);
+      if (other != null && !otherLeft.equals(left)) {
+        problem(
+            right,
+            "table '"
+                + right.text()
+                + "' is also joined by entity '"
+                + other.getKey()
+                + "' (line "
+                + other.getValue().line()
+                + ") of table '"
+                + otherLeft
+                + "'; a table is read once per service, so it can be the joined table of one"
+                + " table's join only (the entities of one table share its join). Allowed: join it"
+                + " from one table, or map the other table in another service");
+      }
+    }
+  }
+
+  /** The table as its raw topic names it: "addresses" is "public.addresses". */
+  private static String topicOf(String table) {
+    return table.contains(".") ? table : "public." + table;
   }
 
   private EntityDefinition entity(String service, String entity, YamlNode node) {
