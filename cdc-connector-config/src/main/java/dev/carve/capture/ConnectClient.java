@@ -114,9 +114,26 @@ public final class ConnectClient {
       tasks = List.copyOf(tasks);
     }
 
-    /** True when the connector and every task run. */
+    /**
+     * True when the connector and every task run, and there is at least one task: a running
+     * connector without tasks captures nothing.
+     */
     public boolean healthy() {
-      return "RUNNING".equals(state) && tasks.stream().allMatch(t -> "RUNNING".equals(t.state()));
+      return "RUNNING".equals(state)
+          && !tasks.isEmpty()
+          && tasks.stream().allMatch(t -> "RUNNING".equals(t.state()));
+    }
+
+    /** The instances in state {@code RESTARTING}: "connector" and "task N". */
+    public List<String> restarting() {
+      List<String> out = new ArrayList<>();
+      if ("RESTARTING".equals(state)) {
+        out.add("connector");
+      }
+      tasks.stream()
+          .filter(t -> "RESTARTING".equals(t.state()))
+          .forEach(t -> out.add("task " + t.id()));
+      return out;
     }
   }
 
@@ -327,12 +344,16 @@ public final class ConnectClient {
    * @throws ConnectApiException with status 404 when the connector does not exist
    */
   public ConnectorStatus status(String name) {
-    JsonNode s =
+    return parseStatus(
+        name,
         send(
             "GET",
             "/connectors/" + encode(name) + "/status",
             null,
-            "read the status of connector '" + name + "'");
+            "read the status of connector '" + name + "'"));
+  }
+
+  private static ConnectorStatus parseStatus(String name, JsonNode s) {
     List<TaskStatus> tasks = new ArrayList<>();
     for (JsonNode t : s.path("tasks")) {
       tasks.add(
@@ -356,19 +377,24 @@ public final class ConnectClient {
    *
    * @param includeTasks also restart its tasks
    * @param onlyFailed restart only instances that failed
+   * @return what Connect restarts: the instances in state {@code RESTARTING} of the status it
+   *     answers with (202); empty when it answered without a body (204, both flags false: the
+   *     connector alone restarted)
    * @throws ConnectApiException when Connect refuses the request or cannot be reached
    */
-  public void restart(String name, boolean includeTasks, boolean onlyFailed) {
-    send(
-        "POST",
-        "/connectors/"
-            + encode(name)
-            + "/restart?includeTasks="
-            + includeTasks
-            + "&onlyFailed="
-            + onlyFailed,
-        null,
-        "restart connector '" + name + "'");
+  public Optional<ConnectorStatus> restart(String name, boolean includeTasks, boolean onlyFailed) {
+    JsonNode answer =
+        send(
+            "POST",
+            "/connectors/"
+                + encode(name)
+                + "/restart?includeTasks="
+                + includeTasks
+                + "&onlyFailed="
+                + onlyFailed,
+            null,
+            "restart connector '" + name + "'");
+    return answer.has("connector") ? Optional.of(parseStatus(name, answer)) : Optional.empty();
   }
 
   /**

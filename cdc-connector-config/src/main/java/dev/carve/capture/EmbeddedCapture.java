@@ -328,8 +328,29 @@ public final class EmbeddedCapture implements AutoCloseable {
    *
    * @param connector the validated connector config, never null
    * @param options where to write and keep offsets, never null
+   * @throws CaptureException when a value is a Kafka Connect config provider reference
    */
   public static EmbeddedCapture create(ConnectorConfig connector, Options options) {
+    // The embedded engine has no Connect worker to resolve config providers: such a reference
+    // would reach the database as a literal password.
+    connector
+        .config()
+        .forEach(
+            (key, value) -> {
+              if (value != null
+                  && dev.carve.core.config.Substitution.PROVIDER_REF.matcher(value).find()) {
+                throw new CaptureException(
+                    "'"
+                        + key
+                        + "' of connector '"
+                        + connector.name()
+                        + "' ("
+                        + connector.source()
+                        + ") is a Kafka Connect config provider reference, which only a Connect"
+                        + " worker resolves; for the embedded engine use ${NAME} (environment) or"
+                        + " ${file:/path} (the whole file) instead");
+              }
+            });
     return new EmbeddedCapture(connector, options);
   }
 

@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -144,8 +145,21 @@ class ConnectClientTest {
                       "org.postgresql.util.PSQLException: boom")),
               "type",
               "source"));
-    } else if (parts.length == 4
-        && (parts[3].equals("pause") || parts[3].equals("resume") || parts[3].equals("restart"))) {
+    } else if (parts.length == 4 && parts[3].equals("restart")) {
+      // KIP-745: 202 with the status, the instances being restarted in state RESTARTING.
+      reply(
+          ex,
+          202,
+          Map.of(
+              "name",
+              parts[2],
+              "connector",
+              Map.of("state", "RUNNING", "worker_id", "10.0.0.1:8083"),
+              "tasks",
+              List.of(Map.of("id", 0, "state", "RESTARTING", "worker_id", "10.0.0.1:8083")),
+              "type",
+              "source"));
+    } else if (parts.length == 4 && (parts[3].equals("pause") || parts[3].equals("resume"))) {
       reply(ex, 202, null);
     } else {
       reply(ex, 404, Map.of("error_code", 404, "message", "Unknown path " + path));
@@ -254,7 +268,8 @@ class ConnectClientTest {
     client.deploy(legacyShop(Map.of()));
     requests.clear();
 
-    client.restart("legacy-shop", true, true);
+    assertThat(client.restart("legacy-shop", true, true))
+        .hasValueSatisfying(s -> assertThat(s.restarting()).containsExactly("task 0"));
     client.pause("legacy-shop");
     client.resume("legacy-shop");
 
@@ -273,6 +288,36 @@ class ConnectClientTest {
         .hasMessageContaining("404")
         .hasMessageContaining("No status found for connector missing")
         .satisfies(e -> assertThat(((ConnectApiException) e).status()).isEqualTo(404));
+  }
+
+  /** A secret for Connect stays a reference to the worker's FileConfigProvider, never plaintext. */
+  @Test
+  void configProviderReferencesAreDeployedAsTheyAre() throws IOException {
+    String ref = "${file:/opt/connect/secrets.properties:db.password}";
+    String json =
+        Files.readString(Path.of("connectors/legacy-shop.json"))
+            .replace("${MONOLITH_PASSWORD:-postgres}", ref);
+    assertThat(json).contains(ref);
+
+    client.deploy(ConnectorConfig.parse(json, "c.json", new Substitution(name -> null)));
+
+    assertThat(connectors.get("legacy-shop")).containsEntry("database.password", ref);
+  }
+
+  /** Regression: a running connector without tasks (capturing nothing) counted as healthy. */
+  @Test
+  void runningConnectorWithoutTasksIsNotHealthy() {
+    assertThat(new ConnectClient.ConnectorStatus("c", "RUNNING", "w", null, List.of()).healthy())
+        .isFalse();
+    assertThat(
+            new ConnectClient.ConnectorStatus(
+                    "c",
+                    "RUNNING",
+                    "w",
+                    null,
+                    List.of(new ConnectClient.TaskStatus(0, "RUNNING", "w", null)))
+                .healthy())
+        .isTrue();
   }
 
   /** Regression: every request was tried once, so a deploy followed by a status failed. */

@@ -68,4 +68,21 @@ class EmbeddedCaptureOptionsTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("offsets-topic-replication-factor");
   }
+
+  @Test
+  void connectConfigProviderReferencesAreRefusedByTheEmbeddedEngine() {
+    ConnectorConfig connector =
+        ConnectorConfig.load(
+                java.nio.file.Path.of("connectors/legacy-shop.json"),
+                new dev.carve.core.config.Substitution(name -> null))
+            .withOverrides(
+                Map.of("database.password", "${file:/opt/connect/secrets.properties:db.password}"));
+
+    assertThatThrownBy(
+            () -> EmbeddedCapture.create(connector, EmbeddedCapture.Options.of("localhost:9092")))
+        .isInstanceOf(CaptureException.class)
+        .hasMessageContaining("'database.password' of connector 'legacy-shop'")
+        .hasMessageContaining("config provider reference")
+        .hasMessageNotContaining("secrets.properties");
+  }
 }

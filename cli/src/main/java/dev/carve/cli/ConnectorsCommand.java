@@ -7,7 +7,9 @@ import dev.carve.core.config.Substitution;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -147,8 +149,24 @@ public final class ConnectorsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       String name = o.connector().name();
-      o.client().restart(name, true, !allTasks);
-      o.out().println("connector '" + name + "' restarted");
+      Optional<ConnectClient.ConnectorStatus> answer = o.client().restart(name, true, !allTasks);
+      List<String> restarting =
+          answer.map(ConnectClient.ConnectorStatus::restarting).orElse(List.of());
+      if (answer.isPresent() && restarting.isEmpty()) {
+        o.out()
+            .println(
+                "connector '"
+                    + name
+                    + "': nothing failed, so nothing was restarted"
+                    + (allTasks ? "" : " (--all-tasks restarts every task)"));
+      } else {
+        o.out()
+            .println(
+                "connector '"
+                    + name
+                    + "': restarting "
+                    + (restarting.isEmpty() ? "the connector" : String.join(", ", restarting)));
+      }
       return 0;
     }
   }

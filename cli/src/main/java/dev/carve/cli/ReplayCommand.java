@@ -39,9 +39,10 @@ public final class ReplayCommand implements Callable<Integer> {
             args.sinkOptions(),
             inPlace ? ReplayJob.Mode.IN_PLACE : ReplayJob.Mode.SHADOW);
     PrintWriter out = spec.commandLine().getOut();
+    // What it changes is said before it is changed, also without --dry-run.
+    out.println(job.plan().describe());
+    out.flush();
     if (dryRun) {
-      out.println(job.plan().describe());
-      out.flush();
       return 0;
     }
     ProgressLine progress = new ProgressLine(out, System.console() != null);

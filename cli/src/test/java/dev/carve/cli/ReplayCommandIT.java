@@ -356,6 +356,9 @@ class ReplayCommandIT {
     Run replay = carve("replay", SERVICE, "--in-place", "--config", cfg);
     assertThat(replay.exit()).as("a record could not be written: " + replay.both()).isEqualTo(1);
     assertThat(replay.out())
+        .as("the plan is printed before the live tables are truncated")
+        .contains("Replay of service 'replay_it' (IN_PLACE):")
+        .contains("TRUNCATE these tables of \"public\"")
         .containsPattern(PROGRESS)
         .contains("(in place); 1 failure(s)")
         .contains(

@@ -14,9 +14,22 @@ import java.util.regex.Pattern;
  * Replaces {@code ${NAME}}, {@code ${NAME:-default}} and {@code ${file:/path/to/secret}} in
  * configuration text, so secrets come from the environment or from files and never from the file
  * under version control. An unset variable without a default is an error naming the line.
+ *
+ * <p>Kafka Connect's config provider references are left as they are, for the Connect worker to
+ * resolve, so a secret deployed to Connect never has to be written into its config topic: {@code
+ * ${file:/path/secrets.properties:key}} (a {@code file:} reference with a key after a second
+ * colon), {@code ${env:NAME}}, {@code ${directory:/path:file}} and any other {@code
+ * ${provider:...}}.
  */
 public final class Substitution {
   private static final Pattern REF = Pattern.compile("\\$\\{(file:[^}]+|[^}:]+)(?::-([^}]*))?}");
+
+  /** {@code file:<path>:<key>}: Connect's FileConfigProvider, not a whole-file secret of Carve. */
+  private static final Pattern CONNECT_FILE_REF = Pattern.compile("file:[^:]+:[^:/-][^:/]*");
+
+  /** A Kafka Connect config provider reference: {@code ${provider:[path:]key}}. */
+  public static final Pattern PROVIDER_REF =
+      Pattern.compile("\\$\\{[A-Za-z][A-Za-z0-9_.-]*:(?!-)[^}]*}");
 
   private final Function<String, String> env;
 
@@ -54,6 +67,10 @@ public final class Substitution {
       while (m.find()) {
         String name = m.group(1).trim();
         String fallback = m.group(2);
+        if (CONNECT_FILE_REF.matcher(name).matches()) {
+          m.appendReplacement(sb, Matcher.quoteReplacement(m.group()));
+          continue;
+        }
         String value = resolve(name, source, i + 1, problems);
         if (value == null) {
           if (fallback != null) {
