@@ -10,16 +10,25 @@ import static org.awaitility.Awaitility.await;
 import dev.carve.core.SourcePosition;
 import dev.carve.schemas.registry.embedded.EmbeddedSchemaRegistry;
 import dev.carve.schemas.serde.AvroSerdes;
+import dev.carve.sink.internal.KafkaClients;
+import dev.carve.sink.internal.RegistryUnavailableException;
 import dev.carve.sink.internal.Serdes;
 import dev.carve.testkit.TestKafka;
 import dev.carve.testkit.TestPostgres;
+import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.junit.jupiter.api.Test;
@@ -108,6 +117,105 @@ class RegistrySerdeIT {
               SinkOptions.parse(options(service, "schema-registry-url", registry.url())),
               false);
       assertThatThrownBy(() -> anonymous.deserialize(topic, value)).hasMessageContaining("401");
+    }
+  }
+
+  /**
+   * Regression: a record whose schema could not be fetched because the registry was unreachable was
+   * dead-lettered like a bad record, and its offset committed, so a registry outage emptied whole
+   * batches into the failure log.
+   */
+  @Test
+  void anUnreachableRegistryDeadLettersNothingAndCommitsNoOffsetUntilItIsBack() throws Exception {
+    String service = "sink_registry_down";
+    String topic = service + ".order";
+    String dlq = service + ".dlq";
+    String schemas = "_schemas_sink_registry_down";
+    TestKafka.createTopics(1, true, topic, dlq, schemas);
+    TestPostgres.createDatabase(service);
+    EmbeddedSchemaRegistry.Options registryOptions =
+        EmbeddedSchemaRegistry.Options.kafka(TestKafka.bootstrapServers()).withTopic(schemas);
+    String url;
+    try (EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(registryOptions)) {
+      url = registry.url();
+      Map<String, Object> serdeConfig = Map.of("schema.registry.url", url);
+      Serializer<GenericRecord> keys = AvroSerdes.generic(serdeConfig, true).serializer();
+      Serializer<GenericRecord> values = AvroSerdes.generic(serdeConfig, false).serializer();
+      List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+      for (long id = 1; id <= 3; id++) {
+        ProducerRecord<byte[], byte[]> r =
+            new ProducerRecord<>(
+                topic,
+                keys.serialize(topic, Orders.key(id)),
+                values.serialize(topic, Orders.order(id, "PAID", 100 * id)));
+        new SourcePosition(100 + id, 1000 + id).writeTo(r.headers());
+        records.add(r);
+      }
+      produce(records);
+    }
+    // The registry is gone: its port refuses connections, and the sink's deserializers have
+    // cached nothing yet.
+    Map<String, Object> raw =
+        options(
+            service,
+            "schema-registry-url",
+            url,
+            "max-retries",
+            "1",
+            "retry-backoff",
+            "50ms",
+            "retry-max-backoff",
+            "100ms");
+    try (ServiceSink sink = ServiceSink.create(service, SinkOptions.parse(raw))) {
+      sink.start();
+      await().atMost(Duration.ofSeconds(90)).until(() -> sink.state() == SinkState.FAILED);
+      assertThat(sink.failure())
+          .isInstanceOf(RegistryUnavailableException.class)
+          .hasMessageContaining(topic + "/0@0")
+          .hasMessageContaining("schema registry is unavailable");
+      assertThat(sink.metrics().deadLettered()).isZero();
+      assertThat(sink.metrics().records()).isZero();
+      assertThat(sink.metrics().lastError()).contains("schema registry is unavailable");
+    }
+    assertThat(rows(service, "SELECT count(*) FROM public.carve_failures")).containsExactly("0");
+    assertThat(committedOffsets(ServiceSink.groupId(service))).isEmpty();
+    assertThat(endOffset(raw, dlq)).isZero();
+
+    int port = URI.create(url).getPort();
+    try (EmbeddedSchemaRegistry back =
+            EmbeddedSchemaRegistry.start(registryOptions.withAddress("127.0.0.1", port));
+        ServiceSink sink = ServiceSink.create(service, SinkOptions.parse(raw))) {
+      sink.start();
+      await().atMost(Duration.ofSeconds(60)).until(() -> sink.metrics().records() == 3);
+      assertThat(sink.metrics().deadLettered()).isZero();
+    }
+    assertThat(rows(service, "SELECT order_id, status FROM public.\"order\" ORDER BY 1"))
+        .containsExactly("1|PAID", "2|PAID", "3|PAID");
+    assertThat(rows(service, "SELECT count(*) FROM public.carve_failures")).containsExactly("0");
+    assertThat(committedOffsets(ServiceSink.groupId(service)))
+        .containsEntry(new TopicPartition(topic, 0), 3L);
+  }
+
+  private static Map<TopicPartition, Long> committedOffsets(String group) throws Exception {
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()))) {
+      Map<TopicPartition, Long> out = new HashMap<>();
+      for (Map.Entry<TopicPartition, OffsetAndMetadata> e :
+          admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().entrySet()) {
+        if (e.getValue() != null) {
+          out.put(e.getKey(), e.getValue().offset());
+        }
+      }
+      return out;
+    }
+  }
+
+  private static long endOffset(Map<String, Object> raw, String topic) {
+    TopicPartition tp = new TopicPartition(topic, 0);
+    try (KafkaConsumer<byte[], byte[]> c =
+        KafkaClients.consumer(SinkOptions.parse(raw), null, "end-offset-reader")) {
+      return c.endOffsets(List.of(tp)).get(tp);
     }
   }
 }

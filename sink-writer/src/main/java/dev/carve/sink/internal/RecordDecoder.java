@@ -2,6 +2,8 @@ package dev.carve.sink.internal;
 
 import dev.carve.core.CarveHeaders;
 import dev.carve.core.SourcePosition;
+import dev.carve.schemas.registry.RegistryException;
+import dev.carve.schemas.serde.AvroSerdeException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
@@ -38,8 +40,11 @@ public final class RecordDecoder {
    *
    * @throws BadRecordException saying what is wrong (no key, no position headers, undecodable
    *     bytes), with topic, partition and offset
+   * @throws RegistryUnavailableException when the key or value could not be decoded because the
+   *     schema registry could not be reached: the record is not bad, another attempt may succeed
    */
-  public ChangeRecord decode(ConsumerRecord<byte[], byte[]> r) throws BadRecordException {
+  public ChangeRecord decode(ConsumerRecord<byte[], byte[]> r)
+      throws BadRecordException, RegistryUnavailableException {
     String where = r.topic() + "/" + r.partition() + "@" + r.offset();
     String table = tableByTopic.get(r.topic());
     if (table == null) {
@@ -72,6 +77,7 @@ public final class RecordDecoder {
     try {
       key = keyDeserializer.deserialize(r.topic(), r.headers(), r.key());
     } catch (RuntimeException e) {
+      rethrowIfRegistryUnavailable(where, "key", e);
       throw new BadRecordException("Record " + where + ": cannot decode the key: " + e, e);
     }
     try {
@@ -80,12 +86,36 @@ public final class RecordDecoder {
               ? null
               : valueDeserializer.deserialize(r.topic(), r.headers(), r.value());
     } catch (RuntimeException e) {
+      rethrowIfRegistryUnavailable(where, "value", e);
       throw new BadRecordException("Record " + where + ": cannot decode the value: " + e, e);
     }
     if (key == null) {
       throw new BadRecordException("Record " + where + " has no key", null);
     }
     return new ChangeRecord(r, table, key, value, position, isRepair(r));
+  }
+
+  /**
+   * A deserializer error that says the registry could not be reached (no answer, 5xx, 429) is not
+   * the record's fault: dead-lettering it would lose a good record and commit its offset.
+   */
+  private static void rethrowIfRegistryUnavailable(String where, String part, RuntimeException e)
+      throws RegistryUnavailableException {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      boolean retriable =
+          (t instanceof AvroSerdeException s && s.retriable())
+              || (t instanceof RegistryException r && r.retriable());
+      if (retriable) {
+        throw new RegistryUnavailableException(
+            "Record "
+                + where
+                + ": cannot decode the "
+                + part
+                + ", the schema registry is unavailable: "
+                + e.getMessage(),
+            e);
+      }
+    }
   }
 
   private static boolean isRepair(ConsumerRecord<byte[], byte[]> r) {

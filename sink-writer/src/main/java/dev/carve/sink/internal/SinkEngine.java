@@ -37,6 +37,11 @@ import org.slf4j.LoggerFactory;
  * as the database stays unavailable (a sink that gave up would need a person to restart it, and
  * nothing is gained: the records wait in Kafka either way). The wait ends when the database is
  * back, or when the owner asks to stop ({@code stopping}), which rolls the batch back.
+ *
+ * <p>A record that cannot be decoded because the schema registry is unreachable is not a bad
+ * record: the batch is decoded again with the same bounded backoff, and when the registry stays
+ * away {@link #process} fails before anything is written, logged or published, so its offsets are
+ * never committed.
  */
 public final class SinkEngine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SinkEngine.class);
@@ -49,6 +54,7 @@ public final class SinkEngine implements AutoCloseable {
   private final Producer<byte[], byte[]> deadLetterProducer;
   private final Retrier retrier;
   private final Retrier patientRetrier;
+  private final Retrier registryRetrier;
   private final BooleanSupplier stopping;
   private final SinkCounters counters;
 
@@ -117,6 +123,12 @@ public final class SinkEngine implements AutoCloseable {
             settings.retryMaxBackoff(),
             settings.retryMaxBackoff(),
             this::retriable);
+    this.registryRetrier =
+        new Retrier(
+            settings.maxRetries() + 1,
+            settings.retryBackoff(),
+            settings.retryMaxBackoff(),
+            e -> !stopping.getAsBoolean() && e instanceof RegistryUnavailableException);
   }
 
   private boolean retriable(Throwable e) {
@@ -155,19 +167,14 @@ public final class SinkEngine implements AutoCloseable {
    * Decodes and writes a batch, logs and publishes what can never be written.
    *
    * @throws RetriesExhaustedException when the batch cannot be written (fatal error, on-error fail,
-   *     or stop requested while waiting); nothing of the batch is committed then
+   *     the schema registry unreachable after the retries, or stop requested while waiting);
+   *     nothing of the batch is committed then
    * @throws InterruptedException when interrupted while waiting
    */
   public Result process(List<ConsumerRecord<byte[], byte[]>> records) throws InterruptedException {
-    List<ChangeRecord> decoded = new ArrayList<>(records.size());
-    List<DeadLetter> bad = new ArrayList<>();
-    for (ConsumerRecord<byte[], byte[]> r : records) {
-      try {
-        decoded.add(decoder.decode(r));
-      } catch (BadRecordException e) {
-        bad.add(new DeadLetter(r, keyText(r), e));
-      }
-    }
+    Decoded batch = decode(records);
+    List<ChangeRecord> decoded = batch.records();
+    List<DeadLetter> bad = batch.bad();
     if (!bad.isEmpty() && onError == OnError.FAIL) {
       throw new RetriesExhaustedException(
           "Service '" + service + "': " + bad.get(0).reason() + " (on-error: fail)",
@@ -219,6 +226,35 @@ public final class SinkEngine implements AutoCloseable {
     counters.add(outcome.counts());
     counters.deadLettered(deadLetters.size());
     return new Result(outcome, deadLetters);
+  }
+
+  /** A decoded batch: the records to write and those that can never be decoded. */
+  private record Decoded(List<ChangeRecord> records, List<DeadLetter> bad) {}
+
+  /**
+   * Decodes a batch; while the schema registry is unreachable, decodes it again with backoff (a
+   * record is dead-lettered only for what is wrong with the record itself).
+   */
+  private Decoded decode(List<ConsumerRecord<byte[], byte[]>> records) throws InterruptedException {
+    try {
+      return registryRetrier.call(
+          "decode a batch of " + records.size() + " records of service '" + service + "'",
+          () -> {
+            List<ChangeRecord> decoded = new ArrayList<>(records.size());
+            List<DeadLetter> bad = new ArrayList<>();
+            for (ConsumerRecord<byte[], byte[]> r : records) {
+              try {
+                decoded.add(decoder.decode(r));
+              } catch (BadRecordException e) {
+                bad.add(new DeadLetter(r, keyText(r), e));
+              }
+            }
+            return new Decoded(decoded, bad);
+          });
+    } catch (RetriesExhaustedException e) {
+      counters.error(e.getMessage());
+      throw e;
+    }
   }
 
   private static Exception f0(BatchWriter.Outcome o) {
