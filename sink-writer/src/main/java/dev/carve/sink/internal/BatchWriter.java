@@ -29,9 +29,12 @@ import org.postgresql.PGConnection;
  * position; on a tie a repair wins, then the later record): since the guard makes applying an older
  * change before a newer one a no-op, this is equivalent to applying them all in order, and it keeps
  * upserts and deletes of one statement on disjoint keys. Each statement runs under a savepoint;
- * when one fails for a reason other than a transient error, its records are retried one by one to
- * isolate those that can never be written, which are returned as failures while the rest of the
- * batch is written.
+ * when one fails because of the values of its rows (a data exception or an integrity violation,
+ * {@link SqlErrors.Kind#RECORD}), its records are retried one by one to isolate those that can
+ * never be written, which are returned as failures while the rest of the batch is written. A
+ * transient error is thrown as it is (the caller retries the batch); any other error (a missing
+ * privilege or table, say) would fail every row alike and is thrown as a {@link
+ * FatalWriteException} naming the table and SQLState, so nothing is dead-lettered for it.
  *
  * <p>Carve creates no foreign keys between target tables: each entity arrives on its own topic and
  * partitions with its own order, so a child may legitimately arrive before its parent; the store is
@@ -97,9 +100,23 @@ public final class BatchWriter {
   public record Outcome(Map<String, Counts> counts, List<Failure> failures) {}
 
   /**
+   * A database error that is neither transient nor caused by the rows being written: the batch
+   * cannot be written as long as it lasts, so the sink stops before committing offsets. The message
+   * names the table and the SQLState; the SQLState is the cause's.
+   */
+  public static final class FatalWriteException extends SQLException {
+    private static final long serialVersionUID = 1L;
+
+    FatalWriteException(String message, SQLException cause) {
+      super(message, cause.getSQLState(), cause);
+    }
+  }
+
+  /**
    * Writes the records in the caller's transaction (auto-commit off); the caller commits.
    *
    * @throws SQLException on a transient error (the caller rolls back and retries the batch)
+   * @throws FatalWriteException on an error that is neither transient nor the rows' own (fatal)
    * @throws UnsupportedSchemaException when a schema cannot be written to its table (fatal)
    */
   public Outcome write(Connection c, List<ChangeRecord> records) throws SQLException {
@@ -135,7 +152,12 @@ public final class BatchWriter {
     for (String table : parentsFirst) {
       Map<Group, List<ChangeRecord>> upserts = only(groupsByTable.get(table), false);
       if (!upserts.isEmpty()) {
-        boolean tombstones = hasTombstones(c, table);
+        boolean tombstones;
+        try {
+          tombstones = hasTombstones(c, table);
+        } catch (SQLException e) {
+          throw unlessTransient(e, table);
+        }
         for (Map.Entry<Group, List<ChangeRecord>> g : upserts.entrySet()) {
           counts.merge(
               table,
@@ -193,15 +215,20 @@ public final class BatchWriter {
       boolean tombstones,
       List<Failure> failures)
       throws SQLException {
-    Statement statement = prepare(c, table, group, tombstones);
+    Statement statement;
+    try {
+      statement = prepare(c, table, group, tombstones);
+    } catch (SQLException ex) {
+      throw unlessTransient(ex, table);
+    }
     int applied;
     Savepoint sp = c.setSavepoint();
     try {
       applied = statement.execute(c, rows);
       c.releaseSavepoint(sp);
     } catch (SQLException ex) {
-      if (SqlErrors.isTransient(ex)) {
-        throw ex;
+      if (SqlErrors.classify(ex) != SqlErrors.Kind.RECORD) {
+        throw unlessTransient(ex, table);
       }
       c.rollback(sp);
       applied = 0;
@@ -211,8 +238,8 @@ public final class BatchWriter {
           applied += statement.execute(c, List.of(row));
           c.releaseSavepoint(one);
         } catch (SQLException rowError) {
-          if (SqlErrors.isTransient(rowError)) {
-            throw rowError;
+          if (SqlErrors.classify(rowError) != SqlErrors.Kind.RECORD) {
+            throw unlessTransient(rowError, table);
           }
           c.rollback(one);
           failures.add(new Failure(row, rowError));
@@ -222,6 +249,24 @@ public final class BatchWriter {
     int failed = (int) failures.stream().filter(f -> rows.contains(f.record())).count();
     long skipped = rows.size() - failed - applied;
     return group.delete() ? new Counts(0, applied, skipped) : new Counts(applied, 0, skipped);
+  }
+
+  /**
+   * The error to throw for one that is not the rows' own: a transient error as it is (the batch is
+   * retried), anything else as a {@link FatalWriteException} naming the table.
+   */
+  private SQLException unlessTransient(SQLException e, String table) {
+    if (e instanceof FatalWriteException || SqlErrors.isTransient(e)) {
+      return e;
+    }
+    return new FatalWriteException(
+        "Cannot write table "
+            + PostgresDialect.qualified(tables.schema(), table)
+            + " (SQLState "
+            + e.getSQLState()
+            + "): "
+            + e.getMessage(),
+        e);
   }
 
   /** A prepared guarded statement for one group of rows of one table. */

@@ -195,7 +195,14 @@ public final class SinkEngine implements AutoCloseable {
         inTransaction(
             what,
             c -> {
-              BatchWriter.Outcome o = writer.write(c, decoded);
+              BatchWriter.Outcome o;
+              try {
+                o = writer.write(c, decoded);
+              } catch (BatchWriter.FatalWriteException e) {
+                // Not the rows' fault: stop before committing rather than dead-letter them all.
+                throw new BatchWriter.FatalWriteException(
+                    "Service '" + service + "': " + e.getMessage(), e);
+              }
               List<DeadLetter> all = new ArrayList<>(bad);
               for (BatchWriter.Failure f : o.failures()) {
                 String reason =
@@ -315,15 +322,15 @@ public final class SinkEngine implements AutoCloseable {
       counters.waiting(true);
       counters.error(e.getMessage());
       LOG.error(
-          "Service '{}': the database at {} is unavailable after {} attempts; retrying every"
-              + " retry-max-backoff until it is back: {}",
+          "Service '{}': the database at {} still fails with a transient error after {} attempts;"
+              + " retrying every retry-max-backoff until it succeeds: {}",
           service,
           target.url(),
           e.attempts(),
           e.getCause() == null ? e.getMessage() : e.getCause().toString());
       T result = patientRetrier.call(what, action);
       counters.waiting(false);
-      LOG.info("Service '{}': the database at {} is back", service, target.url());
+      LOG.info("Service '{}': the database at {} accepts the work again", service, target.url());
       return result;
     }
   }
