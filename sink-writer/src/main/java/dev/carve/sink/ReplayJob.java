@@ -419,10 +419,11 @@ public final class ReplayJob {
 
   /**
    * Swaps the rebuilt tables in, table by table, in one transaction: each live table (and Carve's
-   * own tables) moves to a scratch schema and is dropped with RESTRICT, and the shadow's table
-   * takes its place. Other objects in the live schema are left alone; a view depending on a
-   * replaced table makes the swap fail and roll back, leaving the live store untouched. A live
-   * table with no rebuilt counterpart (its topic is empty) is truncated.
+   * own tables) moves to a scratch schema, the shadow's table takes its place, and the replaced
+   * tables are dropped together with one RESTRICT statement (foreign keys between them do not block
+   * it). Other objects in the live schema are left alone; a view depending on a replaced table
+   * makes the swap fail and roll back, leaving the live store untouched. A live table with no
+   * rebuilt counterpart (its topic is empty) is truncated after the drop.
    */
   private void swap(SinkEngine engine) throws InterruptedException {
     String live = options.schema();
@@ -438,6 +439,7 @@ public final class ReplayJob {
           execute(c, PostgresDialect.createSchema(old));
           execute(c, PostgresDialect.createSchema(live));
           List<String> replaced = new ArrayList<>();
+          List<String> emptied = new ArrayList<>();
           for (String table : tables) {
             boolean rebuilt = SinkTools.tableExists(c, shadow, table);
             boolean existing = SinkTools.tableExists(c, live, table);
@@ -448,11 +450,17 @@ public final class ReplayJob {
               }
               execute(c, PostgresDialect.moveTable(shadow, table, live));
             } else if (existing) {
-              execute(c, PostgresDialect.truncate(live, List.of(table)));
+              emptied.add(table);
             }
           }
-          for (String table : replaced) {
-            execute(c, PostgresDialect.dropTableRestrict(old, table));
+          // One statement: foreign keys between the replaced tables (the service's own DDL) would
+          // make dropping them one by one fail, whatever the order.
+          if (!replaced.isEmpty()) {
+            execute(c, PostgresDialect.dropTablesRestrict(old, replaced));
+          }
+          // After the drop, so a foreign key from a replaced table no longer blocks the truncate.
+          if (!emptied.isEmpty()) {
+            execute(c, PostgresDialect.truncate(live, emptied));
           }
           execute(c, PostgresDialect.dropSchemaRestrict(old));
           execute(c, PostgresDialect.dropSchema(shadow));

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.carve.core.SourcePosition;
 import dev.carve.testkit.TestKafka;
 import dev.carve.testkit.TestPostgres;
 import java.sql.Connection;
@@ -17,6 +18,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -24,6 +26,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -184,5 +190,88 @@ class ReplayJobIT {
     assertThat(result.offsets()).containsEntry(topic + "-0", (long) history.size());
     assertThat(result.tables().get("order").upserted()).isGreaterThanOrEqualTo(180);
     assertThat(Map.copyOf(result.offsets())).hasSize(1);
+  }
+
+  private static final Schema LINE_KEY =
+      SchemaBuilder.record("OrderLineKey")
+          .namespace("replay")
+          .fields()
+          .requiredLong("order_id")
+          .requiredInt("line_no")
+          .endRecord();
+  private static final Schema LINE =
+      SchemaBuilder.record("OrderLine")
+          .namespace("replay")
+          .fields()
+          .requiredLong("order_id")
+          .requiredInt("line_no")
+          .requiredString("sku")
+          .endRecord();
+
+  private static ProducerRecord<byte[], byte[]> line(
+      String topic, long orderId, int lineNo, long commit, long change) {
+    GenericRecord key = new GenericData.Record(LINE_KEY);
+    key.put("order_id", orderId);
+    key.put("line_no", lineNo);
+    GenericRecord value = new GenericData.Record(LINE);
+    value.put("order_id", orderId);
+    value.put("line_no", lineNo);
+    value.put("sku", "SKU-" + orderId + "-" + lineNo);
+    ProducerRecord<byte[], byte[]> r =
+        new ProducerRecord<>(topic, TestAvro.serialize(key), TestAvro.serialize(value));
+    new SourcePosition(commit, change).writeTo(r.headers());
+    return r;
+  }
+
+  /**
+   * Regression: the swap dropped the replaced tables one by one in configuration order, so a
+   * foreign key of the service's own DDL from {@code order_line} to {@code order} made dropping
+   * {@code order} fail and the whole swap roll back.
+   */
+  @Test
+  void shadowReplaySwapsTablesWithAForeignKeyBetweenThem() {
+    String service = "replay_fk";
+    TestKafka.createTopics(1, true, service + ".order", service + ".order_line", service + ".dlq");
+    TestPostgres.createDatabase(service);
+    Map<String, Object> raw = new HashMap<>(options(service));
+    raw.put("entities", List.of("order", "order_line"));
+    SinkOptions options = SinkOptions.parse(raw);
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    for (long id = 1; id <= 5; id++) {
+      records.add(
+          Orders.produce(service + ".order", id, Orders.order(id, "NEW", id), id, 10 * id, false));
+      for (int n = 1; n <= 2; n++) {
+        records.add(line(service + ".order_line", id, n, id, 10 * id + n));
+      }
+    }
+    produce(records);
+    try (ServiceSink sink = startSink(service, options, records.size())) {
+      assertThat(sink.metrics().deadLettered()).isZero();
+    }
+    String orders = "SELECT order_id, status FROM public.\"order\" ORDER BY 1";
+    String lines = "SELECT order_id, line_no, sku FROM public.order_line ORDER BY 1, 2";
+    List<String> liveOrders = rows(service, orders);
+    List<String> liveLines = rows(service, lines);
+    assertThat(liveOrders).hasSize(5);
+    assertThat(liveLines).hasSize(10);
+    execute(
+        service,
+        "ALTER TABLE public.order_line ADD CONSTRAINT order_line_order_fk FOREIGN KEY (order_id)"
+            + " REFERENCES public.\"order\" (order_id)");
+
+    ReplayJob.Result result =
+        ReplayJob.create(
+                service,
+                options,
+                ReplayJob.Mode.SHADOW,
+                TestAvro.deserializer(),
+                TestAvro.deserializer())
+            .run(null);
+
+    assertThat(result.recordsRead()).isEqualTo(records.size());
+    assertThat(rows(service, orders)).isEqualTo(liveOrders);
+    assertThat(rows(service, lines)).isEqualTo(liveLines);
+    assertThat(rows(service, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'public\\_\\_%'"))
+        .isEmpty();
   }
 }

@@ -72,9 +72,15 @@ public final class PostgresDialect {
     return "ALTER TABLE " + qualified(schema, table) + " SET SCHEMA " + quoteIdentifier(toSchema);
   }
 
-  /** Drops a table, refusing when other objects (views) depend on it. */
-  public static String dropTableRestrict(String schema, String table) {
-    return "DROP TABLE " + qualified(schema, table) + " RESTRICT";
+  /**
+   * Drops tables of one schema in one statement, refusing when other objects (views, foreign keys
+   * of tables not dropped) depend on them. Foreign keys between the dropped tables do not block it,
+   * whatever their order.
+   */
+  public static String dropTablesRestrict(String schema, List<String> tables) {
+    StringJoiner j = new StringJoiner(", ");
+    tables.forEach(t -> j.add(qualified(schema, t)));
+    return "DROP TABLE " + j + " RESTRICT";
   }
 
   /** Drops an empty schema, refusing when anything is left in it. */

@@ -77,4 +77,10 @@ class PostgresDialectTest {
                 + " \"carve_updated_at\" timestamp with time zone NOT NULL DEFAULT now(),"
                 + " PRIMARY KEY (\"id\"))");
   }
+
+  @Test
+  void replacedTablesAreDroppedInOneStatementSoForeignKeysBetweenThemDoNotBlockIt() {
+    assertThat(PostgresDialect.dropTablesRestrict("p__old", List.of("order", "order_line")))
+        .isEqualTo("DROP TABLE \"p__old\".\"order\", \"p__old\".\"order_line\" RESTRICT");
+  }
 }
