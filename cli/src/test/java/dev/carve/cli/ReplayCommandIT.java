@@ -264,7 +264,8 @@ class ReplayCommandIT {
     assertThat(dryRun.out())
         .contains("Replay of service 'replay_it' (SHADOW):")
         .contains(
-            "would drop and rebuild schema \"public__shadow\", then in one transaction replace"
+            "would drop and rebuild schema \"public__shadow__replay_it\", then in one transaction"
+                + " replace"
                 + " these tables of \"public\"")
         .contains("table customer: " + damagedCustomers + " rows now")
         .contains("table address: " + live.get("address").size() + " rows now")

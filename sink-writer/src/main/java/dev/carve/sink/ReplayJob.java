@@ -6,6 +6,7 @@ import dev.carve.sink.internal.Serdes;
 import dev.carve.sink.internal.SinkCounters;
 import dev.carve.sink.internal.SinkEngine;
 import dev.carve.sink.internal.SinkTools;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -39,16 +40,19 @@ import org.slf4j.LoggerFactory;
  * Rebuilds a service's store from the earliest offsets of its domain topics ({@code carve replay
  * <service>}).
  *
- * <p>{@link Mode#SHADOW} (the default) writes into a shadow schema {@code <schema>__shadow} with
- * its own consumer (no group; partitions assigned), reads up to the end offsets captured at start,
- * then up to the end offsets captured again (records that arrived meanwhile), and swaps the rebuilt
- * tables in with one transaction ({@code ALTER TABLE ... SET SCHEMA}; the replaced tables are
- * dropped, other objects of the live schema are left alone). Readers see the old store until that
- * transaction commits and the rebuilt one afterwards, never an empty or half-built one. It then
- * commits the offsets it reached to the live group {@code carve-sink-<service>}, so the live sink
- * continues from the shadow's position. A crash before the swap leaves the live store untouched
- * (the shadow is dropped by the next run); a crash between the swap and the offset commit only
- * makes the live sink redeliver what the guard skips.
+ * <p>{@link Mode#SHADOW} (the default) writes into a shadow schema {@code
+ * <schema>__shadow__<service>} (one per service, so services sharing a schema can replay side by
+ * side) with its own consumer (no group; partitions assigned), reads up to the end offsets captured
+ * at start, then up to the end offsets captured again (records that arrived meanwhile), and swaps
+ * the rebuilt tables in with one transaction ({@code ALTER TABLE ... SET SCHEMA}; the replaced
+ * tables are dropped, other objects of the live schema are left alone). Carve's own tables {@code
+ * carve_tombstones} and {@code carve_failures} are shared by the services of a schema: only this
+ * service's rows of them are replaced. Readers see the old store until that transaction commits and
+ * the rebuilt one afterwards, never an empty or half-built one. It then commits the offsets it
+ * reached to the live group {@code carve-sink-<service>}, so the live sink continues from the
+ * shadow's position. A crash before the swap leaves the live store untouched (the shadow is dropped
+ * by the next run); a crash between the swap and the offset commit only makes the live sink
+ * redeliver what the guard skips.
  *
  * <p>{@link Mode#IN_PLACE} first rewinds the live group to the earliest offsets, then truncates the
  * tables and their tombstones and re-consumes into the live schema: cheaper, but readers see the
@@ -65,7 +69,7 @@ public final class ReplayJob {
 
   /** Where the rebuild is written. */
   public enum Mode {
-    /** Into {@code <schema>__shadow}, then swapped in: no downtime. */
+    /** Into {@code <schema>__shadow__<service>}, then swapped in: no downtime. */
     SHADOW,
     /** Truncate the live tables and re-consume into them: readers see the store rebuilt. */
     IN_PLACE
@@ -115,7 +119,8 @@ public final class ReplayJob {
             .append(buildSchema)
             .append("\", then in one transaction replace these tables of \"")
             .append(targetSchema)
-            .append("\" (and carve_tombstones, carve_failures) with the rebuilt ones\n");
+            .append("\" (and this service's rows of carve_tombstones and carve_failures) with the")
+            .append(" rebuilt ones\n");
       } else {
         sb.append("  would rewind consumer group ")
             .append(ServiceSink.groupId(service))
@@ -247,9 +252,14 @@ public final class ReplayJob {
         Serdes.deserializer(service, options, false));
   }
 
-  /** The schema the rebuild writes into: {@code <schema>__shadow}, or the live schema in place. */
+  /**
+   * The schema the rebuild writes into: {@code <schema>__shadow__<service>} (cut to PostgreSQL's 63
+   * bytes with a hash when longer), or the live schema in place.
+   */
   public String buildSchema() {
-    return mode == Mode.SHADOW ? options.schema() + "__shadow" : options.schema();
+    return mode == Mode.SHADOW
+        ? PostgresDialect.scratchSchema(options.schema(), "shadow", service)
+        : options.schema();
   }
 
   /** The job's state. */
@@ -418,20 +428,20 @@ public final class ReplayJob {
   }
 
   /**
-   * Swaps the rebuilt tables in, table by table, in one transaction: each live table (and Carve's
-   * own tables) moves to a scratch schema, the shadow's table takes its place, and the replaced
-   * tables are dropped together with one RESTRICT statement (foreign keys between them do not block
-   * it). Other objects in the live schema are left alone; a view depending on a replaced table
-   * makes the swap fail and roll back, leaving the live store untouched. A live table with no
-   * rebuilt counterpart (its topic is empty) is truncated after the drop.
+   * Swaps the rebuilt tables in, table by table, in one transaction: each live table moves to a
+   * scratch schema of this service, the shadow's table takes its place, and the replaced tables are
+   * dropped together with one RESTRICT statement (foreign keys between them do not block it). Other
+   * objects in the live schema are left alone; a view depending on a replaced table makes the swap
+   * fail and roll back, leaving the live store untouched. A live table with no rebuilt counterpart
+   * (its topic is empty) is truncated after the drop. Carve's own tables are shared with the other
+   * services of the schema: only this service's rows of them are replaced ({@link
+   * #replaceBookkeeping}).
    */
   private void swap(SinkEngine engine) throws InterruptedException {
     String live = options.schema();
     String shadow = buildSchema();
-    String old = live + "__replaced";
+    String old = PostgresDialect.scratchSchema(live, "replaced", service);
     List<String> tables = new ArrayList<>(tablesByTopic.values());
-    tables.add(PostgresDialect.TOMBSTONES);
-    tables.add(PostgresDialect.FAILURES);
     engine.inTransaction(
         "swap the tables of schema \"" + shadow + "\" into \"" + live + "\"",
         c -> {
@@ -462,11 +472,51 @@ public final class ReplayJob {
           if (!emptied.isEmpty()) {
             execute(c, PostgresDialect.truncate(live, emptied));
           }
+          replaceBookkeeping(c, live, shadow, tables);
           execute(c, PostgresDialect.dropSchemaRestrict(old));
           execute(c, PostgresDialect.dropSchema(shadow));
           return null;
         });
     LOG.info("Replay of '{}': swapped the rebuilt tables into schema \"{}\"", service, live);
+  }
+
+  /**
+   * Replaces this service's rows of Carve's own tables in the live schema with the rebuilt ones:
+   * the tombstones of its tables and its failure-log entries. Other services writing into the same
+   * schema keep theirs.
+   */
+  private void replaceBookkeeping(Connection c, String live, String shadow, List<String> tables)
+      throws SQLException {
+    execute(c, PostgresDialect.createTombstoneTable(live));
+    execute(c, PostgresDialect.createTombstoneIndex(live));
+    execute(c, PostgresDialect.createFailureTable(live));
+    Array names = c.createArrayOf("text", tables.toArray());
+    try {
+      try (PreparedStatement ps = c.prepareStatement(PostgresDialect.deleteTombstonesOf(live))) {
+        ps.setArray(1, names);
+        ps.executeUpdate();
+      }
+      if (SinkTools.tableExists(c, shadow, PostgresDialect.TOMBSTONES)) {
+        try (PreparedStatement ps =
+            c.prepareStatement(PostgresDialect.copyTombstonesOf(shadow, live))) {
+          ps.setArray(1, names);
+          ps.executeUpdate();
+        }
+      }
+    } finally {
+      names.free();
+    }
+    try (PreparedStatement ps = c.prepareStatement(PostgresDialect.deleteFailuresOf(live))) {
+      ps.setString(1, service);
+      ps.executeUpdate();
+    }
+    if (SinkTools.tableExists(c, shadow, PostgresDialect.FAILURES)) {
+      try (PreparedStatement ps =
+          c.prepareStatement(PostgresDialect.copyFailuresOf(shadow, live))) {
+        ps.setString(1, service);
+        ps.executeUpdate();
+      }
+    }
   }
 
   private void truncate(SinkEngine engine) throws InterruptedException {

@@ -113,8 +113,14 @@ class ReplayJobIT {
     ReplayJob.Plan plan = job.plan();
     assertThat(plan.recordsToRead()).isEqualTo(history.size());
     assertThat(plan.currentRows()).containsEntry("order", 180L);
-    assertThat(plan.describe()).contains("replay_shadow.order/0").contains("\"public__shadow\"");
-    assertThat(rows(service, "SELECT nspname FROM pg_namespace WHERE nspname = 'public__shadow'"))
+    assertThat(plan.buildSchema()).isEqualTo("public__shadow__replay_shadow");
+    assertThat(plan.describe())
+        .contains("replay_shadow.order/0")
+        .contains("\"public__shadow__replay_shadow\"");
+    assertThat(
+            rows(
+                service,
+                "SELECT nspname FROM pg_namespace WHERE nspname = 'public__shadow__replay_shadow'"))
         .isEmpty();
 
     Set<String> seenByReader = ConcurrentHashMap.newKeySet();
@@ -273,5 +279,92 @@ class ReplayJobIT {
     assertThat(rows(service, lines)).isEqualTo(liveLines);
     assertThat(rows(service, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'public\\_\\_%'"))
         .isEmpty();
+  }
+
+  private static final String TOMBSTONES =
+      "SELECT table_name, key::text, commit_lsn, change_lsn FROM public.carve_tombstones"
+          + " WHERE table_name = '%s' ORDER BY key::text";
+  private static final String FAILURE_LOG =
+      "SELECT service, topic, kafka_partition, kafka_offset, status FROM public.carve_failures"
+          + " WHERE service = '%s' ORDER BY topic, kafka_offset";
+
+  /** Two upserts, a delete of the first, and a record without position headers (a failure). */
+  private static List<ProducerRecord<byte[], byte[]>> withDeleteAndFailure(String topic) {
+    ProducerRecord<byte[], byte[]> noHeaders =
+        new ProducerRecord<>(
+            topic,
+            TestAvro.serialize(Orders.key(9)),
+            TestAvro.serialize(Orders.order(9, "NEW", 9)));
+    return List.of(
+        Orders.produce(topic, 1, Orders.order(1, "NEW", 1), 100, 101, false),
+        Orders.produce(topic, 2, Orders.order(2, "PAID", 2), 100, 102, false),
+        Orders.produce(topic, 1, null, 200, 201, false),
+        noHeaders);
+  }
+
+  /**
+   * Regression: the swap replaced the whole of {@code carve_tombstones} and {@code carve_failures},
+   * which every service writing into the schema shares, so replaying one service wiped the
+   * tombstones and failure-log entries of the others; and all services used the one shadow schema
+   * {@code <schema>__shadow}, which each replay drops first.
+   */
+  @Test
+  void shadowReplayOfOneServiceLeavesAnotherServiceOfTheSchemaAlone() {
+    String database = "replay_shared";
+    String a = "replay_shared_a";
+    String b = "replay_shared_b";
+    TestKafka.createTopics(1, true, a + ".order", a + ".dlq", b + ".invoice", b + ".dlq");
+    TestPostgres.createDatabase(database);
+    SinkOptions optionsA = SinkOptions.parse(options(database));
+    Map<String, Object> rawB = new HashMap<>(options(database));
+    rawB.put("entities", List.of("invoice"));
+    SinkOptions optionsB = SinkOptions.parse(rawB);
+    produce(withDeleteAndFailure(a + ".order"));
+    produce(withDeleteAndFailure(b + ".invoice"));
+    try (ServiceSink sinkA = startSink(a, optionsA, 4);
+        ServiceSink sinkB = startSink(b, optionsB, 4)) {
+      assertThat(sinkA.metrics().deadLettered()).isEqualTo(1);
+      assertThat(sinkB.metrics().deadLettered()).isEqualTo(1);
+    }
+    List<String> tombstonesA = rows(database, String.format(TOMBSTONES, "order"));
+    List<String> tombstonesB = rows(database, String.format(TOMBSTONES, "invoice"));
+    List<String> failuresA = rows(database, String.format(FAILURE_LOG, a));
+    List<String> failuresB = rows(database, String.format(FAILURE_LOG, b));
+    List<String> invoices =
+        rows(database, "SELECT order_id, status FROM public.invoice ORDER BY 1");
+    assertThat(tombstonesA).hasSize(1);
+    assertThat(tombstonesB).hasSize(1);
+    assertThat(failuresA).hasSize(1);
+    assertThat(failuresB).hasSize(1);
+
+    ReplayJob replayA =
+        ReplayJob.create(
+            a, optionsA, ReplayJob.Mode.SHADOW, TestAvro.deserializer(), TestAvro.deserializer());
+    ReplayJob replayB =
+        ReplayJob.create(
+            b, optionsB, ReplayJob.Mode.SHADOW, TestAvro.deserializer(), TestAvro.deserializer());
+    assertThat(replayA.buildSchema()).isNotEqualTo(replayB.buildSchema());
+    // b's replay, half-way through its rebuild while a's runs: a must not drop b's shadow schema.
+    execute(
+        database,
+        "CREATE SCHEMA \""
+            + replayB.buildSchema()
+            + "\"; CREATE TABLE \""
+            + replayB.buildSchema()
+            + "\".invoice (order_id bigint)");
+
+    replayA.run(null);
+
+    assertThat(rows(database, String.format(TOMBSTONES, "invoice"))).isEqualTo(tombstonesB);
+    assertThat(rows(database, String.format(FAILURE_LOG, b))).isEqualTo(failuresB);
+    assertThat(rows(database, "SELECT order_id, status FROM public.invoice ORDER BY 1"))
+        .isEqualTo(invoices);
+    assertThat(rows(database, String.format(TOMBSTONES, "order"))).isEqualTo(tombstonesA);
+    assertThat(rows(database, String.format(FAILURE_LOG, a))).isEqualTo(failuresA);
+    assertThat(rows(database, "SELECT order_id, status FROM public.\"order\""))
+        .containsExactly("2|PAID");
+    assertThat(
+            rows(database, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'public\\_\\_%'"))
+        .containsExactly(replayB.buildSchema());
   }
 }

@@ -1,5 +1,9 @@
 package dev.carve.sink.internal;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.StringJoiner;
 import java.util.function.Function;
@@ -56,6 +60,45 @@ public final class PostgresDialect {
   }
 
   // ---------------------------------------------------------------- DDL
+
+  /** PostgreSQL's longest identifier in bytes; longer names are silently cut to it. */
+  static final int MAX_IDENTIFIER_BYTES = 63;
+
+  /**
+   * The name of a scratch schema of one service next to {@code schema}: {@code
+   * <schema>__<purpose>__<service>} (replay's {@code shadow} and {@code replaced}), so that
+   * services sharing a schema never share, drop or swap each other's scratch schema. PostgreSQL
+   * would cut a name longer than 63 bytes, and two services could end up with one schema, so such a
+   * name is cut here and ends with a hash of the full name instead.
+   */
+  public static String scratchSchema(String schema, String purpose, String service) {
+    String name = schema + "__" + purpose + "__" + service;
+    if (name.getBytes(StandardCharsets.UTF_8).length <= MAX_IDENTIFIER_BYTES) {
+      return name;
+    }
+    String hash;
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
+      hash = HexFormat.of().formatHex(digest, 0, 6);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is not available", e);
+    }
+    int budget = MAX_IDENTIFIER_BYTES - hash.length() - 1;
+    StringBuilder cut = new StringBuilder();
+    int bytes = 0;
+    for (int i = 0; i < name.length(); ) {
+      int cp = name.codePointAt(i);
+      int size = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
+      if (bytes + size > budget) {
+        break;
+      }
+      cut.appendCodePoint(cp);
+      bytes += size;
+      i += Character.charCount(cp);
+    }
+    return cut + "_" + hash;
+  }
 
   /** Creates the schema when missing. */
   public static String createSchema(String schema) {
@@ -224,6 +267,23 @@ public final class PostgresDialect {
   /** Removes the tombstones of some tables; binds a {@code text[]} of table names. */
   public static String deleteTombstonesOf(String schema) {
     return "DELETE FROM " + qualified(schema, TOMBSTONES) + " WHERE table_name = ANY (?)";
+  }
+
+  /**
+   * Copies the tombstones of some tables from one schema's tombstone table to another's (replay's
+   * swap); binds a {@code text[]} of table names.
+   */
+  public static String copyTombstonesOf(String fromSchema, String toSchema) {
+    String columns = "table_name, key, commit_lsn, change_lsn, deleted_at";
+    return "INSERT INTO "
+        + qualified(toSchema, TOMBSTONES)
+        + " ("
+        + columns
+        + ") SELECT "
+        + columns
+        + " FROM "
+        + qualified(fromSchema, TOMBSTONES)
+        + " WHERE table_name = ANY (?)";
   }
 
   // ---------------------------------------------------------------- guarded writes
@@ -512,6 +572,30 @@ public final class PostgresDialect {
         + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (topic, kafka_partition, kafka_offset)"
         + " DO UPDATE SET error = EXCLUDED.error, attempts = f.attempts + 1,"
         + " last_seen = now(), status = 'OPEN'";
+  }
+
+  /** Removes every failure-log entry of one service; binds the service. */
+  public static String deleteFailuresOf(String schema) {
+    return "DELETE FROM " + qualified(schema, FAILURES) + " WHERE service = ?";
+  }
+
+  /**
+   * Copies one service's failure-log entries from one schema to another (replay's swap), oldest
+   * first; the copies get new ids. Binds the service.
+   */
+  public static String copyFailuresOf(String fromSchema, String toSchema) {
+    String columns =
+        "service, topic, kafka_partition, kafka_offset, record_key, error, attempts, first_seen,"
+            + " last_seen, status";
+    return "INSERT INTO "
+        + qualified(toSchema, FAILURES)
+        + " ("
+        + columns
+        + ") SELECT "
+        + columns
+        + " FROM "
+        + qualified(fromSchema, FAILURES)
+        + " WHERE service = ? ORDER BY id";
   }
 
   /** Marks a failure resolved; binds the id. */

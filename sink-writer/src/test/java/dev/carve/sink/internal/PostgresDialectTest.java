@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.carve.sink.Orders;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -82,5 +83,24 @@ class PostgresDialectTest {
   void replacedTablesAreDroppedInOneStatementSoForeignKeysBetweenThemDoNotBlockIt() {
     assertThat(PostgresDialect.dropTablesRestrict("p__old", List.of("order", "order_line")))
         .isEqualTo("DROP TABLE \"p__old\".\"order\", \"p__old\".\"order_line\" RESTRICT");
+  }
+
+  @Test
+  void scratchSchemasArePerServiceAndNeverLongerThanPostgresKeeps() {
+    assertThat(PostgresDialect.scratchSchema("public", "shadow", "orders"))
+        .isEqualTo("public__shadow__orders");
+    String schema = "a_very_long_schema_name_of_a_team_that_likes_long_names_x";
+    String one = PostgresDialect.scratchSchema(schema, "shadow", "orders_service_one");
+    String two = PostgresDialect.scratchSchema(schema, "shadow", "orders_service_two");
+    String replaced = PostgresDialect.scratchSchema(schema, "replaced", "orders_service_one");
+    assertThat(List.of(one, two, replaced))
+        .allSatisfy(
+            n -> assertThat(n.getBytes(StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(63))
+        .doesNotHaveDuplicates();
+    assertThat(one).startsWith(schema.substring(0, 40));
+    String wide =
+        PostgresDialect.scratchSchema("schéma_ünïcødé_€€€€€€€€€€€€€€€€€€€", "shadow", "orders");
+    assertThat(wide.getBytes(StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(63);
+    assertThat(wide).startsWith("schéma_ünïcødé");
   }
 }
