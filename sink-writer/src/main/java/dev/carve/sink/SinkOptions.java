@@ -5,17 +5,21 @@ import dev.carve.core.config.ConfigDef;
 import dev.carve.core.config.ConfigException;
 import dev.carve.core.config.ConfigOption;
 import dev.carve.core.error.OnError;
+import dev.carve.sink.internal.Secrets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
 
 /**
  * The validated options of one service's sink ({@link ServiceSink}, {@link ReplayJob}, {@link
  * FailureLog}). Every key is declared once in {@link #DEFINITION}; {@link #parse} checks them all
- * before any I/O and fails once listing every problem. {@link #toString()} masks the password.
+ * before any I/O and fails once listing every problem. {@link #toString()} masks every secret: the
+ * password options, Kafka properties whose key names a secret ({@code sasl.jaas.config}, {@code
+ * ssl.keystore.password}, ...) and passwords inside the JDBC and registry URLs.
  */
 public final class SinkOptions {
   /** Kafka bootstrap servers (required). */
@@ -213,6 +217,12 @@ public final class SinkOptions {
   public static SinkOptions parse(Map<String, ?> raw, String path, String source) {
     List<String> problems = new ArrayList<>();
     Config config = DEFINITION.parse(raw, path, problems);
+    // A value quoted in a problem must not show a password a URL carries.
+    for (ConfigOption<String> url : List.of(JDBC_URL, SCHEMA_REGISTRY_URL)) {
+      if (raw != null && raw.get(url.key()) instanceof String value) {
+        problems.replaceAll(p -> Secrets.maskUrlIn(p, value));
+      }
+    }
     String prefix = path == null || path.isEmpty() ? "" : path + ".";
     if (problems.isEmpty()) {
       if (config.get(RETRY_MAX_BACKOFF).compareTo(config.get(RETRY_BACKOFF)) < 0) {
@@ -350,9 +360,29 @@ public final class SinkOptions {
     return config.get(FAILURE_RETENTION);
   }
 
-  /** The effective options with the password masked. */
+  /**
+   * The effective options for logs, with every secret masked: password options, secret Kafka
+   * properties ({@link Secrets#isSecretKey}) and passwords inside the JDBC and registry URLs.
+   */
   @Override
   public String toString() {
-    return config.toString();
+    StringJoiner j = new StringJoiner(", ", "{", "}");
+    for (ConfigOption<?> option : DEFINITION.options()) {
+      Object value = config.get(option);
+      Object shown;
+      if (value == null) {
+        shown = null;
+      } else if (option.secret()) {
+        shown = Secrets.MASK;
+      } else if (option == KAFKA_PROPERTIES) {
+        shown = Secrets.maskProperties(config.get(KAFKA_PROPERTIES));
+      } else if (option == JDBC_URL || option == SCHEMA_REGISTRY_URL) {
+        shown = Secrets.maskUrl((String) value);
+      } else {
+        shown = value;
+      }
+      j.add(option.key() + "=" + shown);
+    }
+    return j.toString();
   }
 }

@@ -70,6 +70,49 @@ class SinkOptionsTest {
         .doesNotContain("s3cret");
   }
 
+  /**
+   * Regression: the sink logged its options at start with {@code kafka-properties} and the JDBC URL
+   * as they were, SASL and keystore passwords included.
+   */
+  @Test
+  void secretKafkaPropertiesAndUrlPasswordsAreMaskedInTheEffectiveConfiguration() {
+    Map<String, Object> raw = minimal();
+    raw.put("jdbc-url", "jdbc:postgresql://db:5432/orders?user=carve&password=jdbcS3cret&ssl=true");
+    raw.put("schema-registry-url", "https://reg:regS3cret@registry:8081");
+    raw.put("schema-registry-basic-auth-user-info", "reg:infoS3cret");
+    Map<String, String> kafka = new HashMap<>();
+    kafka.put("security.protocol", "SASL_SSL");
+    kafka.put(
+        "sasl.jaas.config",
+        "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\""
+            + " password=\"jaasS3cret\";");
+    kafka.put("ssl.keystore.password", "keystoreS3cret");
+    kafka.put("ssl.key.password", "keyS3cret");
+    kafka.put("sasl.oauthbearer.client.credentials.client.secret", "oauthS3cret");
+    kafka.put("basic.auth.user.info", "basicS3cret");
+    raw.put("kafka-properties", kafka);
+
+    String shown = SinkOptions.parse(raw).toString();
+
+    assertThat(shown)
+        .doesNotContain("S3cret")
+        .contains("security.protocol=SASL_SSL")
+        .contains("sasl.jaas.config=****")
+        .contains("ssl.keystore.password=****")
+        .contains("jdbc:postgresql://db:5432/orders?user=carve&password=****&ssl=true")
+        .contains("https://reg:****@registry:8081");
+  }
+
+  @Test
+  void aBadJdbcUrlIsEchoedWithoutItsPassword() {
+    Map<String, Object> raw = minimal();
+    raw.put("jdbc-url", "jdbc:postgres://db/orders?password=jdbcS3cret");
+
+    assertThatThrownBy(() -> SinkOptions.parse(raw))
+        .hasMessageContaining("jdbc:postgres://db/orders?password=****")
+        .hasMessageNotContaining("S3cret");
+  }
+
   @Test
   void aBadPasswordValueIsNeverEchoed() {
     Map<String, Object> raw = minimal();

@@ -10,12 +10,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One JDBC connection to a target database, opened on demand and opened again after it was lost.
- * The password is held here only and never logged.
+ * The password is held here only and never logged; the URL is only ever shown masked ({@link
+ * Secrets#maskUrl}), since it may carry a {@code password=} parameter.
  */
 public final class JdbcTarget implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(JdbcTarget.class);
 
   private final String url;
+  private final String displayUrl;
   private final String user;
   private final String password;
   private Connection connection;
@@ -29,13 +31,14 @@ public final class JdbcTarget implements AutoCloseable {
    */
   public JdbcTarget(String url, String user, String password) {
     this.url = Objects.requireNonNull(url, "url");
+    this.displayUrl = Secrets.maskUrl(url);
     this.user = user;
     this.password = password;
   }
 
-  /** The JDBC URL (never carries the configured password). */
+  /** The JDBC URL for messages and logs: any password in it is masked. */
   public String url() {
-    return url;
+    return displayUrl;
   }
 
   /**
@@ -62,14 +65,30 @@ public final class JdbcTarget implements AutoCloseable {
       c.setAutoCommit(false);
       connection = c;
       return c;
-    } catch (SQLException e) {
+    } catch (SQLException raw) {
+      SQLException e = masked(raw);
       String state = e.getSQLState() == null ? "" : e.getSQLState();
       if (state.startsWith("28") || state.equals("3D000")) {
         throw e;
       }
       throw new TargetUnavailableException(
-          "Cannot connect to " + url + " (SQLState " + state + "): " + e.getMessage(), e);
+          "Cannot connect to " + displayUrl + " (SQLState " + state + "): " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The error with the URL masked where the driver quoted it ({@code DriverManager}'s "No suitable
+   * driver found for <url>"): a copy without the original as its cause, which would print it.
+   */
+  private SQLException masked(SQLException e) {
+    String message = e.getMessage();
+    if (message == null || url.equals(displayUrl) || !message.contains(url)) {
+      return e;
+    }
+    SQLException copy =
+        new SQLException(Secrets.maskUrlIn(message, url), e.getSQLState(), e.getErrorCode());
+    copy.setStackTrace(e.getStackTrace());
+    return copy;
   }
 
   /** Rolls back quietly and closes the connection so the next call opens a fresh one. */
@@ -78,7 +97,7 @@ public final class JdbcTarget implements AutoCloseable {
       try {
         connection.close();
       } catch (SQLException e) {
-        LOG.debug("Closing a broken connection to {} failed: {}", url, e.toString());
+        LOG.debug("Closing a broken connection to {} failed: {}", displayUrl, e.toString());
       }
       connection = null;
     }
