@@ -26,14 +26,14 @@ import org.postgresql.PGConnection;
  * the ordering guard of {@link PostgresDialect#upsert} and {@link PostgresDialect#delete}.
  *
  * <p>Within a batch, records of one table are collapsed to the newest operation per key (newest
- * position; on a tie a repair wins, then the later record): since the guard makes applying an older
- * change before a newer one a no-op, this is equivalent to applying them all in order, and it keeps
- * upserts and deletes of one statement on disjoint keys. Each statement runs under a savepoint;
- * when one fails because of the values of its rows (a data exception or an integrity violation,
- * {@link SqlErrors.Kind#RECORD}), its records are retried one by one to isolate those that can
- * never be written, which are returned as failures while the rest of the batch is written. A
- * transient error is thrown as it is (the caller retries the batch); any other error (a missing
- * privilege or table, say) would fail every row alike and is thrown as a {@link
+ * position; on a tie the record the guard would keep, see {@link #newer}): since the guard makes
+ * applying an older change after a newer one a no-op, this is equivalent to applying them all in
+ * order, and it keeps upserts and deletes of one statement on disjoint keys. Each statement runs
+ * under a savepoint; when one fails because of the values of its rows (a data exception or an
+ * integrity violation, {@link SqlErrors.Kind#RECORD}), its records are retried one by one to
+ * isolate those that can never be written, which are returned as failures while the rest of the
+ * batch is written. A transient error is thrown as it is (the caller retries the batch); any other
+ * error (a missing privilege or table, say) would fail every row alike and is thrown as a {@link
  * FatalWriteException} naming the table and SQLState, so nothing is dead-lettered for it.
  *
  * <p>Carve creates no foreign keys between target tables: each entity arrives on its own topic and
@@ -492,7 +492,14 @@ public final class BatchWriter {
     return Arrays.asList(values);
   }
 
-  /** The record that wins within one batch: newest position, then repair, then the later one. */
+  /**
+   * The record that wins within one batch, {@code a} read before {@code b}. The rule is the guard's
+   * across batches ({@link PostgresDialect#upsert}, {@link PostgresDialect#delete}), so that
+   * collapsing a batch equals applying its records in order wherever a poll cut it: the newer
+   * position wins; on a tie a repair wins; between two repairs the later one wins ({@code <=}), and
+   * so does the later of two upserts at the snapshot position (0, 0); otherwise the earlier record
+   * stays, as a stored row or tombstone stays against a later record at an equal position.
+   */
   static ChangeRecord newer(ChangeRecord a, ChangeRecord b) {
     int cmp = a.position().compareTo(b.position());
     if (cmp != 0) {
@@ -501,6 +508,12 @@ public final class BatchWriter {
     if (a.repair() != b.repair()) {
       return a.repair() ? a : b;
     }
-    return b;
+    if (a.repair()) {
+      return b;
+    }
+    if (a.position().equals(SourcePosition.SNAPSHOT) && !a.isDelete() && !b.isDelete()) {
+      return b;
+    }
+    return a;
   }
 }

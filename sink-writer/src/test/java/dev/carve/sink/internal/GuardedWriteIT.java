@@ -235,6 +235,56 @@ class GuardedWriteIT {
     assertThat(status(1)).isEqualTo("SHIPPED");
   }
 
+  /**
+   * Regression: at an equal position the later record won within a batch but the earlier one across
+   * batches (the guard keeps the stored row or tombstone on a tie), so a delete and a re-insert at
+   * one position ended differently depending on where the poll cut the batch.
+   */
+  @Test
+  void aDeleteAndAReinsertAtOnePositionEndAlikeInOneBatchAndAcrossTwo() throws SQLException {
+    write(
+        upsert(1, "NEW", 100, 110, false),
+        upsert(2, "NEW", 100, 120, false),
+        upsert(3, "NEW", 100, 130, false),
+        upsert(4, "NEW", 100, 140, false));
+
+    // One batch: delete then re-insert (key 1), insert then delete (key 2), at one position each.
+    write(
+        delete(1, 200, 210),
+        upsert(1, "PAID", 200, 210, false),
+        upsert(2, "PAID", 200, 220, false),
+        delete(2, 200, 220));
+    // The same split across two batches (keys 3 and 4).
+    write(delete(3, 200, 230), upsert(4, "PAID", 200, 240, false));
+    write(upsert(3, "PAID", 200, 230, false), delete(4, 200, 240));
+
+    assertThat(status(1)).isNull();
+    assertThat(status(3)).isNull();
+    assertThat(status(2)).isEqualTo("PAID");
+    assertThat(status(4)).isEqualTo("PAID");
+    String tombstones =
+        "SELECT count(*) FROM \"" + schema + "\".carve_tombstones WHERE key->>'order_id' = '";
+    assertThat(count(tombstones + "1'")).isEqualTo(1);
+    assertThat(count(tombstones + "3'")).isEqualTo(1);
+    assertThat(count(tombstones + "2'")).isZero();
+    assertThat(count(tombstones + "4'")).isZero();
+  }
+
+  @Test
+  void withinOneBatchARepairWinsATieAndTheLaterOfTwoRepairsWins() throws SQLException {
+    write(
+        upsert(1, "PAID", 100, 110, true),
+        upsert(1, "NEW", 100, 110, false),
+        upsert(2, "NEW", 100, 120, true),
+        upsert(2, "SHIPPED", 100, 120, true),
+        upsert(3, "NEW", 0, 0, false),
+        upsert(3, "PAID", 0, 0, false));
+
+    assertThat(status(1)).isEqualTo("PAID");
+    assertThat(status(2)).isEqualTo("SHIPPED");
+    assertThat(status(3)).isEqualTo("PAID");
+  }
+
   @Test
   void valuesAreWrittenWithTheirSqlTypes() throws SQLException {
     write(upsert(42, "PAID", 100, 110, false));
