@@ -185,6 +185,7 @@ class RegistrySerdeIT {
     try (EmbeddedSchemaRegistry back =
             EmbeddedSchemaRegistry.start(registryOptions.withAddress("127.0.0.1", port));
         ServiceSink sink = ServiceSink.create(service, SinkOptions.parse(raw))) {
+      assertThat(back.url()).isEqualTo(url);
       sink.start();
       await().atMost(Duration.ofSeconds(60)).until(() -> sink.metrics().records() == 3);
       assertThat(sink.metrics().deadLettered()).isZero();
