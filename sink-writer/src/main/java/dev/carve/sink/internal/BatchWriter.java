@@ -496,9 +496,11 @@ public final class BatchWriter {
    * The record that wins within one batch, {@code a} read before {@code b}. The rule is the guard's
    * across batches ({@link PostgresDialect#upsert}, {@link PostgresDialect#delete}), so that
    * collapsing a batch equals applying its records in order wherever a poll cut it: the newer
-   * position wins; on a tie a repair wins; between two repairs the later one wins ({@code <=}), and
-   * so does the later of two upserts at the snapshot position (0, 0); otherwise the earlier record
-   * stays, as a stored row or tombstone stays against a later record at an equal position.
+   * position wins; on a tie a repair wins; between two repairs the later one wins ({@code <=});
+   * between a delete and an upsert the upsert wins, in either order (a tombstone does not block an
+   * upsert at its own position, and a delete does not remove a row at its own); the later of two
+   * upserts at the snapshot position (0, 0) wins; otherwise the earlier record stays, as a stored
+   * row stays against a later record at an equal position.
    */
   static ChangeRecord newer(ChangeRecord a, ChangeRecord b) {
     int cmp = a.position().compareTo(b.position());
@@ -511,7 +513,11 @@ public final class BatchWriter {
     if (a.repair()) {
       return b;
     }
-    if (a.position().equals(SourcePosition.SNAPSHOT) && !a.isDelete() && !b.isDelete()) {
+    if (a.isDelete() != b.isDelete()) {
+      // Against a delete an upsert wins a tie, whichever came first (see PostgresDialect.upsert).
+      return a.isDelete() ? b : a;
+    }
+    if (a.position().equals(SourcePosition.SNAPSHOT) && !a.isDelete()) {
       return b;
     }
     return a;

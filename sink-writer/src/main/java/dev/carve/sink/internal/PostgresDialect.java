@@ -295,26 +295,30 @@ public final class PostgresDialect {
    * bigint[]} change LSNs; when {@code tombstones}, the table name twice (once to purge older
    * tombstones, once to check for newer ones). See {@link #upsertParameterCount}.
    *
-   * <p>A row is written when no stored row and no tombstone of its key has a newer position ({@code
-   * >=} for ordinary records, {@code >} for repairs, which win a tie). A tombstone older than the
-   * incoming row is removed in the same statement; since all parts of a statement see the same
-   * snapshot, the tombstones it removes and those that block the insert are disjoint sets. Without
-   * {@code tombstones} (the caller saw none for this table in this transaction) the tombstone parts
-   * are left out, which halves the cost of the statement.
+   * <p>A row is written when no stored row of its key is at least as new ({@code >=} for ordinary
+   * records, {@code >} for repairs, which win a tie) and no tombstone of its key is newer (an
+   * upsert wins a tie against a delete: Debezium's primary-key change is a delete and a create at
+   * one position). A tombstone not newer than the incoming row is removed in the same statement;
+   * since all parts of a statement see the same snapshot, the tombstones it removes and those that
+   * block the insert are disjoint sets. Without {@code tombstones} (the caller saw none for this
+   * table in this transaction) the tombstone parts are left out, which halves the cost of the
+   * statement.
    */
   public static String upsert(TableSpec spec, boolean repair, boolean tombstones) {
     String target = qualified(spec.schema(), spec.table());
     String tombstoneTable = qualified(spec.schema(), TOMBSTONES);
     List<Column> all = spec.allColumns();
     String older = repair ? "<=" : "<";
-    String notOlder = repair ? ">" : ">=";
     StringBuilder sql = new StringBuilder();
     sql.append("WITH u AS (").append(unnestSelect(all, tombstones ? spec.keyColumns() : null));
     sql.append(")");
+    // Against a tombstone an upsert wins a tie: at one position Debezium emits a delete and then
+    // a create (a primary-key change), so where both map to one domain key the create is the
+    // later change. A delete, in turn, never removes a row at its own position (delete()).
     if (tombstones) {
       sql.append(", purged AS (DELETE FROM ").append(tombstoneTable);
       sql.append(" tb USING u WHERE tb.table_name = ? AND tb.key = u.carve_key AND ");
-      sql.append(position("tb", "lsn")).append(' ').append(older).append(' ');
+      sql.append(position("tb", "lsn")).append(" <= ");
       sql.append(position("u", "carve")).append(")");
     }
     sql.append(" INSERT INTO ").append(target).append(" AS t (");
@@ -328,7 +332,7 @@ public final class PostgresDialect {
     if (tombstones) {
       sql.append(" WHERE NOT EXISTS (SELECT 1 FROM ").append(tombstoneTable);
       sql.append(" tb WHERE tb.table_name = ? AND tb.key = u.carve_key AND ");
-      sql.append(position("tb", "lsn")).append(' ').append(notOlder).append(' ');
+      sql.append(position("tb", "lsn")).append(" > ");
       sql.append(position("u", "carve")).append(")");
     }
     sql.append(" ON CONFLICT (").append(names(spec.keyColumns(), c -> quoteIdentifier(c.name())));
