@@ -75,7 +75,13 @@ class CaptureUnderLoadIT {
               // With one large transaction (2,000 orders) among the mixed changes.
               LoadGenerator.Options.of(150, 3).withBulk(150, 2_000));
       load.start();
+      // At least 3 s, then until every kind of change has happened (a busy machine makes fewer
+      // changes in 3 s, and a rare kind, a key change, could miss them all).
       Thread.sleep(3_000);
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (System.nanoTime() < deadline && load.counts().containsValue(0L)) {
+        Thread.sleep(200);
+      }
       assertThat(load.stop(Duration.ofSeconds(10))).isTrue();
       assertThat(load.failure()).isEmpty();
       assertThat(load.counts()).allSatisfy((kind, n) -> assertThat(n).as(kind.name()).isPositive());

@@ -290,12 +290,8 @@ public record TransformerOptions(
   /** The options for logs, with every property whose key suggests a secret masked. */
   @Override
   public String toString() {
-    Map<String, String> shown = new TreeMap<>();
-    kafkaProperties.forEach(
-        (k, v) ->
-            shown.put(
-                k,
-                k.contains("password") || k.contains("jaas") || k.contains("secret") ? "****" : v));
+    Map<String, String> shown =
+        new TreeMap<>(dev.carve.core.config.Secrets.maskProperties(kafkaProperties));
     return "TransformerOptions{bootstrap-servers="
         + bootstrapServers
         + ", properties="

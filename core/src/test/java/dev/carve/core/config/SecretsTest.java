@@ -41,4 +41,42 @@ class SecretsTest {
         .containsEntry("security.protocol", "SASL_SSL")
         .containsEntry("ssl.key.password", null);
   }
+
+  @Test
+  void keysNamingASecretAreMasked() {
+    Map<String, String> props = new LinkedHashMap<>();
+    props.put("security.protocol", "SASL_SSL");
+    props.put("sasl.jaas.config", "x");
+    props.put("SSL.TRUSTSTORE.PASSWORD", "x");
+    props.put("sasl.oauthbearer.token.endpoint.url", "x");
+    props.put("sasl.client.callback.handler.class", "y");
+    props.put("basic.auth.user.info", "x");
+    props.put("some.credentials", "x");
+    props.put("api.secret", "x");
+
+    assertThat(Secrets.maskProperties(props))
+        .containsExactly(
+            Map.entry("security.protocol", "SASL_SSL"),
+            Map.entry("sasl.jaas.config", "****"),
+            Map.entry("SSL.TRUSTSTORE.PASSWORD", "****"),
+            Map.entry("sasl.oauthbearer.token.endpoint.url", "****"),
+            Map.entry("sasl.client.callback.handler.class", "y"),
+            Map.entry("basic.auth.user.info", "****"),
+            Map.entry("some.credentials", "****"),
+            Map.entry("api.secret", "****"));
+  }
+
+  @Test
+  void passwordsInsideUrlsAreMasked() {
+    assertThat(Secrets.maskUrl("jdbc:postgresql://db:5432/orders"))
+        .isEqualTo("jdbc:postgresql://db:5432/orders");
+    assertThat(Secrets.maskUrl("jdbc:postgresql://db/orders?password=s3&user=carve"))
+        .isEqualTo("jdbc:postgresql://db/orders?password=****&user=carve");
+    assertThat(Secrets.maskUrl("jdbc:postgresql://db/o?user=c&sslpassword=s3&PASSWORD=s4"))
+        .isEqualTo("jdbc:postgresql://db/o?user=c&sslpassword=****&PASSWORD=****");
+    assertThat(Secrets.maskUrl("http://u:p@ss@reg:8081,https://v:q@reg2"))
+        .isEqualTo("http://u:****@reg:8081,https://v:****@reg2");
+    assertThat(Secrets.maskUrl("http://reg:8081")).isEqualTo("http://reg:8081");
+    assertThat(Secrets.maskUrl(null)).isNull();
+  }
 }

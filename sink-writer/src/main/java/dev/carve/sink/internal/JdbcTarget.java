@@ -1,5 +1,6 @@
 package dev.carve.sink.internal;
 
+import dev.carve.core.config.Secrets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
