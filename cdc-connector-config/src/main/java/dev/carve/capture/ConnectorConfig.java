@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.carve.core.Topics;
 import dev.carve.core.config.ConfigException;
+import dev.carve.core.config.Secrets;
 import dev.carve.core.config.Substitution;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -418,10 +419,10 @@ public final class ConnectorConfig {
 
   /**
    * True for keys whose values are never shown: passwords, secrets, JAAS configs, tokens,
-   * credentials and user info ({@link dev.carve.core.config.Secrets#isSecretKey}).
+   * credentials and user info ({@link Secrets#isSecretKey}).
    */
   public static boolean isSecretKey(String key) {
-    return dev.carve.core.config.Secrets.isSecretKey(key);
+    return Secrets.isSecretKey(key);
   }
 
   /** The configuration with secrets masked, for logs. */

@@ -1,11 +1,13 @@
 package dev.carve.capture;
 
 import dev.carve.capture.internal.ConnectConverters;
+import dev.carve.capture.internal.ConnectorKeys;
 import dev.carve.capture.internal.MetricsRecorder;
 import dev.carve.capture.internal.TopicCreator;
 import dev.carve.core.config.Config;
 import dev.carve.core.config.ConfigDef;
 import dev.carve.core.config.ConfigOption;
+import dev.carve.core.config.Substitution;
 import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
@@ -337,8 +339,7 @@ public final class EmbeddedCapture implements AutoCloseable {
         .config()
         .forEach(
             (key, value) -> {
-              if (value != null
-                  && dev.carve.core.config.Substitution.PROVIDER_REF.matcher(value).find()) {
+              if (value != null && Substitution.PROVIDER_REF.matcher(value).find()) {
                 throw new CaptureException(
                     "'"
                         + key
@@ -373,6 +374,15 @@ public final class EmbeddedCapture implements AutoCloseable {
                 + "; create a new EmbeddedCapture to start again");
       }
       state = State.STARTING;
+    }
+    List<String> unknownKeys = ConnectorKeys.unknown(connector.config());
+    if (!unknownKeys.isEmpty()) {
+      LOG.warn(
+          "Connector '{}' ({}) has keys neither Debezium nor Kafka Connect knows, ignored by both:"
+              + " {}",
+          connector.name(),
+          connector.source(),
+          String.join(", ", unknownKeys));
     }
     LOG.info(
         "Starting capture of connector '{}' with {} and options {}",

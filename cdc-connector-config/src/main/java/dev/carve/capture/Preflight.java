@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * #CONNECTION}, {@value #WAL_LEVEL}, {@value #REPLICATION_PRIVILEGE}, {@value #TABLES}, {@value
  * #TABLE_PRIVILEGES}, {@value #REPLICA_IDENTITY}, {@value #MESSAGE_KEY}, {@value #TOAST_COLUMNS},
  * {@value #PUBLICATION}, {@value #SLOT}, {@value #SLOT_CAPACITY}, {@value #WAL_SENDERS}, {@value
- * #WAL_KEEP_SIZE}, {@value #RETAINED_WAL}, {@value #HEARTBEAT}, {@value #SIGNAL_TABLE}. When the
- * database cannot be reached the report holds exactly one {@value #CONNECTION} blocker.
+ * #WAL_KEEP_SIZE}, {@value #RETAINED_WAL}, {@value #HEARTBEAT}, {@value #CONFIG_KEYS}, {@value
+ * #SIGNAL_TABLE}. When the database cannot be reached the report holds exactly one {@value
+ * #CONNECTION} blocker.
  *
  * <pre>{@code
  * PreflightReport report = Preflight.of(ConnectorConfig.load(file)).run();
@@ -90,6 +91,9 @@ public final class Preflight {
 
   /** Check: the WAL the existing slot retains is below the threshold. */
   public static final String RETAINED_WAL = "retained wal";
+
+  /** Check: every key of the connector config is one Debezium or Kafka Connect knows. */
+  public static final String CONFIG_KEYS = "config keys";
 
   /** Check: {@code heartbeat.interval.ms} is set. */
   public static final String HEARTBEAT = "heartbeat";
@@ -345,6 +349,23 @@ public final class Preflight {
   }
 
   /**
+   * The {@value #CONFIG_KEYS} check: a key neither Debezium nor Connect knows is ignored by both,
+   * silently, so a misspelt one leaves its setting at the default.
+   */
+  static PreflightCheck configKeysCheck(Map<String, String> config, String source) {
+    List<String> unknown = dev.carve.capture.internal.ConnectorKeys.unknown(config);
+    if (unknown.isEmpty()) {
+      return PreflightCheck.ok(CONFIG_KEYS, "every key is a Debezium or Kafka Connect setting");
+    }
+    return PreflightCheck.warn(
+        CONFIG_KEYS,
+        "neither Debezium's PostgreSQL connector nor Kafka Connect knows "
+            + String.join(", ", unknown)
+            + "; both ignore such a key, so its setting stays at the default",
+        "fix the spelling, or remove the key from " + source);
+  }
+
+  /**
    * The {@value #HEARTBEAT} check.
    *
    * @param raw {@code heartbeat.interval.ms}; null when absent
@@ -501,6 +522,7 @@ public final class Preflight {
       attempt(WAL_KEEP_SIZE, this::walKeepSize);
       attempt(RETAINED_WAL, this::retainedWal);
       heartbeat();
+      out.add(configKeysCheck(connector.config(), connector.source()));
       attempt(SIGNAL_TABLE, this::signalTable);
     }
 
@@ -826,6 +848,8 @@ public final class Preflight {
     }
 
     private void toastColumns() {
+      String policy = valueOr("topic.creation.default.cleanup.policy", "");
+      boolean compacted = policy.toLowerCase(Locale.ROOT).contains("compact");
       int warned = 0;
       for (Table t : existing()) {
         if ("f".equals(t.replident()) || t.toastColumns().isEmpty()) {
@@ -842,8 +866,16 @@ public final class Preflight {
                     + ") has TOASTable columns "
                     + String.join(", ", t.toastColumns())
                     + ": "
-                    + PLACEHOLDER_NOTE,
-                "none needed; to have the values sent instead (more WAL): ALTER TABLE "
+                    + PLACEHOLDER_NOTE
+                    + (compacted
+                        ? "; the raw topics are compacted (topic.creation.default.cleanup.policy="
+                            + policy
+                            + "), so once compaction has dropped the change that last carried a"
+                            + " value, a transformer reset or a new service has nothing to fill"
+                            + " it from and dead-letters those rows"
+                        : ""),
+                (compacted ? "before a reset, or " : "none needed; ")
+                    + "to have the values sent in every change (more WAL): ALTER TABLE "
                     + t.sql()
                     + " REPLICA IDENTITY FULL;"));
       }

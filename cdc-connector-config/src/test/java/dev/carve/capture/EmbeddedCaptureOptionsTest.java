@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.carve.core.config.ConfigException;
+import dev.carve.core.config.Substitution;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -72,9 +74,7 @@ class EmbeddedCaptureOptionsTest {
   @Test
   void connectConfigProviderReferencesAreRefusedByTheEmbeddedEngine() {
     ConnectorConfig connector =
-        ConnectorConfig.load(
-                java.nio.file.Path.of("connectors/legacy-shop.json"),
-                new dev.carve.core.config.Substitution(name -> null))
+        ConnectorConfig.load(Path.of("connectors/legacy-shop.json"), new Substitution(name -> null))
             .withOverrides(
                 Map.of("database.password", "${file:/opt/connect/secrets.properties:db.password}"));
 

@@ -94,6 +94,7 @@ class PreflightIT {
     assertThat(report.named(Preflight.TOAST_COLUMNS))
         .extracting(PreflightCheck::finding)
         .anySatisfy(f -> assertThat(f).contains("public.customers", "notes", "Carve fills"))
+        .allSatisfy(f -> assertThat(f).contains("compacted", "transformer reset"))
         .anySatisfy(f -> assertThat(f).contains("public.orders", "lines_blob", "ship_to"))
         .noneSatisfy(f -> assertThat(f).contains("public.addresses"));
     assertThat(report.named(Preflight.SLOT))

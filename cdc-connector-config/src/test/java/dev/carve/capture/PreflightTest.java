@@ -7,6 +7,8 @@ import dev.carve.core.config.Substitution;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PreflightTest {
@@ -103,5 +105,30 @@ class PreflightTest {
     assertThat(check.fix()).contains("heartbeat.action.query", "c.json", "table.include.list");
     assertThat(Preflight.heartbeatCheck("10000", " ", "c.json").level())
         .isEqualTo(PreflightCheck.Level.WARN);
+  }
+
+  /** Regression: a misspelt key was accepted by Carve, Connect and Debezium, and ignored. */
+  @Test
+  void misspeltConnectorKeyWarnsWithTheNearestKnownKey() {
+    ConnectorConfig legacyShop =
+        ConnectorConfig.load(
+            Path.of("connectors/legacy-shop.json"), new Substitution(name -> null));
+
+    assertThat(Preflight.configKeysCheck(legacyShop.config(), "c.json").level())
+        .as("every key of legacy-shop.json is known")
+        .isEqualTo(PreflightCheck.Level.OK);
+
+    Map<String, String> typo = new LinkedHashMap<>(legacyShop.config());
+    typo.put("decimal.handeling.mode", "string");
+    typo.put("carve.colour", "blue");
+    PreflightCheck check = Preflight.configKeysCheck(typo, "c.json");
+
+    assertThat(check.level()).isEqualTo(PreflightCheck.Level.WARN);
+    assertThat(check.finding())
+        .contains("'decimal.handeling.mode' (did you mean 'decimal.handling.mode'?)")
+        .contains("'carve.colour'")
+        .doesNotContain("'key.converter.schemas.enable'")
+        .doesNotContain("'topic.creation.default.partitions'");
+    assertThat(check.fix()).contains("c.json");
   }
 }

@@ -11,6 +11,7 @@ import dev.carve.cli.runtime.ServiceRuntime;
 import dev.carve.cli.runtime.SlotLag;
 import dev.carve.core.CarveHeaders;
 import dev.carve.core.Topics;
+import dev.carve.core.config.Secrets;
 import dev.carve.core.config.Substitution;
 import dev.carve.sink.ServiceSink;
 import java.io.PrintWriter;
@@ -97,7 +98,11 @@ public final class StatusCommand implements Callable<Integer> {
         }
       } catch (SQLException e) {
         capture.put(
-            "problem", "cannot read the slot at " + c.source().jdbcUrl() + ": " + e.getMessage());
+            "problem",
+            "cannot read the slot at "
+                + Secrets.maskUrl(c.source().jdbcUrl())
+                + ": "
+                + Secrets.maskUrlIn(e.getMessage(), c.source().jdbcUrl()));
       }
     }
 
