@@ -7,11 +7,14 @@ import dev.carve.schemas.registry.RegistryException;
 import dev.carve.schemas.registry.SchemaRegistryClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.generic.GenericContainer;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumWriter;
@@ -154,6 +157,31 @@ public class AvroSerializer<T extends GenericContainer> implements Serializer<T>
       if (c.useLatestVersion()) {
         RegisteredSchema latest = client.latest(subject);
         boolean same = latest.schema().equals(schema);
+        // As Confluent's latest.compatibility.strict: the latest schema must be able to read what
+        // the record's schema describes, or values would be dropped or misplaced.
+        SchemaCompatibility.SchemaPairCompatibility compat =
+            same
+                ? null
+                : SchemaCompatibility.checkReaderWriterCompatibility(latest.schema(), schema);
+        if (compat != null
+            && compat.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+          throw new AvroSerdeException(
+              AvroSerdeException.Problem.SCHEMA_REJECTED,
+              topic,
+              isKey,
+              latest.id(),
+              "Failed to serialize the "
+                  + part()
+                  + " for topic '"
+                  + topic
+                  + "': the latest schema of subject '"
+                  + subject
+                  + "' (id "
+                  + latest.id()
+                  + ", use.latest.version=true) cannot read records of the record's schema: "
+                  + compat.getDescription(),
+              null);
+        }
         Schema writeWith = same ? recordSchema : latest.schema();
         return new Writer(
             latest.id(), writeWith, datumWriter(recordSchema, writeWith, same), !same);
@@ -247,15 +275,62 @@ public class AvroSerializer<T extends GenericContainer> implements Serializer<T>
         out.put(f.pos(), GenericData.get().getDefaultValue(f));
         continue;
       }
-      Object value = record.get(from.pos());
-      if (value instanceof IndexedRecord nested
-          && f.schema().getType() == Schema.Type.RECORD
-          && !nested.getSchema().equals(f.schema())) {
-        value = copy(nested, f.schema());
-      }
-      out.put(f.pos(), value);
+      out.put(f.pos(), convertValue(record.get(from.pos()), f.schema()));
     }
     return out;
+  }
+
+  /**
+   * A value of the record's schema as a value of {@code target}: records are copied by field name
+   * wherever they nest (directly, in a union, an array or a map), so that a field added to a nested
+   * record cannot shift the values after it into the wrong fields.
+   */
+  private static Object convertValue(Object value, Schema target) {
+    if (value == null) {
+      return null;
+    }
+    switch (target.getType()) {
+      case RECORD:
+        return value instanceof IndexedRecord nested && !nested.getSchema().equals(target)
+            ? copy(nested, target)
+            : value;
+      case UNION:
+        if (value instanceof IndexedRecord nested) {
+          for (Schema branch : target.getTypes()) {
+            if (branch.getType() == Schema.Type.RECORD
+                && branch.getFullName().equals(nested.getSchema().getFullName())) {
+              return convertValue(value, branch);
+            }
+          }
+        } else if (value instanceof Collection<?> || value instanceof Map<?, ?>) {
+          for (Schema branch : target.getTypes()) {
+            Schema.Type t = branch.getType();
+            if ((t == Schema.Type.ARRAY && value instanceof Collection<?>)
+                || (t == Schema.Type.MAP && value instanceof Map<?, ?>)) {
+              return convertValue(value, branch);
+            }
+          }
+        }
+        return value;
+      case ARRAY:
+        if (value instanceof Collection<?> items) {
+          GenericData.Array<Object> out = new GenericData.Array<>(items.size(), target);
+          for (Object item : items) {
+            out.add(convertValue(item, target.getElementType()));
+          }
+          return out;
+        }
+        return value;
+      case MAP:
+        if (value instanceof Map<?, ?> entries) {
+          Map<Object, Object> out = new LinkedHashMap<>();
+          entries.forEach((k, v) -> out.put(k, convertValue(v, target.getValueType())));
+          return out;
+        }
+        return value;
+      default:
+        return value;
+    }
   }
 
   private String part() {

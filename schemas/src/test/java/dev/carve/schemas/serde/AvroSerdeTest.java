@@ -7,6 +7,7 @@ import dev.carve.core.config.ConfigException;
 import dev.carve.schemas.SchemaCatalog;
 import dev.carve.schemas.orders.Order;
 import dev.carve.schemas.orders.OrderStatus;
+import dev.carve.schemas.registry.CompatibilityLevel;
 import dev.carve.schemas.registry.MockSchemaRegistry;
 import dev.carve.schemas.registry.SchemaRegistryClient;
 import dev.carve.schemas.registry.embedded.EmbeddedSchemaRegistry;
@@ -16,6 +17,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.avro.Schema;
@@ -250,6 +252,74 @@ class AvroSerdeTest {
     assertThat(ByteBuffer.wrap(bytes, 1, 4).getInt()).isEqualTo(v2Id);
     assertThat(back.get("tier").toString()).isEqualTo("basic");
     assertThat(back.get("name").toString()).isEqualTo("c");
+  }
+
+  /**
+   * Regression: records nested in a union or an array kept their own schema and were written by
+   * position with the latest one, so a field inserted in the middle shifted the values after it.
+   */
+  @Test
+  void useLatestVersionConvertsRecordsNestedInUnionsAndArraysByName() {
+    String item =
+        "{\"type\":\"record\",\"name\":\"Item\",\"fields\":[%s"
+            + "{\"name\":\"sku\",\"type\":\"string\"},{\"name\":\"qty\",\"type\":\"int\"}]}";
+    String order =
+        "{\"type\":\"record\",\"name\":\"Basket\",\"namespace\":\"shop\",\"fields\":["
+            + "{\"name\":\"main\",\"type\":[\"null\","
+            + item
+            + "],\"default\":null},"
+            + "{\"name\":\"more\",\"type\":{\"type\":\"array\",\"items\":\"Item\"}}]}";
+    Schema v1 = new Schema.Parser().parse(String.format(order, ""));
+    Schema v2 =
+        new Schema.Parser()
+            .parse(
+                String.format(order, "{\"name\":\"note\",\"type\":\"string\",\"default\":\"-\"},"));
+    MockSchemaRegistry.client(scope).register("shop.basket-value", v1);
+    MockSchemaRegistry.client(scope).register("shop.basket-value", v2);
+    config.put("use.latest.version", "true");
+    config.put("auto.register.schemas", "false");
+    Serde<GenericRecord> serde = AvroSerdes.generic(config, false);
+    Schema itemV1 = v1.getField("more").schema().getElementType();
+    GenericRecord main = new GenericRecordBuilder(itemV1).set("sku", "A").set("qty", 2).build();
+    GenericRecord other = new GenericRecordBuilder(itemV1).set("sku", "B").set("qty", 5).build();
+    GenericRecord basket =
+        new GenericRecordBuilder(v1).set("main", main).set("more", Arrays.asList(other)).build();
+
+    GenericRecord back =
+        serde
+            .deserializer()
+            .deserialize("shop.basket", serde.serializer().serialize("shop.basket", basket));
+
+    GenericRecord backMain = (GenericRecord) back.get("main");
+    assertThat(backMain.get("note").toString()).isEqualTo("-");
+    assertThat(backMain.get("sku").toString()).isEqualTo("A");
+    assertThat(backMain.get("qty")).isEqualTo(2);
+    GenericRecord backOther = (GenericRecord) ((List<?>) back.get("more")).get(0);
+    assertThat(backOther.get("sku").toString()).isEqualTo("B");
+    assertThat(backOther.get("qty")).isEqualTo(5);
+  }
+
+  @Test
+  void useLatestVersionRefusesALatestSchemaThatCannotReadTheRecord() {
+    String v1Text = CUSTOMER.toString();
+    Schema v2 =
+        new Schema.Parser()
+            .parse(
+                v1Text.substring(0, v1Text.length() - 2)
+                    + ",{\"name\":\"tier\",\"type\":\"string\"}]}");
+    SchemaRegistryClient client = MockSchemaRegistry.client(scope);
+    client.register("crm.customer-value", CUSTOMER);
+    client.setSubjectCompatibility("crm.customer-value", CompatibilityLevel.NONE);
+    client.register("crm.customer-value", v2);
+    config.put("use.latest.version", "true");
+    config.put("auto.register.schemas", "false");
+    Serde<GenericRecord> serde = AvroSerdes.generic(config, false);
+
+    assertThatThrownBy(() -> serde.serializer().serialize("crm.customer", customer(3, "c", null)))
+        .isInstanceOf(AvroSerdeException.class)
+        .hasMessageContaining("subject 'crm.customer-value'")
+        .hasMessageContaining("cannot read records of the record's schema")
+        .hasMessageContaining("tier");
   }
 
   @Test
