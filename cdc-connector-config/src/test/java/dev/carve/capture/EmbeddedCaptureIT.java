@@ -25,7 +25,9 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -213,6 +215,76 @@ class EmbeddedCaptureIT {
       assertThat(phones.subList(8, 12))
           .containsExactly("first-run", "while-stopped", null, "second-run");
       assertThat(second.metrics().snapshot()).isEqualTo(CaptureMetrics.SnapshotStatus.NOT_SEEN);
+    }
+  }
+
+  /**
+   * Offsets only after Kafka: a change Kafka refuses (a record larger than the topic allows) stops
+   * the capture before its offset is committed, so a new capture, once the topic takes it, sends
+   * that change again.
+   */
+  @Test
+  void refusedSendStopsTheCaptureBeforeItsOffsetAndARestartSendsTheChange() throws Exception {
+    String db = "capture_refused";
+    createShop(db, new DataGenerator.Sizes(8, 5, 5));
+    ConnectorConfig connector = connector(db, "refused");
+    EmbeddedCapture.Options options = options("capture-it-offsets-refused");
+    String topic = "refused.public.customers";
+    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+
+    EmbeddedCapture first = EmbeddedCapture.create(connector, options);
+    first.start();
+    awaitRecords(topic, r -> r.size() >= 8);
+    try (Admin admin = Admin.create(TestKafka.adminProperties())) {
+      admin
+          .incrementalAlterConfigs(
+              Map.of(
+                  resource,
+                  List.of(
+                      new AlterConfigOp(
+                          new ConfigEntry("max.message.bytes", "200"), AlterConfigOp.OpType.SET))))
+          .all()
+          .get(30, TimeUnit.SECONDS);
+    }
+    execute(db, "UPDATE customers SET phone = 'refused-once' WHERE cust_no = 'C00000002'");
+
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline && first.state() != EmbeddedCapture.State.FAILED) {
+      Thread.sleep(200);
+    }
+    assertThat(first.state()).isEqualTo(EmbeddedCapture.State.FAILED);
+    assertThat(first.failure()).isPresent();
+    first.close(Duration.ofSeconds(30));
+    assertThat(awaitRecords(topic, r -> r.size() >= 8)).hasSize(8);
+
+    try (Admin admin = Admin.create(TestKafka.adminProperties())) {
+      admin
+          .incrementalAlterConfigs(
+              Map.of(
+                  resource,
+                  List.of(
+                      new AlterConfigOp(
+                          new ConfigEntry("max.message.bytes", ""), AlterConfigOp.OpType.DELETE))))
+          .all()
+          .get(30, TimeUnit.SECONDS);
+    }
+    try (EmbeddedCapture second = EmbeddedCapture.create(connector, options)) {
+      second.start();
+      List<ConsumerRecord<byte[], byte[]>> records =
+          awaitRecords(
+              topic,
+              r ->
+                  r.stream()
+                      .anyMatch(
+                          c ->
+                              new String(c.value(), StandardCharsets.UTF_8)
+                                  .contains("refused-once")));
+      JsonNode update = JSON.readTree(records.get(records.size() - 1).value());
+      assertThat(update.get("op").asText()).isEqualTo("u");
+      assertThat(update.at("/after/cust_no").asText()).isEqualTo("C00000002");
+      assertThat(second.metrics().snapshot())
+          .as("resumed from the committed offsets, not a new snapshot")
+          .isEqualTo(CaptureMetrics.SnapshotStatus.NOT_SEEN);
     }
   }
 
