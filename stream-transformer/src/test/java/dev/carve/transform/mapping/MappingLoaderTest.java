@@ -119,6 +119,108 @@ class MappingLoaderTest {
         .contains("[order_id, line_no]");
   }
 
+  private static final String LINE_FIELDS =
+      """
+          fields:
+            order_id: {column: order_ref, allocate: order}
+            line_no: item_no
+            sku: item.sku
+            quantity: {column: item.qty, convert: int}
+            unit_price_cents: {column: item.unit_price, convert: cents}
+      """;
+
+  @Test
+  void explodedKeyReadingAFieldOfTheElementIsRejectedAtLoad() {
+    // Regression: with key [order_id, sku] a blob shrinking from 2 to 1 elements dead-lettered the
+    // change ("element 2 ... has no field 'sku'": vanished children were deleted by rebuilding
+    // their keys from an empty element at positions 2..n), the stored count never moved on so
+    // every later change of the order was dead-lettered too, and a sku changed at the same
+    // position left the old line behind for good.
+    ConfigException e =
+        loadError(
+            """
+            service: orders
+            entities:
+              order_line:
+                table: orders
+                key: [order_id, sku]
+                key-schema: OrderLineSkuKey
+                explode: {json-array: lines_blob}
+            """
+                + LINE_FIELDS);
+    assertThat(e).isNotNull();
+    assertThat(e.getMessage()).contains("test.yaml");
+    assertThat(e.problems())
+        .singleElement()
+        .satisfies(
+            p ->
+                assertThat(p)
+                    .startsWith("line 11: key 'entities.order_line.fields.sku'")
+                    .contains(
+                        "key field 'sku' of exploded entity 'order_line'",
+                        "reads 'item.sku'",
+                        "columns of table 'orders'",
+                        "item_no"));
+  }
+
+  @Test
+  void explodedKeyWithoutThePositionIsRejectedAtLoad() {
+    // Every element would get the same key: the lines of an order would collapse onto one.
+    ConfigException e =
+        loadError(
+            """
+            service: orders
+            entities:
+              order_line:
+                table: orders
+                key: [order_id]
+                key-schema: OrderKey
+                explode: {json-array: lines_blob}
+            """
+                + LINE_FIELDS);
+    assertThat(e).isNotNull();
+    assertThat(e.problems())
+        .singleElement()
+        .satisfies(
+            p ->
+                assertThat(p)
+                    .startsWith("line 5: key 'entities.order_line.key'")
+                    .contains("exploded entity 'order_line'", "item_no", "one key"));
+  }
+
+  @Test
+  void explodedKeyExpressionMayReadParentColumnsAndThePositionOnly() {
+    String yaml =
+        """
+        service: orders
+        entities:
+          order_line:
+            table: orders
+            key: [order_id, line_no]
+            explode: {json-array: lines_blob}
+            fields:
+              order_id: {column: order_ref, allocate: order}
+              line_no: {expr: "%s"}
+              sku: item.sku
+              quantity: {column: item.qty, convert: int}
+              unit_price_cents: {column: item.unit_price, convert: cents}
+        """;
+    assertThat(MappingLoader.parse(yaml.formatted("item_no + 0"), "test.yaml", SCHEMAS))
+        .isNotNull();
+    for (String expr : List.of("item.pos", "out.quantity", "item_no + item.qty")) {
+      ConfigException e = loadError(yaml.formatted(expr));
+      assertThat(e).as(expr).isNotNull();
+      assertThat(e.problems())
+          .as(expr)
+          .singleElement()
+          .satisfies(
+              p ->
+                  assertThat(p)
+                      .startsWith("line 9: key 'entities.order_line.fields.line_no'")
+                      .contains("key field 'line_no'"));
+    }
+  }
+
   @Test
   void dateWithAnOffsetInItsPatternIsRejectedAtLoad() {
     // A date has no time to shift to UTC: the offset would be dropped silently.

@@ -4,10 +4,12 @@ import dev.carve.transform.api.LegacyKeys;
 import dev.carve.transform.api.MappingException;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.apache.avro.Schema;
 import org.apache.commons.jexl3.JexlExpression;
+import org.apache.commons.jexl3.JexlScript;
 
 /**
  * Computes one field of an entity: read a column, an expression or a constant; optionally take a
@@ -67,6 +69,25 @@ final class FieldMapper {
   /** The column this field reads, or null for expressions and constants. */
   String column() {
     return column;
+  }
+
+  /**
+   * What this field reads: its column, or the variables of its expression as they are written
+   * ({@code item.sku}, {@code item_no}, {@code out.total}, {@code customer.country_code}); empty
+   * for a constant.
+   */
+  Set<String> reads() {
+    if (column != null) {
+      return Set.of(column);
+    }
+    if (expression == null) {
+      return Set.of();
+    }
+    Set<String> reads = new TreeSet<>();
+    for (List<String> path : ((JexlScript) expression).getVariables()) {
+      reads.add(String.join(".", path));
+    }
+    return reads;
   }
 
   /** The expression this field evaluates, or null. */

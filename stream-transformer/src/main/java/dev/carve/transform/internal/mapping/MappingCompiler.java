@@ -285,6 +285,9 @@ public final class MappingCompiler {
     if (keySchema != null && valueSchema != null && keyFields != null) {
       checkKeyFields(node.get("key"), keySchema, valueSchema, keyFields, fieldsNode);
     }
+    if (explodeColumn != null && keyFields != null && problems.size() == before) {
+      checkExplodedKey(entity, table, node.get("key"), keyFields, fields, fieldsNode);
+    }
     if (problems.size() > before) {
       return null;
     }
@@ -491,6 +494,67 @@ public final class MappingCompiler {
                 + valueField.schema()
                 + " in the value schema");
       }
+    }
+  }
+
+  /**
+   * The key of an exploded entity must be made only of the table's columns and the element's
+   * position ({@code item_no}), and must include the position: the children of a parent are
+   * counted, and those past a shrunk blob's end are deleted by rebuilding their keys from the row
+   * and their positions alone (the elements are gone). A key read from an element could not be
+   * rebuilt, a changed element value would leave its old child behind, and a key without the
+   * position would put every child of a parent on one key.
+   */
+  private void checkExplodedKey(
+      String entity,
+      String table,
+      YamlNode keyNode,
+      List<String> keyFields,
+      List<FieldMapper> fields,
+      YamlNode fieldsNode) {
+    String allowed =
+        "; the key of an exploded entity may be made only of columns of table '"
+            + table
+            + "' and the element's position item_no, since children past the end of a shrunk"
+            + " blob are deleted by rebuilding their keys from the row and their positions (the"
+            + " element is gone, and a changed element value would leave its old child behind)."
+            + " Allowed: a column of the table, item_no, a const, or an expression over those"
+            + " (e.g. line_no: item_no); keep element fields (item.<field>) in value fields";
+    boolean positional = false;
+    int before = problems.size();
+    for (String k : keyFields) {
+      FieldMapper mapper =
+          fields.stream().filter(f -> f.field().equals(k)).findFirst().orElse(null);
+      if (mapper == null) {
+        continue;
+      }
+      for (String read : mapper.reads()) {
+        if (read.equals(Row.ITEM_NO)) {
+          positional = true;
+        } else if (read.contains(".")) {
+          problem(
+              fieldsNode.get(k),
+              "key field '"
+                  + k
+                  + "' of exploded entity '"
+                  + entity
+                  + "' reads '"
+                  + read
+                  + "'"
+                  + allowed);
+        }
+      }
+    }
+    if (!positional && problems.size() == before) {
+      problem(
+          keyNode,
+          "the key "
+              + keyFields
+              + " of exploded entity '"
+              + entity
+              + "' does not include the element's position item_no: every element of a row"
+              + " would get one key (the children would collapse onto one record)"
+              + allowed);
     }
   }
 
