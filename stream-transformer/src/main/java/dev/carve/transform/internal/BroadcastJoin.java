@@ -457,6 +457,7 @@ final class BroadcastJoin {
       ChangeEvent change;
       StoredRow previous;
       String ref;
+      String oldKey = null;
       try {
         change = parser.parseRow(record.key(), record.value(), source);
         if (record.key() == null) {
@@ -472,8 +473,19 @@ final class BroadcastJoin {
         if (!change.isDelete() && !join.toastColumns().isEmpty()) {
           Map<String, Object> row = change.row();
           StoredRow last = previous;
+          oldKey = ToastFill.oldKey(record.headers(), key);
+          String fromKey = oldKey;
           ToastFill.Filled filled =
-              ToastFill.fill(join.toastColumns(), row, () -> keptOf(last), table, key);
+              ToastFill.fill(
+                  join.toastColumns(),
+                  row,
+                  () -> {
+                    String own = keptOf(last);
+                    return own != null || fromKey == null ? own : rows.get(MOVED_PREFIX + fromKey);
+                  },
+                  table,
+                  key,
+                  oldKey);
           if (filled.filledAny(row)) {
             value = ToastFill.withFilled(value, join.toastColumns(), row, filled.row(), table);
             change =
@@ -534,6 +546,18 @@ final class BroadcastJoin {
         if (ref != null) {
           index.put(indexKey(ref, key), "");
         }
+      }
+      if (oldKey != null) {
+        rows.delete(MOVED_PREFIX + oldKey); // taken over by the new key
+      }
+      if (change.isDelete()
+          && !join.toastColumns().isEmpty()
+          && previous != null
+          && !previous.isDeleted()
+          && ToastFill.keyMoved(change, record.headers())) {
+        // A primary-key update: the create of the new key that follows carries placeholders for
+        // the unchanged TOAST columns; their values wait for it here, not as a row of this key.
+        rows.put(MOVED_PREFIX + key, keptOf(previous));
       }
       if (!change.isDelete()) {
         rows.put(
@@ -615,6 +639,13 @@ final class BroadcastJoin {
         remap(key, stored, stored.ref() == null ? null : replica.get(stored.ref()), now);
       }
     }
+
+    /**
+     * Prefix of the rows store's entries that keep the last TOAST values of a key deleted by a
+     * primary-key update until the create of its new key takes them over (raw keys are JSON
+     * objects, so no row's key starts with it; nothing iterates the store).
+     */
+    private static final String MOVED_PREFIX = "\u0000moved\n";
 
     private String keptOf(StoredRow last) {
       if (last == null || last.isDeleted()) {

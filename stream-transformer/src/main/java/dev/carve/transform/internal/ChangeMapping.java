@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serializer;
@@ -67,7 +68,23 @@ final class ChangeMapping {
    * @throws Exception whatever the mapper or a serializer throws (the caller dead-letters it)
    */
   Mapped map(ChangeEvent change, long timestamp) throws Exception {
+    return map(change, timestamp, null);
+  }
+
+  /**
+   * Maps a change read with {@code headers} (Debezium's {@code __debezium.oldkey} and {@code
+   * __debezium.newkey} of a primary-key update reach the mapper through {@link
+   * SourceStateScope#oldKey} and {@link SourceStateScope#keyMoved}); null headers: none.
+   */
+  Mapped map(ChangeEvent change, long timestamp, Headers headers) throws Exception {
     BufferedScope scope = new BufferedScope(change.table());
+    if (headers != null) {
+      Header oldKey = headers.lastHeader(ToastFill.OLD_KEY_HEADER);
+      if (oldKey != null && oldKey.value() != null) {
+        scope.oldKey = ChangeParser.keyOf(oldKey.value(), ToastFill.OLD_KEY_HEADER);
+      }
+      scope.keyMoved = ToastFill.keyMoved(change, headers);
+    }
     List<Record<byte[], Routed>> results = new ArrayList<>();
     try {
       for (Output<?, ?> output : mapper.map(change, scope)) {
@@ -229,6 +246,8 @@ final class ChangeMapping {
    * state are applied even when it fails.
    */
   private final class BufferedScope implements SourceStateScope {
+    private Map<String, Object> oldKey;
+    private boolean keyMoved;
     private final Map<String, Map<String, Optional<String>>> pending = new LinkedHashMap<>();
     private final Map<String, Map<String, Optional<String>>> sourceState = new LinkedHashMap<>();
     private final String table;
@@ -240,6 +259,16 @@ final class ChangeMapping {
     @Override
     public String service() {
       return service;
+    }
+
+    @Override
+    public Map<String, Object> oldKey() {
+      return oldKey;
+    }
+
+    @Override
+    public boolean keyMoved() {
+      return keyMoved;
     }
 
     @Override

@@ -243,6 +243,15 @@ final class ChangeParser {
     }
   }
 
+  /**
+   * A source key as {@link #parse} reads a record key (so both give one state key), from the JSON
+   * of {@code what} (a header).
+   */
+  static Map<String, Object> keyOf(byte[] json, String what) {
+    Map<String, Object> key = toRow(readJson(json, what), what);
+    return key == null ? Map.of() : key;
+  }
+
   private static JsonNode readJson(byte[] bytes, String what) {
     try {
       return JSON.readTree(bytes);

@@ -294,11 +294,26 @@ final class ForeignKeyJoinTopology {
       Map<String, Object> row = change.isDelete() ? null : change.row();
       if (toast != null) {
         if (change.isDelete()) {
-          toast.delete(key);
+          if (!ToastFill.keyMoved(change, record.headers())) {
+            toast.delete(key);
+          } // else a primary-key update: the create of the new key takes the values over
         } else {
+          String oldKey = ToastFill.oldKey(record.headers(), key);
           ToastFill.Filled filled =
-              ToastFill.fill(join.toastColumns(), row, () -> toast.get(key), table, key);
+              ToastFill.fill(
+                  join.toastColumns(),
+                  row,
+                  () -> {
+                    String own = toast.get(key);
+                    return own != null || oldKey == null ? own : toast.get(oldKey);
+                  },
+                  table,
+                  key,
+                  oldKey);
           toast.put(key, filled.kept());
+          if (oldKey != null) {
+            toast.delete(oldKey);
+          }
           if (filled.filledAny(row)) {
             value = ToastFill.withFilled(value, join.toastColumns(), row, filled.row(), table);
             row = filled.row();

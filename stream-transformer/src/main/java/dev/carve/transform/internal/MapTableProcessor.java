@@ -103,7 +103,7 @@ final class MapTableProcessor implements Processor<byte[], byte[], byte[], Route
       if (join != null) {
         change = ForeignKeyJoinTopology.joinTo(join, change, joined);
       }
-      mapped = mapping.map(change, record.timestamp());
+      mapped = mapping.map(change, record.timestamp(), record.headers());
     } catch (Exception e) {
       reject(record, source, table, e);
       return;

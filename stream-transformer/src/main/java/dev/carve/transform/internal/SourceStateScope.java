@@ -1,6 +1,7 @@
 package dev.carve.transform.internal;
 
 import dev.carve.transform.api.MappingScope;
+import java.util.Map;
 
 /**
  * A {@link MappingScope} that can also keep state recording the source row itself (the last TOAST
@@ -17,6 +18,24 @@ public interface SourceStateScope extends MappingScope {
    * @throws IllegalArgumentException when the store was not declared
    */
   void putSourceState(String store, String key, String value);
+
+  /**
+   * The source key the change's row had before a primary-key update: Debezium sends such an update
+   * as a delete of the old key (header {@code __debezium.newkey}) and a create of the new key
+   * (header {@code __debezium.oldkey}, the old key as JSON); this is that header's key for the
+   * create, null for any other change.
+   */
+  default Map<String, Object> oldKey() {
+    return null;
+  }
+
+  /**
+   * Whether the change is the delete of the old key of a primary-key update (header {@code
+   * __debezium.newkey}): the row lives on under its new key.
+   */
+  default boolean keyMoved() {
+    return false;
+  }
 
   /**
    * {@link #putSourceState} when {@code scope} supports it, else {@link MappingScope#put} (a scope

@@ -9,10 +9,13 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.carve.transform.api.ChangeEvent;
 import dev.carve.transform.api.MappingException;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 
 /**
  * Fills Debezium's unchanged-TOAST placeholder ({@link ChangeEvent#UNAVAILABLE}) in a row with the
@@ -30,7 +33,34 @@ public final class ToastFill {
           .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
           .build();
 
+  /** Debezium's header on the create of the new key of a primary-key update: the old key. */
+  public static final String OLD_KEY_HEADER = "__debezium.oldkey";
+
+  /** Debezium's header on the delete of the old key of a primary-key update: the new key. */
+  public static final String NEW_KEY_HEADER = "__debezium.newkey";
+
   private ToastFill() {}
+
+  /**
+   * The old key's JSON text of the create of the new key of a primary-key update (header {@link
+   * #OLD_KEY_HEADER}), or null for any other change or when it equals {@code key}.
+   */
+  static String oldKey(Headers headers, String key) {
+    Header header = headers.lastHeader(OLD_KEY_HEADER);
+    if (header == null || header.value() == null) {
+      return null;
+    }
+    String oldKey = new String(header.value(), StandardCharsets.UTF_8);
+    return oldKey.equals(key) ? null : oldKey;
+  }
+
+  /**
+   * Whether {@code change} is the delete of the old key of a primary-key update (header {@link
+   * #NEW_KEY_HEADER}): the row's last values are kept for the create of its new key.
+   */
+  static boolean keyMoved(ChangeEvent change, Headers headers) {
+    return change.isDelete() && headers.lastHeader(NEW_KEY_HEADER) != null;
+  }
 
   /** The values of {@code columns} present in {@code row}, as {@link Filled#kept} writes them. */
   public static String keep(List<String> columns, Map<String, Object> row) {
@@ -104,6 +134,22 @@ public final class ToastFill {
       Supplier<String> kept,
       String table,
       String key) {
+    return fill(columns, row, kept, table, key, null);
+  }
+
+  /**
+   * {@link #fill(List, Map, Supplier, String, String)} for the create of the new key of a
+   * primary-key update, whose kept values are its own or else those of its old key.
+   *
+   * @param oldKey the old key of a primary-key update (for messages), or null
+   */
+  public static Filled fill(
+      List<String> columns,
+      Map<String, Object> row,
+      Supplier<String> kept,
+      String table,
+      String key,
+      String oldKey) {
     Map<String, Object> previous = null;
     Map<String, Object> filled = row;
     Map<String, Object> latest = new LinkedHashMap<>();
@@ -126,6 +172,13 @@ public final class ToastFill {
                   + "' is an unchanged TOASTed value (Debezium's placeholder) and no previous value"
                   + " is known for key "
                   + key
+                  + (oldKey == null
+                      ? ""
+                      : " nor for its old key "
+                          + oldKey
+                          + " (a primary-key update: the old key's last values are not in this"
+                          + " task; they are kept by the task of the old key's raw partition,"
+                          + " which reads the new key only when both keys fall in one partition)")
                   + "; re-snapshot the row or set REPLICA IDENTITY FULL on the table");
         }
         value = previous.get(column);

@@ -143,6 +143,69 @@ public class CustomersMappingTest {
   }
 
   @Test
+  void primaryKeyChangeWithAnUnchangedToastColumnKeepsTheRowUnderTheNewKey() {
+    // Regression: Debezium turns a primary-key update into a delete of the old key (header
+    // __debezium.newkey) and a create of the new key (header __debezium.oldkey) whose unchanged
+    // TOAST column holds the placeholder; no last value was known for the new key, so the old
+    // key was deleted and the new one dead-lettered: the target lost the row.
+    sendCustomer("c", customer("C100", "A", "N", "a very long note"), 1000);
+    harness.send(
+        "customers",
+        key("cust_no", "C100"),
+        Debezium.delete("customers", Debezium.row("cust_no", "C100"), 1100),
+        "__debezium.newkey",
+        key("cust_no", "C200"));
+    harness.send("customers", key("cust_no", "C100"), null);
+    harness.send(
+        "customers",
+        key("cust_no", "C200"),
+        Debezium.create("customers", customer("C200", "A", "N", ChangeEvent.UNAVAILABLE), 1100),
+        "__debezium.oldkey",
+        key("cust_no", "C100"));
+    // The last values moved to the new key: its next placeholder is filled from them.
+    sendCustomer("u", customer("C200", "S", "N", ChangeEvent.UNAVAILABLE), 1200);
+
+    assertThat(harness.readDeadLetters()).isEmpty();
+    List<TestRecord<GenericRecord, GenericRecord>> out = harness.read("customer");
+    assertThat(out).hasSize(4);
+    assertThat(out.get(1).key().get("customer_id"))
+        .isEqualTo(LegacyKeys.allocate("customer", "C100"));
+    assertThat(out.get(1).value()).isNull();
+    assertThat(out.get(2).key().get("customer_id"))
+        .isEqualTo(LegacyKeys.allocate("customer", "C200"));
+    assertThat(out.get(2).value().get("notes").toString()).isEqualTo("a very long note");
+    assertThat(out.get(3).value().get("notes").toString()).isEqualTo("a very long note");
+    // The old key's values are gone: a placeholder of a re-inserted C100 is not filled.
+    sendCustomer("u", customer("C100", "A", "N", ChangeEvent.UNAVAILABLE), 1300);
+    assertThat(harness.readDeadLetters()).hasSize(1);
+  }
+
+  @Test
+  void primaryKeyChangeWhoseOldKeyIsNotInThisTaskIsDeadLetteredSayingSo() {
+    // The old key's last values are kept by the task of its raw partition: when the new key is
+    // read by another task they are not there.
+    harness.send(
+        "customers",
+        key("cust_no", "C300"),
+        Debezium.create("customers", customer("C300", "A", "N", ChangeEvent.UNAVAILABLE), 1100),
+        "__debezium.oldkey",
+        key("cust_no", "C299"));
+
+    assertThat(harness.read("customer")).isEmpty();
+    assertThat(harness.readDeadLetters())
+        .singleElement()
+        .satisfies(
+            d ->
+                assertThat(Harness.header(d, CarveHeaders.DLQ_ERROR))
+                    .contains(
+                        "column 'notes'",
+                        "{\"cust_no\":\"C300\"}",
+                        "old key {\"cust_no\":\"C299\"}",
+                        "primary-key update",
+                        "not in this task"));
+  }
+
+  @Test
   void unknownStatusCodeIsDeadLetteredAndTheTopologyKeepsRunning() {
     String badValue =
         Debezium.envelope("customers", "c", null, customer("C9", "Q", "N", null), 3000, false);

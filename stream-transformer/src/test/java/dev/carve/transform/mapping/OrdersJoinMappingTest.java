@@ -225,6 +225,81 @@ class OrdersJoinMappingTest {
   }
 
   @Test
+  void primaryKeyChangeWithUnchangedToastColumnsKeepsTheOrderUnderItsNewKey() {
+    // Regression: the create of the new key of a primary-key update (header __debezium.oldkey)
+    // carries the placeholder for its unchanged TOAST columns; the delete of the old key had
+    // forgotten their values, so the order was deleted and its new key dead-lettered.
+    address("c", 1, "C1", "B", "DE", 100);
+    order("ORD-1", "C1", 200);
+    assertThat(harness.read("order")).hasSize(1);
+    harness.read("order_line");
+
+    harness.send(
+        "orders",
+        key("order_ref", "ORD-1"),
+        Debezium.delete("orders", row("order_ref", "ORD-1"), 300),
+        "__debezium.newkey",
+        key("order_ref", "ORD-2"));
+    harness.send("orders", key("order_ref", "ORD-1"), null);
+    Map<String, Object> moved = OrdersMappingTest.order("ORD-2", "P", ChangeEvent.UNAVAILABLE, "N");
+    moved.put("cust_no", "C1");
+    moved.put("ship_to", ChangeEvent.UNAVAILABLE);
+    harness.send(
+        "orders",
+        key("order_ref", "ORD-2"),
+        Debezium.create("orders", moved, 300),
+        "__debezium.oldkey",
+        key("order_ref", "ORD-1"));
+
+    assertThat(harness.readDeadLetters()).isEmpty();
+    List<TestRecord<GenericRecord, GenericRecord>> orders = harness.read("order");
+    assertThat(orders).anySatisfy(r -> assertThat(r.value()).isNull());
+    assertThat(orders)
+        .filteredOn(r -> r.value() != null)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(ref(r)).isEqualTo("ORD-2");
+              assertThat(r.value().get("line_count")).isEqualTo(1);
+              assertThat(r.value().get("ship_city").toString()).isEqualTo("Berlin");
+              assertThat(country(r)).isEqualTo("DE");
+            });
+    assertThat(harness.read("order_line"))
+        .filteredOn(l -> l.value() != null)
+        .singleElement()
+        .satisfies(l -> assertThat(l.value().get("sku").toString()).isEqualTo("SKU-1"));
+    // The values moved to the new key: its next placeholder is filled from them.
+    Map<String, Object> again = OrdersMappingTest.order("ORD-2", "S", ChangeEvent.UNAVAILABLE, "N");
+    again.put("cust_no", "C1");
+    again.put("ship_to", ChangeEvent.UNAVAILABLE);
+    harness.send("orders", key("order_ref", "ORD-2"), Debezium.update("orders", again, 400));
+    assertThat(harness.readDeadLetters()).isEmpty();
+    assertThat(harness.read("order"))
+        .last()
+        .satisfies(r -> assertThat(r.value().get("ship_city").toString()).isEqualTo("Berlin"));
+  }
+
+  @Test
+  void primaryKeyChangeWhoseOldKeyIsNotInThisTaskIsDeadLetteredSayingSo() {
+    Map<String, Object> moved = OrdersMappingTest.order("ORD-8", "P", ChangeEvent.UNAVAILABLE, "N");
+    harness.send(
+        "orders",
+        key("order_ref", "ORD-8"),
+        Debezium.create("orders", moved, 300),
+        "__debezium.oldkey",
+        key("order_ref", "ORD-7"));
+
+    assertThat(harness.read("order")).isEmpty();
+    assertThat(harness.readDeadLetters())
+        .singleElement()
+        .satisfies(
+            d ->
+                assertThat(Harness.header(d, CarveHeaders.DLQ_ERROR))
+                    .contains(
+                        "column 'lines_blob'", "ORD-8", "old key", "ORD-7", "not in this task"));
+  }
+
+  @Test
   void toastedBlobWithoutPreviousValueIsDeadLetteredNamingColumnAndKey() {
     Map<String, Object> row = OrdersMappingTest.order("ORD-9", "P", ChangeEvent.UNAVAILABLE, "N");
     harness.send("orders", key("order_ref", "ORD-9"), Debezium.update("orders", row, 300));

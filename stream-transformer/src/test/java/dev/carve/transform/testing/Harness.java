@@ -73,6 +73,22 @@ public final class Harness implements AutoCloseable {
         .pipeInput(key, value);
   }
 
+  /** Pipes a raw record with headers (name, value, name, value, ...) into {@code table}'s topic. */
+  public void send(String table, String key, String value, String... headers) {
+    org.apache.kafka.common.header.internals.RecordHeaders h =
+        new org.apache.kafka.common.header.internals.RecordHeaders();
+    for (int i = 0; i < headers.length; i += 2) {
+      h.add(headers[i], headers[i + 1].getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    inputs
+        .computeIfAbsent(
+            table,
+            t ->
+                driver.createInputTopic(
+                    ctx.rawTopic(t), new StringSerializer(), new StringSerializer()))
+        .pipeInput(new TestRecord<>(key, value, h));
+  }
+
   /** Every record written to {@code <service>.<entity>} since the last call. */
   public List<TestRecord<GenericRecord, GenericRecord>> read(String entity) {
     return driver

@@ -87,18 +87,36 @@ final class EntityMapper {
       return change.row();
     }
     String sourceKey = sourceKey(change);
+    SourceStateScope source = scope instanceof SourceStateScope s ? s : null;
     if (change.isDelete()) {
-      SourceStateScope.put(scope, toastStore, sourceKey, null);
+      if (source == null || !source.keyMoved()) {
+        SourceStateScope.put(scope, toastStore, sourceKey, null);
+      }
+      // else a primary-key update: the create of the new key fills its placeholders from these
+      // values and moves them to the new key.
       return change.row();
     }
+    Map<String, Object> oldKey = source == null ? null : source.oldKey();
+    String oldSourceKey = oldKey == null || oldKey.isEmpty() ? null : writeMap(oldKey);
+    if (sourceKey.equals(oldSourceKey)) {
+      oldSourceKey = null;
+    }
+    String fromKey = oldSourceKey;
     ToastFill.Filled filled =
         ToastFill.fill(
             def.toastColumns(),
             change.row(),
-            () -> scope.get(toastStore, sourceKey),
+            () -> {
+              String own = scope.get(toastStore, sourceKey);
+              return own != null || fromKey == null ? own : scope.get(toastStore, fromKey);
+            },
             def.table(),
-            sourceKey);
+            sourceKey,
+            oldSourceKey);
     SourceStateScope.put(scope, toastStore, sourceKey, filled.kept());
+    if (oldSourceKey != null) {
+      SourceStateScope.put(scope, toastStore, oldSourceKey, null);
+    }
     return filled.row();
   }
 
