@@ -42,6 +42,61 @@ public record ChangeEvent(
   /** Debezium's placeholder for an unchanged TOASTed column; must never reach a target. */
   public static final String UNAVAILABLE = "__debezium_unavailable_value";
 
+  /**
+   * {@link #UNAVAILABLE} in base64: the placeholder of a {@code bytea} column under {@code
+   * binary.handling.mode=base64} (or {@code base64-url-safe}, which writes the same text).
+   */
+  public static final String UNAVAILABLE_BASE64 = "X19kZWJleml1bV91bmF2YWlsYWJsZV92YWx1ZQ==";
+
+  /** {@link #UNAVAILABLE} in hex: a {@code bytea} column under {@code binary.handling.mode=hex}. */
+  public static final String UNAVAILABLE_HEX =
+      "5f5f646562657a69756d5f756e617661696c61626c655f76616c7565";
+
+  /**
+   * The placeholder of an array column as a row holds it (arrays are kept as their JSON text): an
+   * array of the one placeholder.
+   */
+  public static final String UNAVAILABLE_ARRAY = "[\"" + UNAVAILABLE + "\"]";
+
+  private static final byte[] UNAVAILABLE_BYTES =
+      UNAVAILABLE.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  /**
+   * Whether {@code value} is Debezium's unchanged-TOAST placeholder in any form it takes: the text
+   * {@link #UNAVAILABLE}, its base64 ({@link #UNAVAILABLE_BASE64}) or hex ({@link
+   * #UNAVAILABLE_HEX}) for binary columns, the array of it ({@link #UNAVAILABLE_ARRAY}, or a list
+   * holding only it), or its bytes ({@code byte[]}, {@link java.nio.ByteBuffer}).
+   *
+   * @param value a column value; may be null (false)
+   */
+  public static boolean isUnavailable(Object value) {
+    if (value instanceof CharSequence text) {
+      int length = text.length();
+      if (length != UNAVAILABLE.length()
+          && length != UNAVAILABLE_BASE64.length()
+          && length != UNAVAILABLE_ARRAY.length()
+          && length != UNAVAILABLE_HEX.length()) {
+        return false; // most values: no comparison at all
+      }
+      String s = text.toString();
+      return s.equals(UNAVAILABLE)
+          || s.equals(UNAVAILABLE_BASE64)
+          || s.equals(UNAVAILABLE_ARRAY)
+          || s.equalsIgnoreCase(UNAVAILABLE_HEX);
+    }
+    if (value instanceof byte[] bytes) {
+      return java.util.Arrays.equals(bytes, UNAVAILABLE_BYTES);
+    }
+    if (value instanceof java.nio.ByteBuffer buffer) {
+      return buffer.remaining() == UNAVAILABLE_BYTES.length
+          && buffer.equals(java.nio.ByteBuffer.wrap(UNAVAILABLE_BYTES));
+    }
+    if (value instanceof java.util.List<?> list) {
+      return list.size() == 1 && UNAVAILABLE.equals(String.valueOf(list.get(0)));
+    }
+    return false;
+  }
+
   /** Copies the rows into immutable maps (which may hold null values). */
   public ChangeEvent {
     Objects.requireNonNull(table, "table");

@@ -336,7 +336,7 @@ public final class ForeignKeyJoin {
               + ")");
     }
     Object value = row.get(column);
-    if (ChangeEvent.UNAVAILABLE.equals(value)) {
+    if (ChangeEvent.isUnavailable(value)) {
       throw new MappingException(
           "join column '"
               + column

@@ -286,7 +286,7 @@ public final class BillingTopology implements DomainTopology {
         throw new MappingException(
             "column '" + column + "' of table '" + table + "' is not text: " + value);
       }
-      if (ChangeEvent.UNAVAILABLE.equals(s)) {
+      if (ChangeEvent.isUnavailable(s)) {
         throw new MappingException(
             "column '" + column + "' of table '" + table + "' is an unchanged-TOAST placeholder");
       }

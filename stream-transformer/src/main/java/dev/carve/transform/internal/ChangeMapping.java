@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.generic.IndexedRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -221,6 +222,8 @@ final class ChangeMapping {
     Serializer<Object> valueSerializer =
         valueSerializers.computeIfAbsent(
             topic.name(), n -> (Serializer<Object>) topic.valueSerde().serializer());
+    refusePlaceholder(topic.name(), "key", domainRecord.key());
+    refusePlaceholder(topic.name(), "value", domainRecord.value());
     byte[] key;
     byte[] value;
     try {
@@ -239,6 +242,70 @@ final class ChangeMapping {
           "cannot serialize the value for topic '" + topic.name() + "': " + e.getMessage(), e);
     }
     return new Record<>(key, new Routed(topic.name(), value), timestamp, headers);
+  }
+
+  /**
+   * The last line of defence against Debezium's unchanged-TOAST placeholder ({@link
+   * ChangeEvent#isUnavailable}, any form) reaching a target: whatever the mapper (YAML or Java, a
+   * copied {@code change.row()} included), an output holding it is refused and the change
+   * dead-lettered.
+   */
+  private void refusePlaceholder(String topic, String part, Object record) {
+    if (!(record instanceof IndexedRecord indexed)) {
+      return;
+    }
+    String field = placeholderIn(indexed, null);
+    if (field != null) {
+      throw new MappingException(
+          "field '"
+              + field
+              + "' of the "
+              + part
+              + " for topic '"
+              + topic
+              + "' (service '"
+              + service
+              + "', entity '"
+              + entityOf(topic)
+              + "') holds Debezium's unchanged-TOAST placeholder; the mapper copied a TOASTed"
+              + " column without its last value (YAML: list the column under 'toast:' of the"
+              + " entity; or set REPLICA IDENTITY FULL on the table)");
+    }
+  }
+
+  /** The path of the first field of {@code value} that holds the placeholder, or null. */
+  private static String placeholderIn(Object value, String path) {
+    if (value instanceof IndexedRecord record) {
+      List<Schema.Field> fields = record.getSchema().getFields();
+      for (int i = 0; i < fields.size(); i++) {
+        String name = fields.get(i).name();
+        String found = placeholderIn(record.get(i), path == null ? name : path + "." + name);
+        if (found != null) {
+          return found;
+        }
+      }
+      return null;
+    }
+    if (ChangeEvent.isUnavailable(value)) {
+      return path;
+    }
+    if (value instanceof java.util.Collection<?> items) {
+      int i = 0;
+      for (Object item : items) {
+        String found = placeholderIn(item, path + "[" + i++ + "]");
+        if (found != null) {
+          return found;
+        }
+      }
+    } else if (value instanceof Map<?, ?> map) {
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        String found = placeholderIn(e.getValue(), path + "[" + e.getKey() + "]");
+        if (found != null) {
+          return found;
+        }
+      }
+    }
+    return null;
   }
 
   /**

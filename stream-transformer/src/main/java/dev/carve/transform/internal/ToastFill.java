@@ -90,7 +90,7 @@ public final class ToastFill {
       ObjectNode root = (ObjectNode) EXACT.readTree(value);
       ObjectNode after = (ObjectNode) root.get("after");
       for (String column : columns) {
-        if (ChangeEvent.UNAVAILABLE.equals(original.get(column))) {
+        if (ChangeEvent.isUnavailable(original.get(column))) {
           after.set(column, EXACT.valueToTree(filled.get(column)));
         }
       }
@@ -158,7 +158,7 @@ public final class ToastFill {
         continue;
       }
       Object value = row.get(column);
-      if (ChangeEvent.UNAVAILABLE.equals(value)) {
+      if (ChangeEvent.isUnavailable(value)) {
         if (previous == null) {
           String stored = kept.get();
           previous = stored == null ? Map.of() : read(stored);

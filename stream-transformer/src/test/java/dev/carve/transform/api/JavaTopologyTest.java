@@ -117,6 +117,40 @@ class JavaTopologyTest {
   }
 
   @Test
+  void placeholderCopiedByAJavaMapperIntoAnOutputIsDeadLetteredNamingTheField() {
+    // Regression: a Java mapper copying a TOASTed column (title) wrote the placeholder, in any of
+    // its forms, to the target.
+    try (Harness harness = new Harness(new CatalogTopology(), OnError.DEAD_LETTER)) {
+      for (String title :
+          List.of(
+              ChangeEvent.UNAVAILABLE,
+              "X19kZWJleml1bV91bmF2YWlsYWJsZV92YWx1ZQ==",
+              "[\"" + ChangeEvent.UNAVAILABLE + "\"]")) {
+        harness.send(
+            "products",
+            Debezium.key("sku", "SKU-3"),
+            Debezium.update(
+                "products",
+                Debezium.row("sku", "SKU-3", "title", title, "weight_kg", "1.000"),
+                200));
+      }
+
+      assertThat(harness.read("product")).isEmpty();
+      assertThat(harness.readDeadLetters())
+          .hasSize(3)
+          .allSatisfy(
+              d ->
+                  assertThat(Harness.header(d, CarveHeaders.DLQ_ERROR))
+                      .contains(
+                          "service 'catalog'",
+                          "entity 'product'",
+                          "field 'title'",
+                          "unchanged-TOAST placeholder"));
+      assertThat(harness.driver().getKeyValueStore("catalog-versions").get("SKU-3")).isNull();
+    }
+  }
+
+  @Test
   void sameTableCannotBeMappedTwice() {
     DomainTopology twice =
         new DomainTopology() {

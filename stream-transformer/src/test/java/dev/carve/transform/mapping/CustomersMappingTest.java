@@ -35,7 +35,7 @@ public class CustomersMappingTest {
   }
 
   public static Map<String, Object> customer(
-      String custNo, String status, String deleted, String notes) {
+      String custNo, String status, String deleted, Object notes) {
     return Debezium.row(
         "cust_no",
         custNo,
@@ -299,6 +299,42 @@ public class CustomersMappingTest {
     assertThat(out).hasSize(2);
     assertThat(out.get(1).value().get("status").toString()).isEqualTo("SUSPENDED");
     assertThat(out.get(1).value().get("notes").toString()).isEqualTo("a very long note");
+  }
+
+  /** Base64 of the placeholder: a bytea column under binary.handling.mode=base64. */
+  static final String UNAVAILABLE_BASE64 = "X19kZWJleml1bV91bmF2YWlsYWJsZV92YWx1ZQ==";
+
+  @Test
+  void placeholderOfAnArrayOrBase64ColumnIsFilledLikeTheTextOne() {
+    // Regression: only the exact text was recognised; an array column's ["__debezium_..."] and a
+    // bytea column's base64 of it went through to the target as values.
+    sendCustomer("c", customer("C12", "A", "N", "a very long note"), 1000);
+    sendCustomer("u", customer("C12", "S", "N", UNAVAILABLE_BASE64), 1010);
+    sendCustomer("u", customer("C12", "C", "N", List.of(ChangeEvent.UNAVAILABLE)), 1020);
+
+    assertThat(harness.readDeadLetters()).isEmpty();
+    List<TestRecord<GenericRecord, GenericRecord>> out = harness.read("customer");
+    assertThat(out).hasSize(3);
+    assertThat(out.get(1).value().get("notes").toString()).isEqualTo("a very long note");
+    assertThat(out.get(2).value().get("notes").toString()).isEqualTo("a very long note");
+  }
+
+  @Test
+  void placeholderFormsInAColumnWithoutToastAreDeadLetteredNamingTheColumn() {
+    Map<String, Object> base64 = customer("C13", "A", "N", null);
+    base64.put("phone", UNAVAILABLE_BASE64);
+    sendCustomer("u", base64, 1010);
+    Map<String, Object> array = customer("C14", "A", "N", null);
+    array.put("phone", List.of(ChangeEvent.UNAVAILABLE));
+    sendCustomer("u", array, 1020);
+
+    assertThat(harness.read("customer")).isEmpty();
+    assertThat(harness.readDeadLetters())
+        .hasSize(2)
+        .allSatisfy(
+            d ->
+                assertThat(Harness.header(d, CarveHeaders.DLQ_ERROR))
+                    .contains("column 'phone'", "unchanged-TOAST placeholder"));
   }
 
   @Test

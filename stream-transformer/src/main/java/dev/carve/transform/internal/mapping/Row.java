@@ -141,7 +141,7 @@ final class Row {
               + ")");
     }
     Object value = columns.get(name);
-    if (ChangeEvent.UNAVAILABLE.equals(value)) {
+    if (ChangeEvent.isUnavailable(value)) {
       throw new MappingException(
           "column '"
               + name
@@ -171,7 +171,7 @@ final class Row {
               + ")");
     }
     Object value = row.get(column);
-    if (ChangeEvent.UNAVAILABLE.equals(value)) {
+    if (ChangeEvent.isUnavailable(value)) {
       throw new MappingException(
           "column '"
               + column
