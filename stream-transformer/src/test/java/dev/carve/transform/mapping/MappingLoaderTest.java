@@ -222,6 +222,61 @@ class MappingLoaderTest {
   }
 
   @Test
+  void valuesThatCanOnlyFailAtRuntimeAreRejectedAtLoad() {
+    // Regression: a code table value that is not a symbol of the field's enum, a timestamp pattern
+    // without a time of day and a const that does not fit its field loaded, then dead-lettered
+    // every row they applied to.
+    ConfigException e =
+        loadError(
+            """
+            service: orders
+            code-tables:
+              order_status: {N: NEW, P: PAYED, S: SHIPPED}
+            entities:
+              order:
+                table: orders
+                key: [order_id]
+                fields:
+                  order_id: {column: order_ref, allocate: order}
+                  order_ref: order_ref
+                  customer_id: {column: cust_no, allocate: customer}
+                  ordered_at: {column: order_date, convert: timestamp, pattern: "yyyy-MM-dd"}
+                  status: {column: status, codes: order_status}
+                  total: {const: "12.345"}
+                  total_cents: {column: total_amount, convert: cents}
+                  currency: {column: currency, codes: {E: EUR, U: USD}}
+                  line_count: {const: many}
+            """);
+    assertThat(e).isNotNull();
+    assertThat(e.getMessage()).contains("test.yaml");
+    assertThat(e.problems())
+        .hasSize(4)
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith("line 12: key 'entities.order.fields.ordered_at.pattern'")
+                    .contains("'convert: timestamp'", "time of day", "convert: date"))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith("line 13: key 'entities.order.fields.status.codes'")
+                    .contains(
+                        "code 'P' of code table 'order_status'",
+                        "'PAYED'",
+                        "[NEW, PAID, SHIPPED, DELIVERED, CANCELLED]"))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith("line 14: key 'entities.order.fields.total.const'")
+                    .contains("'12.345'", "more than 2 decimal places"))
+        .anySatisfy(
+            p ->
+                assertThat(p)
+                    .startsWith("line 17: key 'entities.order.fields.line_count.const'")
+                    .contains("'many'", "whole number"));
+  }
+
+  @Test
   void dateWithAnOffsetInItsPatternIsRejectedAtLoad() {
     // A date has no time to shift to UTC: the offset would be dropped silently.
     ConfigException e =

@@ -81,6 +81,22 @@ final class DatePattern {
     return zone;
   }
 
+  /**
+   * Whether the pattern reads the hour of the day (letters H, k, h, K outside quotes), which a
+   * timestamp needs; without it every value is an error.
+   */
+  boolean hasTime() {
+    boolean quoted = false;
+    for (char ch : pattern.toCharArray()) {
+      if (ch == '\'') {
+        quoted = !quoted;
+      } else if (!quoted && "HkhK".indexOf(ch) >= 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Whether values of this pattern are read without the formatter when they fit its layout. */
   boolean direct() {
     return layout != null;

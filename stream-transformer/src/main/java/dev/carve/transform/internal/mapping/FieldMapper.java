@@ -66,6 +66,11 @@ final class FieldMapper {
     return field;
   }
 
+  /** The field's Avro schema. */
+  Schema schema() {
+    return schema;
+  }
+
   /** The column this field reads, or null for expressions and constants. */
   String column() {
     return column;
@@ -146,6 +151,25 @@ final class FieldMapper {
       }
       value = mapped;
     }
+    return afterCodes(value);
+  }
+
+  /**
+   * The Avro value of {@code value}, a value of the field's code table, as the field writes it
+   * (conversions, allocation, the field's type): how a row with that code would be mapped.
+   *
+   * @throws MappingException when the field cannot take it
+   */
+  Object coerceCodeValue(String value) {
+    return AvroValues.coerce(afterCodes(value), schema);
+  }
+
+  /** Whether this field writes a constant. */
+  boolean isConstant() {
+    return column == null && expression == null;
+  }
+
+  private Object afterCodes(Object value) {
     for (Conversion conversion : conversions) {
       value = conversion.apply(value, pattern);
     }

@@ -4,6 +4,7 @@ import dev.carve.core.Topics;
 import dev.carve.core.config.ConfigException;
 import dev.carve.core.config.ConfigOption;
 import dev.carve.transform.api.ForeignKeyJoin;
+import dev.carve.transform.api.MappingException;
 import dev.carve.transform.mapping.SchemaResolver;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -657,6 +658,14 @@ public final class MappingCompiler {
                 + " by 'convert: date' (a date has no time to move to UTC; the offset would be"
                 + " dropped); use 'convert: timestamp' with a timestamp-micros field, or a pattern"
                 + " without the offset");
+      } else if (pattern != null
+          && !pattern.hasTime()
+          && conversions.contains(Conversion.TIMESTAMP)) {
+        problem(
+            patternNode,
+            "'convert: timestamp' needs a pattern with the time of day (letters H, or h with a;"
+                + " e.g. 'yyyy-MM-dd HH:mm:ss'): without it every value is an error; for a date"
+                + " without time use 'convert: date' with a date field");
       }
     } else if (needsPattern) {
       problem(
@@ -675,19 +684,64 @@ public final class MappingCompiler {
     if (problems.size() > before) {
       return null;
     }
-    return new FieldMapper(
-        name,
-        schema,
-        column,
-        expression,
-        constant,
-        delimiter,
-        part,
-        codeTableName,
-        codes,
-        conversions,
-        pattern,
-        allocate);
+    FieldMapper mapper =
+        new FieldMapper(
+            name,
+            schema,
+            column,
+            expression,
+            constant,
+            delimiter,
+            part,
+            codeTableName,
+            codes,
+            conversions,
+            pattern,
+            allocate);
+    checkValues(mapper, node, codes, codeTableName);
+    return mapper;
+  }
+
+  /**
+   * The values a field gets from the file alone (its code table's values, its constant) must fit
+   * the field: each would otherwise dead-letter every row that reaches it.
+   */
+  private void checkValues(
+      FieldMapper mapper, YamlNode node, Map<String, String> codes, String codeTableName) {
+    if (codes != null) {
+      for (Map.Entry<String, String> code : codes.entrySet()) {
+        try {
+          mapper.coerceCodeValue(code.getValue());
+        } catch (MappingException e) {
+          problem(
+              node.get("codes"),
+              "code '"
+                  + code.getKey()
+                  + "'"
+                  + (codeTableName == null ? "" : " of code table '" + codeTableName + "'")
+                  + " maps to '"
+                  + code.getValue()
+                  + "', which field '"
+                  + mapper.field()
+                  + "' cannot take: "
+                  + e.getMessage());
+        }
+      }
+    }
+    if (mapper.isConstant() && node.get("const") != null) {
+      try {
+        mapper.apply(new Row("", Map.of()));
+      } catch (MappingException e) {
+        problem(
+            node.get("const"),
+            "the constant does not fit field '"
+                + mapper.field()
+                + "' ("
+                + AvroValues.nonNull(mapper.schema())
+                + "): "
+                + e.getMessage());
+      }
+    }
   }
 
   private Map<String, String> codeMap(YamlNode node) {
