@@ -1,9 +1,7 @@
 package dev.carve.transform.internal.mapping;
 
 import dev.carve.transform.api.MappingException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
-import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.apache.commons.jexl3.JexlBuilder;
 import org.apache.commons.jexl3.JexlContext;
@@ -11,8 +9,9 @@ import org.apache.commons.jexl3.JexlEngine;
 import org.apache.commons.jexl3.JexlException;
 import org.apache.commons.jexl3.JexlExpression;
 import org.apache.commons.jexl3.JexlFeatures;
+import org.apache.commons.jexl3.JexlScript;
 import org.apache.commons.jexl3.introspection.JexlPermissions;
-import org.apache.commons.jexl3.introspection.JexlSandbox;
+import org.apache.commons.jexl3.introspection.JexlUberspect;
 
 /**
  * The safe expression language of mappings: JEXL restricted to expressions (no scripts, loops,
@@ -26,16 +25,6 @@ final class Expressions {
   private Expressions() {}
 
   private static JexlEngine createEngine() {
-    JexlSandbox sandbox = new JexlSandbox(false);
-    // Every String method but getClass (the door to reflection), and the fn: functions.
-    sandbox.block(String.class.getName()).execute("getClass");
-    String[] functions =
-        Arrays.stream(ExpressionFunctions.class.getDeclaredMethods())
-            .filter(m -> Modifier.isPublic(m.getModifiers()) && Modifier.isStatic(m.getModifiers()))
-            .map(Method::getName)
-            .distinct()
-            .toArray(String[]::new);
-    sandbox.allow(ExpressionFunctions.class.getName()).execute(functions);
     JexlFeatures features =
         new JexlFeatures()
             .script(false)
@@ -52,10 +41,18 @@ final class Expressions {
             .annotation(false)
             .localVar(false)
             .namespaceTest(ns -> ns.equals("fn"));
+    // The introspection of an engine without sandbox, restricted by JEXL's permissions too; the
+    // sandbox decides what reaches it.
+    JexlUberspect base =
+        new JexlBuilder()
+            .permissions(
+                JexlPermissions.RESTRICTED.compose(
+                    ExpressionFunctions.class.getPackageName() + ".*"))
+            .create()
+            .getUberspect();
     return new JexlBuilder()
-        .permissions(
-            JexlPermissions.RESTRICTED.compose(ExpressionFunctions.class.getPackageName() + ".*"))
-        .sandbox(sandbox)
+        .uberspect(new ExpressionSandbox(base, ExpressionFunctions.class))
+        .arithmetic(new ExpressionSandbox.Arithmetic(true))
         .features(features)
         .namespaces(Map.of("fn", ExpressionFunctions.class))
         .strict(true)
@@ -72,11 +69,23 @@ final class Expressions {
    *     that is not allowed
    */
   static JexlExpression compile(String text) {
+    JexlExpression expression;
     try {
-      return ENGINE.createExpression(text);
+      expression = ENGINE.createExpression(text);
     } catch (JexlException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
+    for (List<String> path : ((JexlScript) expression).getVariables()) {
+      if (path.size() > 2) {
+        // java.lang.System: no variable has more than two parts; it can only reach for a class.
+        throw new IllegalArgumentException(
+            "'"
+                + String.join(".", path)
+                + "' is refused by the sandbox: expressions read columns, item.<field>,"
+                + " out.<field> and <alias>.<column>, never packages or classes");
+      }
+    }
+    return expression;
   }
 
   /**
@@ -89,7 +98,14 @@ final class Expressions {
       return expression.evaluate(new RowContext(row));
     } catch (MappingException e) {
       throw e;
+    } catch (ExpressionSandbox.Refused e) {
+      throw refused(expression, e);
     } catch (JexlException e) {
+      for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+        if (cause instanceof ExpressionSandbox.Refused refused) {
+          throw refused(expression, refused);
+        }
+      }
       Throwable cause = e.getCause();
       if (cause instanceof MappingException m) {
         throw m;
@@ -99,6 +115,11 @@ final class Expressions {
     } catch (RuntimeException e) {
       throw new MappingException("expression '" + expression.getSourceText() + "' failed: " + e, e);
     }
+  }
+
+  private static MappingException refused(JexlExpression expression, ExpressionSandbox.Refused e) {
+    return new MappingException(
+        "expression '" + expression.getSourceText() + "' failed: " + e.getMessage(), e);
   }
 
   private record RowContext(Row row) implements JexlContext {
