@@ -207,6 +207,42 @@ public record ChangeEvent(
     return Collections.unmodifiableMap(row);
   }
 
+  /**
+   * The value of {@code column} in {@link #row()}, checked: a column the row does not have is
+   * schema drift (dropped or renamed in the source), never read as null.
+   *
+   * @return the value; null when the column is null
+   * @throws MappingException naming the column, the table and the key when the row has no such
+   *     column, or when it holds Debezium's unchanged-TOAST placeholder ({@link #isUnavailable})
+   */
+  public Object column(String column) {
+    Map<String, Object> row = row();
+    if (!row.containsKey(column)) {
+      throw new MappingException(
+          "column '"
+              + column
+              + "' is missing from table '"
+              + table
+              + "' at key "
+              + key
+              + " (dropped or renamed in the source? the row has "
+              + row.keySet()
+              + ")");
+    }
+    Object value = row.get(column);
+    if (isUnavailable(value)) {
+      throw new MappingException(
+          "column '"
+              + column
+              + "' of table '"
+              + table
+              + "' at key "
+              + key
+              + " holds Debezium's unchanged-TOAST placeholder");
+    }
+    return value;
+  }
+
   /** True for deletes. */
   public boolean isDelete() {
     return op == Op.DELETE;

@@ -161,7 +161,8 @@ public final class BillingTopology implements DomainTopology {
 
     private static void applyOrder(ChangeEvent change, ObjectNode state) {
       Map<String, Object> row = change.row();
-      if (change.isDelete() || "Y".equals(row.get("deleted_flag"))) {
+      // Checked: a dropped deleted_flag is schema drift, not "not deleted".
+      if (change.isDelete() || "Y".equals(change.column("deleted_flag"))) {
         state.putNull("order");
         return;
       }

@@ -107,6 +107,30 @@ class BillingTopologyTest {
   }
 
   @Test
+  void droppedDeletedFlagColumnIsDeadLetteredNamingItNotTakenAsNotDeleted() {
+    // Regression: "Y".equals(row.get("deleted_flag")) read a dropped column as "not deleted", so a
+    // soft-deleted order kept its invoice silently.
+    sendOrder(order("ORD-7", "N", "120.00", "EUR"), 100);
+    assertThat(harness.read("invoice")).hasSize(1);
+    Map<String, Object> drifted = order("ORD-7", "N", "120.00", "EUR");
+    drifted.remove("deleted_flag");
+    sendOrder(drifted, 110);
+
+    assertThat(harness.read("invoice")).isEmpty();
+    assertThat(harness.readDeadLetters())
+        .singleElement()
+        .satisfies(
+            d ->
+                assertThat(Harness.header(d, CarveHeaders.DLQ_ERROR))
+                    .contains("column 'deleted_flag'", "missing", "table 'orders'"));
+    // A null flag is a row that is not deleted.
+    Map<String, Object> unset = order("ORD-7", "P", "120.00", "EUR");
+    unset.put("deleted_flag", null);
+    sendOrder(unset, 120);
+    assertThat(last().get("status").toString()).isEqualTo("OPEN");
+  }
+
+  @Test
   void netIsRoundedHalfUp() {
     sendOrder(order("ORD-2", "N", "10.01", "GBP"), 100);
     GenericRecord invoice = last();
