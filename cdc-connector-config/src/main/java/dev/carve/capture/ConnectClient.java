@@ -444,6 +444,7 @@ public final class ConnectClient {
   private JsonNode sendOnce(String method, String path, Object body, String what)
       throws InterruptedException {
     URI uri = URI.create(baseUrl + path);
+    String failed = "Failed to " + what + ": " + method + " " + uri;
     HttpRequest.Builder request =
         HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json");
     try {
@@ -461,42 +462,24 @@ public final class ConnectClient {
       String text = response.body();
       if (response.statusCode() >= 300) {
         throw new ConnectApiException(
-            "Failed to "
-                + what
-                + ": "
-                + method
-                + " "
-                + uri
-                + " answered "
-                + response.statusCode()
-                + ": "
-                + connectMessage(text),
+            failed + " answered " + response.statusCode() + ": " + connectMessage(text),
             response.statusCode(),
             null);
       }
-      return text == null || text.isBlank() ? JSON.createObjectNode() : JSON.readTree(text);
+      try {
+        return text == null || text.isBlank() ? JSON.createObjectNode() : JSON.readTree(text);
+      } catch (JsonProcessingException e) {
+        throw new ConnectApiException(
+            failed + " answered with malformed JSON: " + e.getOriginalMessage(), -1, e);
+      }
     } catch (JsonProcessingException e) {
       throw new ConnectApiException(
-          "Failed to "
-              + what
-              + ": "
-              + method
-              + " "
-              + uri
-              + " answered with malformed JSON: "
-              + e.getOriginalMessage(),
-          -1,
-          e);
+          failed + ": could not write the request as JSON: " + e.getOriginalMessage(), -1, e);
     } catch (HttpTimeoutException e) {
       // Connected, but no answer in time: Connect is up and busy, e.g. validating a connector
       // config, which makes Debezium connect to the database first.
       throw new ConnectApiException(
-          "Failed to "
-              + what
-              + ": "
-              + method
-              + " "
-              + uri
+          failed
               + " did not answer within "
               + timeout.toSeconds()
               + " s (a validation or deployment waits for the connector to reach its database:"

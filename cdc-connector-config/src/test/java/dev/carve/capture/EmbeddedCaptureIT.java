@@ -230,22 +230,11 @@ class EmbeddedCaptureIT {
     ConnectorConfig connector = connector(db, "refused");
     EmbeddedCapture.Options options = options("capture-it-offsets-refused");
     String topic = "refused.public.customers";
-    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
 
     EmbeddedCapture first = EmbeddedCapture.create(connector, options);
     first.start();
     awaitRecords(topic, r -> r.size() >= 8);
-    try (Admin admin = Admin.create(TestKafka.adminProperties())) {
-      admin
-          .incrementalAlterConfigs(
-              Map.of(
-                  resource,
-                  List.of(
-                      new AlterConfigOp(
-                          new ConfigEntry("max.message.bytes", "200"), AlterConfigOp.OpType.SET))))
-          .all()
-          .get(30, TimeUnit.SECONDS);
-    }
+    alterTopicConfig(topic, "max.message.bytes", "200");
     execute(db, "UPDATE customers SET phone = 'refused-once' WHERE cust_no = 'C00000002'");
 
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -257,17 +246,7 @@ class EmbeddedCaptureIT {
     first.close(Duration.ofSeconds(30));
     assertThat(awaitRecords(topic, r -> r.size() >= 8)).hasSize(8);
 
-    try (Admin admin = Admin.create(TestKafka.adminProperties())) {
-      admin
-          .incrementalAlterConfigs(
-              Map.of(
-                  resource,
-                  List.of(
-                      new AlterConfigOp(
-                          new ConfigEntry("max.message.bytes", ""), AlterConfigOp.OpType.DELETE))))
-          .all()
-          .get(30, TimeUnit.SECONDS);
-    }
+    alterTopicConfig(topic, "max.message.bytes", null);
     try (EmbeddedCapture second = EmbeddedCapture.create(connector, options)) {
       second.start();
       List<ConsumerRecord<byte[], byte[]>> records =
@@ -320,6 +299,21 @@ class EmbeddedCaptureIT {
       assertThat(lag)
           .as("bytes of WAL the slot retains after heartbeats (was %,d)", written)
           .isLessThan(1_000_000);
+    }
+  }
+
+  /** Sets a topic config, or removes it (back to the broker's default) when value is null. */
+  private static void alterTopicConfig(String topic, String key, String value) throws Exception {
+    try (Admin admin = Admin.create(TestKafka.adminProperties())) {
+      AlterConfigOp op =
+          value == null
+              ? new AlterConfigOp(new ConfigEntry(key, ""), AlterConfigOp.OpType.DELETE)
+              : new AlterConfigOp(new ConfigEntry(key, value), AlterConfigOp.OpType.SET);
+      admin
+          .incrementalAlterConfigs(
+              Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topic), List.of(op)))
+          .all()
+          .get(30, TimeUnit.SECONDS);
     }
   }
 
