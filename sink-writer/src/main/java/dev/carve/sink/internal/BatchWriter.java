@@ -12,11 +12,13 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.postgresql.PGConnection;
@@ -144,6 +146,7 @@ public final class BatchWriter {
       }
       groupsByTable.put(table, groups);
     }
+    lockTables(c, byTable.keySet());
     // Every key has one operation in the batch, so upserts and deletes touch disjoint rows and may
     // be split into two passes: upserts parents first, then deletes children first, which is what
     // foreign keys between target tables (owned by the service's DDL) need within a batch.
@@ -193,8 +196,35 @@ public final class BatchWriter {
   private record Group(Schema keySchema, Schema valueSchema, boolean delete, boolean repair) {}
 
   /**
+   * Takes the write lock of every table of the batch ({@link PostgresDialect#lockTable}) until the
+   * transaction ends, in the order of their lock keys so that two writers of overlapping tables
+   * cannot deadlock. Under READ COMMITTED each statement sees a new snapshot: without the lock, a
+   * second writer of the table (a zombie instance whose partitions moved on, a failure-log retry)
+   * could commit a delete between this writer's tombstone check and its upsert, and the upsert,
+   * written without the tombstone part (or checking a snapshot older than the delete), would bring
+   * the row back.
+   */
+  private void lockTables(Connection c, Collection<String> tableNames) throws SQLException {
+    Map<Long, String> byKey = new TreeMap<>();
+    for (String table : tableNames) {
+      byKey.put(PostgresDialect.tableLockKey(tables.schema(), table), table);
+    }
+    try (PreparedStatement ps = c.prepareStatement(PostgresDialect.lockTable())) {
+      for (Map.Entry<Long, String> e : byKey.entrySet()) {
+        ps.setLong(1, e.getKey());
+        try {
+          ps.execute();
+        } catch (SQLException ex) {
+          throw unlessTransient(ex, e.getValue());
+        }
+      }
+    }
+  }
+
+  /**
    * Whether the table has tombstones. Without any, upserts skip the tombstone parts of the guard;
-   * the check runs in the batch's transaction, right before the statements that rely on it.
+   * the check runs in the batch's transaction, right before the statements that rely on it and
+   * under the table's write lock ({@link #lockTables}), so no other writer adds one in between.
    */
   private boolean hasTombstones(Connection c, String table) throws SQLException {
     try (PreparedStatement ps =

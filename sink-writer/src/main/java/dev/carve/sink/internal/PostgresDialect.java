@@ -402,6 +402,31 @@ public final class PostgresDialect {
     return spec.allColumns().size() + 2 + (tombstones ? spec.keyColumns().size() + 2 : 0);
   }
 
+  /**
+   * Takes the write lock of one target table until the end of the transaction; binds its {@link
+   * #tableLockKey}. Every writer of the table (the live sink, a zombie instance whose partitions
+   * moved on, a failure-log retry, an in-place replay) takes it before its first statement on the
+   * table, so the tombstone decision and the guarded statements of one writer never interleave with
+   * another's (under READ COMMITTED each statement sees a new snapshot).
+   */
+  public static String lockTable() {
+    return "SELECT pg_advisory_xact_lock(?)";
+  }
+
+  /**
+   * The advisory-lock key of a target table: the first 8 bytes of the SHA-256 of {@code
+   * carve-sink:<schema>.<table>} (quoted identifiers, so no two tables share a text). Stable across
+   * JVMs and PostgreSQL versions, unlike {@code hashtext}.
+   */
+  public static long tableLockKey(String schema, String table) {
+    byte[] text = ("carve-sink:" + qualified(schema, table)).getBytes(StandardCharsets.UTF_8);
+    try {
+      return java.nio.ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(text)).getLong();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is not available", e);
+    }
+  }
+
   /** Whether a table has tombstones; binds the table name. */
   public static String hasTombstones(String schema) {
     return "SELECT EXISTS (SELECT 1 FROM "

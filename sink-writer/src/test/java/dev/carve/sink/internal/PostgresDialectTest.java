@@ -103,4 +103,17 @@ class PostgresDialectTest {
     assertThat(wide.getBytes(StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(63);
     assertThat(wide).startsWith("schéma_ünïcødé");
   }
+
+  @Test
+  void aTablesWriteLockKeyIsStableAndDiffersBetweenTablesAndSchemas() {
+    long order = PostgresDialect.tableLockKey("public", "order");
+
+    assertThat(PostgresDialect.tableLockKey("public", "order")).isEqualTo(order);
+    assertThat(PostgresDialect.tableLockKey("public", "order_line")).isNotEqualTo(order);
+    assertThat(PostgresDialect.tableLockKey("billing", "order")).isNotEqualTo(order);
+    // "a.b"."c" and "a"."b.c" are different tables and must not share a lock.
+    assertThat(PostgresDialect.tableLockKey("a.b", "c"))
+        .isNotEqualTo(PostgresDialect.tableLockKey("a", "b.c"));
+    assertThat(PostgresDialect.lockTable()).isEqualTo("SELECT pg_advisory_xact_lock(?)");
+  }
 }
