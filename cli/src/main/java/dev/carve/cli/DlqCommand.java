@@ -4,6 +4,7 @@ import dev.carve.sink.FailureEntry;
 import dev.carve.sink.FailureFilter;
 import dev.carve.sink.FailureLog;
 import dev.carve.sink.FailureStatus;
+import dev.carve.sink.PlannedRetry;
 import dev.carve.sink.RetryOutcome;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -144,8 +145,12 @@ public final class DlqCommand implements Callable<Integer> {
   @Command(
       name = "retry",
       mixinStandardHelpOptions = true,
-      description =
-          "Re-read failed records from Kafka and write them again through the sink's guard.")
+      description = {
+        "Re-read failed records from Kafka and write them again through the sink's guard.",
+        "Failures that first failed longer ago than the service's tombstone-retention are"
+            + " refused: a newer delete of their key may have lost its tombstone, and writing"
+            + " them could bring a deleted row back."
+      })
   static final class Retry implements Callable<Integer> {
     @CommandLine.Mixin ServiceArgs args;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -157,26 +162,96 @@ public final class DlqCommand implements Callable<Integer> {
         description = "One failure id; without it, every open failure.")
     Long id;
 
+    @Option(
+        names = "--force-older-than-tombstones",
+        description =
+            "Also retry failures older than tombstone-retention (check their keys first: a"
+                + " deleted row may come back).")
+    boolean force;
+
+    @Option(names = "--dry-run", description = "List what would be retried; write nothing.")
+    boolean dryRun;
+
     @Override
     public Integer call() {
       try (FailureLog log = FailureLog.open(args.service, args.sinkOptions())) {
-        List<RetryOutcome> outcomes =
-            id != null ? List.of(log.retry(id)) : log.retryAll(FailureFilter.open());
         PrintWriter out = spec.commandLine().getOut();
+        if (dryRun) {
+          return dryRun(log, out);
+        }
+        List<RetryOutcome> outcomes =
+            id != null ? List.of(log.retry(id, force)) : log.retryAll(FailureFilter.open(), force);
         long resolved = outcomes.stream().filter(RetryOutcome::resolved).count();
+        long refused = outcomes.stream().filter(RetryOutcome::refused).count();
         outcomes.forEach(
             o ->
                 out.printf(
                     Locale.ROOT,
                     "%6d  %s  %s%n",
                     o.id(),
-                    o.resolved() ? "resolved" : "failed again",
+                    o.refused() ? "refused" : o.resolved() ? "resolved" : "failed again",
                     o.message()));
         out.printf(
-            Locale.ROOT, "%d of %d retried failure(s) resolved%n", resolved, outcomes.size());
+            Locale.ROOT,
+            "%d of %d retried failure(s) resolved%s%n",
+            resolved,
+            outcomes.size() - refused,
+            refused == 0
+                ? ""
+                : "; "
+                    + refused
+                    + " refused as older than tombstone-retention"
+                    + " (--force-older-than-tombstones retries them)");
         out.flush();
         return resolved == outcomes.size() ? 0 : Carve.EXIT_FAILURE;
       }
+    }
+
+    private int dryRun(FailureLog log, PrintWriter out) {
+      List<PlannedRetry> plan;
+      if (id != null) {
+        plan =
+            List.of(
+                log.planRetry(id, force)
+                    .orElseThrow(
+                        () ->
+                            new UserFacingException(
+                                "No failure with id "
+                                    + id
+                                    + " for service '"
+                                    + args.service
+                                    + "'")));
+      } else {
+        plan = log.planRetry(FailureFilter.open(), force);
+      }
+      for (PlannedRetry p : plan) {
+        FailureEntry e = p.entry();
+        if (e.status() == FailureStatus.RESOLVED) {
+          out.printf(Locale.ROOT, "%6d  already resolved%n", e.id());
+        } else if (p.wouldRetry()) {
+          out.printf(
+              Locale.ROOT,
+              "%6d  would retry  %s %d %d  key %s  first failed %s ago%n",
+              e.id(),
+              e.topic(),
+              e.partition(),
+              e.offset(),
+              e.key(),
+              FailureLog.describe(p.age()));
+        } else {
+          out.printf(Locale.ROOT, "%6d  would refuse  %s%n", e.id(), p.refusal());
+        }
+      }
+      out.printf(
+          Locale.ROOT,
+          "would retry %d of %d failure(s) of service '%s'; dry run: nothing written%n",
+          plan.stream()
+              .filter(p -> p.wouldRetry() && p.entry().status() == FailureStatus.OPEN)
+              .count(),
+          plan.size(),
+          args.service);
+      out.flush();
+      return 0;
     }
   }
 

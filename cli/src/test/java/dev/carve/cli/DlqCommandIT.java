@@ -12,6 +12,7 @@ import dev.carve.core.CarveHeaders;
 import dev.carve.schemas.EntitySchemas;
 import dev.carve.schemas.registry.embedded.EmbeddedSchemaRegistry;
 import dev.carve.sink.ServiceSink;
+import dev.carve.sink.internal.PostgresDialect;
 import dev.carve.testkit.TestKafka;
 import dev.carve.testkit.TestPostgres;
 import java.math.BigDecimal;
@@ -222,6 +223,66 @@ class DlqCommandIT {
         .contains("1 failure(s) of service 'dlq_it'");
     assertThat(rows(DATABASE, "SELECT service, status FROM public.carve_failures ORDER BY id"))
         .containsExactly("dlq_it|RESOLVED", "billing|OPEN");
+  }
+
+  /**
+   * Regression: {@code dlq retry} wrote failures older than tombstone-retention (failure-retention
+   * is longer), whose key's newer delete may have lost its tombstone: the row came back.
+   */
+  @Test
+  void aFailureOlderThanTheTombstoneRetentionIsRefusedUnlessForcedAndADryRunSaysSo()
+      throws Exception {
+    Path config = CommandItSupport.writeConfig(dir, SERVICE, DATABASE, registry.url());
+    String cfg = config.toString();
+    execute(DATABASE, PostgresDialect.createFailureTable("public"));
+    String id =
+        rows(
+                DATABASE,
+                "INSERT INTO public.carve_failures (service, topic, kafka_partition, kafka_offset,"
+                    + " record_key, error, first_seen, last_seen) VALUES ('dlq_it',"
+                    + " 'dlq_it.order', 0, 424242, '{\"order_id\": 9}', 'E',"
+                    + " now() - interval '9 days 2 hours', now() - interval '1 day') RETURNING id")
+            .get(0);
+    try {
+      Run dryRun = carve("dlq", "retry", SERVICE, id, "--dry-run", "--config", cfg);
+      assertThat(dryRun.exit()).as(dryRun.both()).isZero();
+      assertThat(dryRun.out())
+          .containsPattern(
+              "(?m)^ +" + id + "  would refuse  Not retried: failure " + id + " of service")
+          .contains("first failed 9d 2h ago, longer than tombstone-retention (")
+          .contains("failure-retention is ")
+          .contains("would retry 0 of 1 failure(s) of service 'dlq_it'; dry run: nothing written");
+
+      Run forcedDryRun =
+          carve(
+              "dlq",
+              "retry",
+              SERVICE,
+              id,
+              "--force-older-than-tombstones",
+              "--dry-run",
+              "--config",
+              cfg);
+      assertThat(forcedDryRun.out())
+          .containsPattern(
+              "(?m)^ +"
+                  + id
+                  + "  would retry  dlq_it\\.order 0 424242  key \\{\"order_id\": 9\\}"
+                  + "  first failed 9d 2h ago$")
+          .contains("would retry 1 of 1 failure(s)");
+
+      Run refused = carve("dlq", "retry", SERVICE, id, "--config", cfg);
+      assertThat(refused.exit()).as(refused.both()).isEqualTo(Carve.EXIT_FAILURE);
+      assertThat(refused.out())
+          .containsPattern("(?m)^ +" + id + "  refused  Not retried: failure " + id)
+          .contains("0 of 0 retried failure(s) resolved; 1 refused as older than");
+      assertThat(
+              rows(DATABASE, "SELECT status, attempts FROM public.carve_failures WHERE id = " + id))
+          .as("a refused retry changes nothing")
+          .containsExactly("OPEN|1");
+    } finally {
+      execute(DATABASE, "DELETE FROM public.carve_failures WHERE id = " + id);
+    }
   }
 
   @Test

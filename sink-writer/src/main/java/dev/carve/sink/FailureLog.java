@@ -12,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -37,6 +38,8 @@ public final class FailureLog implements AutoCloseable {
   private final SinkTools tools;
   private final SinkEngine engine;
   private final String schema;
+  private final Duration tombstoneRetention;
+  private final Duration failureRetention;
 
   private FailureLog(
       String service,
@@ -45,6 +48,8 @@ public final class FailureLog implements AutoCloseable {
       Deserializer<GenericRecord> valueDeserializer) {
     this.service = service;
     this.schema = options.schema();
+    this.tombstoneRetention = options.tombstoneRetention();
+    this.failureRetention = options.failureRetention();
     this.tools = new SinkTools(service, options, keyDeserializer, valueDeserializer);
     // A retry is run by a person: report a database outage at once instead of waiting for it.
     this.engine = tools.engine(schema, options.ddl(), () -> true, new SinkCounters());
@@ -139,21 +144,45 @@ public final class FailureLog implements AutoCloseable {
   }
 
   /**
-   * Retries one entry: re-reads the record at its topic, partition and offset and writes it.
-   *
-   * @return the outcome; an entry that fails again stays open with the new error and one more
-   *     attempt
-   * @throws IllegalArgumentException when there is no entry with that id for this service
+   * Retries one entry unless it is older than {@code tombstone-retention}: {@link #retry(long,
+   * boolean)} without forcing.
    */
   public RetryOutcome retry(long id) {
+    return retry(id, false);
+  }
+
+  /**
+   * Retries one entry: re-reads the record at its topic, partition and offset and writes it.
+   *
+   * <p>An entry that first failed longer ago than {@code tombstone-retention} is refused unless
+   * {@code forceOlderThanTombstones}: a delete of its key newer than the record may have been
+   * applied since, and its tombstone, which is what stops an older upsert, may already be
+   * collected, so writing the record could bring a deleted row back. The age is measured from the
+   * first failure (by the database's clock), since every failed retry moves {@code last_seen}.
+   *
+   * @param forceOlderThanTombstones retry even an entry older than {@code tombstone-retention}
+   * @return the outcome; an entry that fails again stays open with the new error and one more
+   *     attempt; a refused entry stays open, unchanged ({@link RetryOutcome#refused()})
+   * @throws IllegalArgumentException when there is no entry with that id for this service
+   */
+  public RetryOutcome retry(long id, boolean forceOlderThanTombstones) {
     FailureEntry e =
         show(id)
             .orElseThrow(
                 () ->
                     new IllegalArgumentException(
                         "No failure with id " + id + " for service '" + service + "'"));
+    return retry(plan(e, databaseNow(), forceOlderThanTombstones));
+  }
+
+  private RetryOutcome retry(PlannedRetry plan) {
+    FailureEntry e = plan.entry();
+    long id = e.id();
     if (e.status() == FailureStatus.RESOLVED) {
       return new RetryOutcome(id, true, "already resolved");
+    }
+    if (!plan.wouldRetry()) {
+      return new RetryOutcome(id, false, plan.refusal(), true);
     }
     Optional<ConsumerRecord<byte[], byte[]>> record = read(e);
     if (record.isEmpty()) {
@@ -184,15 +213,115 @@ public final class FailureLog implements AutoCloseable {
     return new RetryOutcome(id, true, "written");
   }
 
-  /** Retries every entry the filter selects, oldest first. */
+  /** Retries every open entry the filter selects, oldest first, without forcing. */
   public List<RetryOutcome> retryAll(FailureFilter filter) {
+    return retryAll(filter, false);
+  }
+
+  /**
+   * Retries every open entry the filter selects, oldest first; entries older than {@code
+   * tombstone-retention} are refused (each with its own outcome) unless {@code
+   * forceOlderThanTombstones} (see {@link #retry(long, boolean)}).
+   */
+  public List<RetryOutcome> retryAll(FailureFilter filter, boolean forceOlderThanTombstones) {
     List<RetryOutcome> out = new ArrayList<>();
+    for (PlannedRetry p : planRetry(filter, forceOlderThanTombstones)) {
+      out.add(retry(p));
+    }
+    return out;
+  }
+
+  /**
+   * The dry run of {@link #retryAll(FailureFilter, boolean)}: every open entry the filter selects,
+   * oldest first, with its age and whether it would be retried; writes nothing.
+   */
+  public List<PlannedRetry> planRetry(FailureFilter filter, boolean forceOlderThanTombstones) {
+    Instant now = databaseNow();
+    List<PlannedRetry> out = new ArrayList<>();
     for (FailureEntry e : list(filter)) {
       if (e.status() == FailureStatus.OPEN) {
-        out.add(retry(e.id()));
+        out.add(plan(e, now, forceOlderThanTombstones));
       }
     }
     return out;
+  }
+
+  /**
+   * The dry run of {@link #retry(long, boolean)} for one entry; empty when there is no entry with
+   * that id for this service.
+   */
+  public Optional<PlannedRetry> planRetry(long id, boolean forceOlderThanTombstones) {
+    Instant now = databaseNow();
+    return show(id).map(e -> plan(e, now, forceOlderThanTombstones));
+  }
+
+  private PlannedRetry plan(FailureEntry e, Instant now, boolean force) {
+    Duration age = Duration.between(e.firstSeen(), now);
+    if (age.isNegative()) {
+      age = Duration.ZERO;
+    }
+    if (force || e.status() != FailureStatus.OPEN || age.compareTo(tombstoneRetention) <= 0) {
+      return new PlannedRetry(e, age, null);
+    }
+    return new PlannedRetry(
+        e,
+        age,
+        "Not retried: failure "
+            + e.id()
+            + " of service '"
+            + service
+            + "' ("
+            + e.topic()
+            + "/"
+            + e.partition()
+            + "@"
+            + e.offset()
+            + ") first failed "
+            + describe(age)
+            + " ago, longer than "
+            + SinkOptions.TOMBSTONE_RETENTION.key()
+            + " ("
+            + describe(tombstoneRetention)
+            + "; "
+            + SinkOptions.FAILURE_RETENTION.key()
+            + " is "
+            + describe(failureRetention)
+            + "): the tombstone of a newer delete of its key may already be collected, so"
+            + " writing it could bring a deleted row back. Check the key's current state first,"
+            + " then force the retry (carve dlq retry --force-older-than-tombstones)");
+  }
+
+  /**
+   * A duration for messages, in its two largest units: {@code 8d 3h}, {@code 7d}, {@code 45s}.
+   *
+   * @param d the duration; never null
+   */
+  public static String describe(Duration d) {
+    long[] values = {d.toDaysPart(), d.toHoursPart(), d.toMinutesPart(), d.toSecondsPart()};
+    String[] units = {"d", "h", "m", "s"};
+    StringBuilder out = new StringBuilder();
+    int shown = 0;
+    for (int i = 0; i < values.length && shown < 2; i++) {
+      if (values[i] != 0) {
+        out.append(out.length() == 0 ? "" : " ").append(values[i]).append(units[i]);
+        shown++;
+      } else if (shown > 0) {
+        break;
+      }
+    }
+    return out.length() == 0 ? d.toMillis() + "ms" : out.toString();
+  }
+
+  private Instant databaseNow() {
+    return query(
+        "read the database clock",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(PostgresDialect.now());
+              ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getTimestamp(1).toInstant();
+          }
+        });
   }
 
   /**

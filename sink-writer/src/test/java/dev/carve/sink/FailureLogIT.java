@@ -69,4 +69,71 @@ class FailureLogIT {
           .hasMessageContaining("No failure with id " + entry.id());
     }
   }
+
+  /**
+   * Regression: a failure older than tombstone-retention (failure-retention is longer) was retried
+   * like any other, although the tombstone of a newer delete of its key may already have been
+   * collected: the retry brought the deleted row back.
+   */
+  @Test
+  void aFailureOlderThanTheTombstoneRetentionIsRefusedUnlessForced() {
+    String service = "faillog_old";
+    String topic = service + ".order";
+    TestKafka.createTopics(1, true, topic, service + ".dlq");
+    TestPostgres.createDatabase(service);
+    SinkOptions options = SinkOptions.parse(options(service));
+    produce(List.of(Orders.produce(topic, 1, Orders.order(1, "NEW", 100), 100, 101, false)));
+    try (ServiceSink sink =
+        ServiceSink.create(service, options, TestAvro.deserializer(), TestAvro.deserializer())) {
+      sink.start();
+      await().atMost(Duration.ofSeconds(60)).until(() -> sink.metrics().records() == 1);
+      execute(
+          service, "ALTER TABLE public.\"order\" ADD CONSTRAINT small CHECK (total_cents < 1000)");
+      produce(List.of(Orders.produce(topic, 2, Orders.order(2, "NEW", 5000), 200, 201, false)));
+      await().atMost(Duration.ofSeconds(60)).until(() -> sink.metrics().records() == 2);
+      produce(List.of(Orders.produce(topic, 2, null, 300, 301, false)));
+      await().atMost(Duration.ofSeconds(60)).until(() -> sink.metrics().records() == 3);
+    }
+    execute(service, "ALTER TABLE public.\"order\" DROP CONSTRAINT small");
+    // Eight days later: the delete's tombstone was collected after the 7-day retention, the
+    // failure (kept 30 days) is still open.
+    execute(
+        service,
+        "UPDATE public.carve_failures SET first_seen = now() - interval '8 days 3 hours',"
+            + " last_seen = now() - interval '1 hour'");
+    execute(service, "DELETE FROM public.carve_tombstones");
+
+    try (FailureLog log =
+        FailureLog.open(service, options, TestAvro.deserializer(), TestAvro.deserializer())) {
+      FailureEntry entry = log.list(FailureFilter.open()).get(0);
+
+      List<PlannedRetry> plan = log.planRetry(FailureFilter.open(), false);
+      assertThat(plan).hasSize(1);
+      assertThat(plan.get(0).wouldRetry()).isFalse();
+      assertThat(plan.get(0).age()).isGreaterThan(Duration.ofDays(8));
+      assertThat(log.planRetry(FailureFilter.open(), true).get(0).wouldRetry()).isTrue();
+
+      RetryOutcome refused = log.retry(entry.id());
+      assertThat(refused.refused()).isTrue();
+      assertThat(refused.resolved()).isFalse();
+      assertThat(refused.message())
+          .contains("failure " + entry.id() + " of service 'faillog_old'")
+          .contains("first failed 8d 3h ago")
+          .contains("tombstone-retention (7d")
+          .contains("failure-retention is 30d");
+      assertThat(log.retryAll(FailureFilter.open()))
+          .singleElement()
+          .satisfies(o -> assertThat(o.refused()).isTrue());
+      assertThat(rows(service, "SELECT order_id FROM public.\"order\" ORDER BY 1"))
+          .as("the deleted order stays deleted")
+          .containsExactly("1");
+      assertThat(log.show(entry.id()).orElseThrow()).isEqualTo(entry);
+
+      // Forced, the record is written: exactly what the refusal guards against.
+      RetryOutcome forced = log.retry(entry.id(), true);
+      assertThat(forced.resolved()).isTrue();
+      assertThat(rows(service, "SELECT order_id FROM public.\"order\" ORDER BY 1"))
+          .containsExactly("1", "2");
+    }
+  }
 }

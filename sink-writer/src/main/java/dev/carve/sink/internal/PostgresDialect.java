@@ -627,6 +627,11 @@ public final class PostgresDialect {
         + " WHERE service = ? ORDER BY id";
   }
 
+  /** The database's clock, {@code now()}. */
+  public static String now() {
+    return "SELECT now()";
+  }
+
   /** Marks a failure resolved; binds the id. */
   public static String resolveFailure(String schema) {
     return "UPDATE "
