@@ -323,7 +323,8 @@ public final class ServiceSink implements AutoCloseable {
     while (!stopRequested) {
       if (!Instant.now().isBefore(nextGc)) {
         int removed =
-            engine.collectGarbage(options.tombstoneRetention(), options.failureRetention());
+            engine.collectGarbage(
+                tablesByTopic.values(), options.tombstoneRetention(), options.failureRetention());
         if (removed > 0) {
           LOG.info("The sink for '{}' removed {} expired tombstone(s)", service, removed);
         }

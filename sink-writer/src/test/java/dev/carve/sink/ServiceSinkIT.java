@@ -11,6 +11,7 @@ import dev.carve.core.CarveHeaders;
 import dev.carve.core.error.OnError;
 import dev.carve.sink.internal.JdbcTarget;
 import dev.carve.sink.internal.KafkaClients;
+import dev.carve.sink.internal.PostgresDialect;
 import dev.carve.sink.internal.RecordDecoder;
 import dev.carve.sink.internal.SinkCounters;
 import dev.carve.sink.internal.SinkEngine;
@@ -231,6 +232,39 @@ class ServiceSinkIT {
       execute("postgres", "ALTER DATABASE " + service + " ALLOW_CONNECTIONS true");
     }
     assertThat(rows(service, "SELECT count(*) FROM public.\"order\"")).containsExactly("30");
+  }
+
+  /**
+   * Regression: the sink's tombstone collection deleted every expired tombstone of the schema, so
+   * one service's tombstone-retention applied to another service's tables in the same schema.
+   */
+  @Test
+  void tombstoneCollectionRemovesOnlyTheServicesOwnTombstones() {
+    String service = "sinkit_gc";
+    String topic = service + ".order";
+    TestKafka.createTopics(1, true, topic, service + ".dlq");
+    TestPostgres.createDatabase(service);
+    execute(service, PostgresDialect.createTombstoneTable("public"));
+    // Two days old: past this service's retention (1 day), within billing's (its own sink's 7d).
+    execute(
+        service,
+        "INSERT INTO public.carve_tombstones (table_name, key, commit_lsn, change_lsn, deleted_at)"
+            + " VALUES ('order', '{\"order_id\": 1}', 10, 11, now() - interval '2 days'),"
+            + " ('invoice', '{\"invoice_id\": 1}', 10, 11, now() - interval '2 days')");
+
+    try (ServiceSink sink = sink(service, options(service, "tombstone-retention", "1d"))) {
+      sink.start();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  rows(service, "SELECT 1 FROM public.carve_tombstones WHERE table_name = 'order'")
+                      .isEmpty());
+      assertThat(sink.state()).isEqualTo(SinkState.RUNNING);
+    }
+    assertThat(rows(service, "SELECT table_name FROM public.carve_tombstones"))
+        .as("the tombstone of another service's table is left to that service's retention")
+        .containsExactly("invoice");
   }
 
   @Test

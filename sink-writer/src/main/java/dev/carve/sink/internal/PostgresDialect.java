@@ -257,11 +257,15 @@ public final class PostgresDialect {
         + " (deleted_at)";
   }
 
-  /** Removes tombstones older than a retention; binds the retention in milliseconds. */
+  /**
+   * Removes the tombstones of some tables older than a retention; binds a {@code text[]} of table
+   * names (the service's own: services sharing a schema share the tombstone table, each with its
+   * own retention) and the retention in milliseconds.
+   */
   public static String collectTombstones(String schema) {
     return "DELETE FROM "
         + qualified(schema, TOMBSTONES)
-        + " WHERE deleted_at < now() - (? * interval '1 millisecond')";
+        + " WHERE table_name = ANY (?) AND deleted_at < now() - (? * interval '1 millisecond')";
   }
 
   /** Removes the tombstones of some tables; binds a {@code text[]} of table names. */

@@ -6,12 +6,14 @@ import dev.carve.core.error.OnError;
 import dev.carve.core.retry.Retrier;
 import dev.carve.core.retry.RetriesExhaustedException;
 import java.nio.charset.StandardCharsets;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
@@ -419,11 +421,14 @@ public final class SinkEngine implements AutoCloseable {
   }
 
   /**
-   * Deletes tombstones and failure-log entries older than their retention.
+   * Deletes the tombstones of the service's tables and the service's failure-log entries older than
+   * their retention; other services writing into the schema keep theirs.
    *
+   * @param tableNames the service's tables
    * @return tombstones removed
    */
-  public int collectGarbage(Duration tombstoneRetention, Duration failureRetention)
+  public int collectGarbage(
+      Collection<String> tableNames, Duration tombstoneRetention, Duration failureRetention)
       throws InterruptedException {
     return inTransaction(
         "collect old tombstones of service '" + service + "'",
@@ -431,8 +436,11 @@ public final class SinkEngine implements AutoCloseable {
           int removed;
           try (PreparedStatement ps =
               c.prepareStatement(PostgresDialect.collectTombstones(tables().schema()))) {
-            ps.setLong(1, tombstoneRetention.toMillis());
+            Array names = c.createArrayOf("text", tableNames.toArray(new String[0]));
+            ps.setArray(1, names);
+            ps.setLong(2, tombstoneRetention.toMillis());
             removed = ps.executeUpdate();
+            names.free();
           }
           try (PreparedStatement ps =
               c.prepareStatement(PostgresDialect.purgeFailures(tables().schema()))) {

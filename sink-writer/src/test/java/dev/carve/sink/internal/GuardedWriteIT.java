@@ -187,7 +187,8 @@ class GuardedWriteIT {
             null,
             () -> false,
             new SinkCounters())) {
-      assertThat(engine.collectGarbage(Duration.ofDays(7), Duration.ofDays(30))).isEqualTo(1);
+      assertThat(engine.collectGarbage(List.of("order"), Duration.ofDays(7), Duration.ofDays(30)))
+          .isEqualTo(1);
     }
 
     assertThat(count("SELECT count(*) FROM \"" + schema + "\".carve_tombstones")).isEqualTo(1);
