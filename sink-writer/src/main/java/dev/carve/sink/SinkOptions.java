@@ -194,6 +194,7 @@ public final class SinkOptions {
       Set.of(
           "group.id",
           "enable.auto.commit",
+          "auto.offset.reset",
           "isolation.level",
           "key.deserializer",
           "value.deserializer",

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.carve.core.config.ConfigException;
 import dev.carve.core.error.OnError;
+import dev.carve.sink.internal.KafkaClients;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -58,6 +59,24 @@ class SinkOptionsTest {
     assertThatThrownBy(() -> SinkOptions.parse(raw))
         .hasMessageContaining("kafka-properties.enable.auto.commit")
         .hasMessageContaining("cannot be overridden");
+  }
+
+  /**
+   * Regression: auto.offset.reset was applied with putIfAbsent, so a configured "latest" made a new
+   * consumer group skip every record already in the topics, although the sink always runs with
+   * earliest.
+   */
+  @Test
+  void autoOffsetResetIsManagedByTheSink() {
+    Map<String, Object> raw = minimal();
+    raw.put("kafka-properties", Map.of("auto.offset.reset", "latest"));
+
+    assertThatThrownBy(() -> SinkOptions.parse(raw))
+        .hasMessageContaining("kafka-properties.auto.offset.reset")
+        .hasMessageContaining("cannot be overridden");
+    SinkOptions options = SinkOptions.parse(minimal());
+    assertThat(KafkaClients.consumerProperties(options, "g", "c"))
+        .containsEntry("auto.offset.reset", "earliest");
   }
 
   @Test

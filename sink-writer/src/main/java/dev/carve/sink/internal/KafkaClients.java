@@ -49,7 +49,10 @@ public final class KafkaClients {
     return out;
   }
 
-  /** Consumer properties: bytes in, manual commits, read_committed, batch-size records a poll. */
+  /**
+   * Consumer properties: bytes in, manual commits, read_committed, earliest, batch-size records a
+   * poll.
+   */
   public static Properties consumerProperties(
       SinkOptions options, String groupId, String clientId) {
     Properties p = new Properties();
@@ -61,7 +64,10 @@ public final class KafkaClients {
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    // A new group (or one whose offsets expired) starts from the beginning: the domain topics are
+    // compacted, so that is the whole state; "latest" would skip it (a managed key, see
+    // SinkOptions).
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(options.batchSize()));
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
