@@ -1,6 +1,8 @@
 package dev.carve.sink.internal;
 
+import dev.carve.core.config.ConfigException;
 import dev.carve.core.config.Secrets;
+import dev.carve.sink.SinkOptions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -47,6 +49,8 @@ public final class JdbcTarget implements AutoCloseable {
    *
    * @throws TargetUnavailableException when the database cannot be reached right now
    * @throws SQLException for errors that will not go away (authentication, unknown database)
+   * @throws ConfigException when the driver cannot use the URL (it names {@code jdbc-url} and the
+   *     masked URL)
    */
   public Connection connection() throws SQLException, TargetUnavailableException {
     if (connection != null) {
@@ -68,6 +72,18 @@ public final class JdbcTarget implements AutoCloseable {
       return c;
     } catch (SQLException raw) {
       SQLException e = masked(raw);
+      if (unusableUrl(raw)) {
+        // No retry can fix the URL: fail with a config error instead of waiting for the database.
+        throw new ConfigException(
+            "sink options",
+            "key '"
+                + SinkOptions.JDBC_URL.key()
+                + "' is not a URL the PostgreSQL driver can use: "
+                + displayUrl
+                + " ("
+                + e.getMessage()
+                + ")");
+      }
       String state = e.getSQLState() == null ? "" : e.getSQLState();
       if (state.startsWith("28") || state.equals("3D000")) {
         throw e;
@@ -75,6 +91,20 @@ public final class JdbcTarget implements AutoCloseable {
       throw new TargetUnavailableException(
           "Cannot connect to " + displayUrl + " (SQLState " + state + "): " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * True when connecting failed because of the URL itself: pgjdbc could not parse it ({@code
+   * "Unable to parse URL"}, SQLState 99999, without a cause; an unexpected failure while connecting
+   * has the same SQLState but carries its cause) or no driver accepts it ({@code DriverManager}'s
+   * "No suitable driver found"). Such an error would never go away by waiting.
+   */
+  static boolean unusableUrl(SQLException e) {
+    if ("99999".equals(e.getSQLState()) && e.getCause() == null) {
+      return true;
+    }
+    String message = e.getMessage();
+    return message != null && message.startsWith("No suitable driver");
   }
 
   /**

@@ -2,14 +2,20 @@ package dev.carve.sink.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.carve.core.config.ConfigException;
 import dev.carve.core.error.OnError;
 import dev.carve.core.retry.RetriesExhaustedException;
 import dev.carve.sink.DdlMode;
+import dev.carve.sink.ServiceSink;
+import dev.carve.sink.SinkOptions;
+import dev.carve.sink.SinkState;
 import dev.carve.sink.TestAvro;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,5 +95,63 @@ class JdbcTargetTest {
     assertThat(lines).isNotEmpty().allSatisfy(l -> assertThat(l).doesNotContain("S3cret"));
     assertThat(String.join("\n", lines)).contains("password=****");
     assertThat(counters.lastError()).contains("password=****").doesNotContain("S3cret");
+  }
+
+  /**
+   * Regression: a JDBC URL the driver cannot parse (pgjdbc's SQLState 99999, or DriverManager's "No
+   * suitable driver") was taken for an unavailable database, and the sink waited forever.
+   */
+  @Test
+  void anUnparsableUrlIsAConfigErrorNamingTheKeyAndTheMaskedUrl() {
+    JdbcTarget target =
+        new JdbcTarget("jdbc:postgresql://db:notaport/orders?password=urlS3cret", "carve", "pw");
+
+    assertThatThrownBy(target::connection)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("key 'jdbc-url'")
+        .hasMessageContaining("jdbc:postgresql://db:notaport/orders?password=****")
+        .satisfies(e -> assertThat(SqlErrors.isTransient(e)).isFalse())
+        .satisfies(e -> assertThat(messages(e)).doesNotContain("S3cret"));
+  }
+
+  @Test
+  void onlyErrorsOfTheUrlItselfAreClassifiedAsAnUnusableUrl() {
+    assertThat(
+            JdbcTarget.unusableUrl(
+                new SQLException("Unable to parse URL jdbc:postgresql://db:x/o", "99999")))
+        .isTrue();
+    assertThat(
+            JdbcTarget.unusableUrl(
+                new SQLException("No suitable driver found for jdbc:pg://db/o", "08001")))
+        .isTrue();
+    assertThat(JdbcTarget.unusableUrl(new SQLException("Connection refused", "08001"))).isFalse();
+    assertThat(
+            JdbcTarget.unusableUrl(
+                new SQLException("Something unusual", "99999", new IllegalStateException())))
+        .as("an unexpected error while connecting that has a cause is not about the URL")
+        .isFalse();
+  }
+
+  @Test
+  void aSinkWithAnUnparsableUrlFailsInsteadOfWaitingForTheDatabase() {
+    SinkOptions options =
+        SinkOptions.parse(
+            Map.of(
+                "bootstrap-servers", "localhost:1",
+                "jdbc-url", "jdbc:postgresql://db:99999/orders",
+                "entities", List.of("order"),
+                "dlq", "false",
+                "max-retries", "0"));
+    try (ServiceSink sink =
+        ServiceSink.create("orders", options, TestAvro.deserializer(), TestAvro.deserializer())) {
+      sink.start();
+      await().atMost(Duration.ofSeconds(30)).until(() -> sink.state() == SinkState.FAILED);
+
+      assertThat(sink.failure())
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("key 'jdbc-url'")
+          .hasMessageContaining("jdbc:postgresql://db:99999/orders");
+      assertThat(sink.metrics().waitingForDatabase()).isFalse();
+    }
   }
 }
