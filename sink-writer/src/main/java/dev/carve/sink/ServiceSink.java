@@ -71,6 +71,7 @@ public final class ServiceSink implements AutoCloseable {
   private volatile boolean stopRequested;
   private volatile Throwable failure;
   private volatile KafkaConsumer<byte[], byte[]> consumer;
+  private volatile JdbcTarget target;
   private Thread thread;
   private SinkState endState = SinkState.STOPPED;
 
@@ -201,7 +202,9 @@ public final class ServiceSink implements AutoCloseable {
 
   /**
    * Stops polling, finishes or rolls back the in-flight batch, commits the offsets of what was
-   * written and closes the clients, waiting at most {@code timeout}.
+   * written and closes the clients, waiting at most {@code timeout}. A batch still running after
+   * half of it (waiting for a lock, or on a connection whose peer is gone) is rolled back by
+   * aborting its database connection.
    *
    * @return true when the sink stopped within the timeout
    */
@@ -223,8 +226,14 @@ public final class ServiceSink implements AutoCloseable {
     try {
       t.join(Math.max(1, timeout.toMillis() / 2));
       if (t.isAlive()) {
-        // Waiting between retries: interrupt the sleep so the batch is rolled back now.
+        // Waiting between retries: interrupt the sleep so the batch is rolled back now. Blocked in
+        // the database (a lock, a half-open connection), which ignores interrupts: abort the
+        // connection, so the statement fails and the server rolls the batch back.
         t.interrupt();
+        JdbcTarget db = target;
+        if (db != null) {
+          db.abort();
+        }
         t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
       }
     } catch (InterruptedException e) {
@@ -246,6 +255,7 @@ public final class ServiceSink implements AutoCloseable {
 
   private void run() {
     JdbcTarget target = new JdbcTarget(options.jdbcUrl(), options.username(), options.password());
+    this.target = target;
     KafkaProducer<byte[], byte[]> dlq = null;
     SinkEngine engine = null;
     try {

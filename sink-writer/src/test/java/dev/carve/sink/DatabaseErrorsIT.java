@@ -127,6 +127,47 @@ class DatabaseErrorsIT {
     assertThat(committed(service)).isEqualTo(4L);
   }
 
+  /**
+   * Regression: close() could not stop a sink whose batch was blocked in the database (a lock held
+   * by someone else, a half-open connection): interrupts do not reach a blocking socket read, so
+   * the sink thread outlived the close bound. The connection of such a write is now aborted.
+   */
+  @Test
+  void closeAbortsABatchBlockedOnALockAndCommitsNothingOfIt() throws Exception {
+    String service = "dberr_close";
+    String topic = service + ".order";
+    TestKafka.createTopics(1, true, topic, service + ".dlq");
+    TestPostgres.createDatabase(service);
+    orders(topic, 1, 1);
+    ServiceSink sink = sink(service, options(service));
+    sink.start();
+    await().atMost(Duration.ofSeconds(60)).until(() -> sink.metrics().records() == 1);
+    try (Connection locker = TestPostgres.connect(service)) {
+      locker.setAutoCommit(false);
+      try (Statement s = locker.createStatement()) {
+        s.execute("LOCK TABLE public.\"order\" IN ACCESS EXCLUSIVE MODE");
+      }
+      orders(topic, 2, 2);
+      // The sink's role has no lock_timeout: its batch waits for the lock as long as it is held.
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  !rows(
+                          service,
+                          "SELECT 1 FROM pg_stat_activity WHERE application_name = 'carve-sink'"
+                              + " AND wait_event_type = 'Lock'")
+                      .isEmpty());
+
+      assertThat(sink.close(Duration.ofSeconds(10))).as("closed within the bound").isTrue();
+      assertThat(sink.state()).isEqualTo(SinkState.STOPPED);
+      locker.rollback();
+    }
+    assertThat(rows(service, "SELECT order_id FROM public.\"order\" ORDER BY 1"))
+        .containsExactly("1");
+    assertThat(committed(service)).isEqualTo(1L);
+  }
+
   @Test
   void aMissingPrivilegeStopsTheSinkBeforeCommittingAndDeadLettersNothing() throws Exception {
     String service = "dberr_privilege";

@@ -23,7 +23,8 @@ public final class JdbcTarget implements AutoCloseable {
   private final String displayUrl;
   private final String user;
   private final String password;
-  private Connection connection;
+  // Volatile: abort() reads it from the thread that closes the sink.
+  private volatile Connection connection;
 
   /**
    * Creates the target.
@@ -120,6 +121,25 @@ public final class JdbcTarget implements AutoCloseable {
         new SQLException(Secrets.maskUrlIn(message, url), e.getSQLState(), e.getErrorCode());
     copy.setStackTrace(e.getStackTrace());
     return copy;
+  }
+
+  /**
+   * Aborts the connection from another thread (the one closing the sink): a statement blocked on a
+   * lock, or reading from a peer that went away without a word, fails at once instead of holding up
+   * the shutdown, and the server rolls its transaction back. The owner's next call opens a fresh
+   * connection. Does nothing when no connection is open.
+   */
+  public void abort() {
+    Connection c = connection;
+    if (c == null) {
+      return;
+    }
+    try {
+      c.abort(Runnable::run);
+      LOG.info("Aborted the connection to {} of a write still running at shutdown", displayUrl);
+    } catch (SQLException e) {
+      LOG.warn("Aborting the connection to {} failed: {}", displayUrl, e.toString());
+    }
   }
 
   /** Rolls back quietly and closes the connection so the next call opens a fresh one. */
