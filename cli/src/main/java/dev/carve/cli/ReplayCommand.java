@@ -54,7 +54,13 @@ public final class ReplayCommand implements Callable<Integer> {
         result.recordsRead(),
         args.service,
         result.elapsed().toMillis() / 1000.0,
-        inPlace ? "in place" : "shadow swapped in",
+        inPlace
+            ? "in place"
+            : result.swapAttempts() > 1
+                ? "shadow swapped in at attempt "
+                    + result.swapAttempts()
+                    + ": readers held the live tables longer than swap-lock-timeout"
+                : "shadow swapped in",
         result.failures());
     result
         .tables()

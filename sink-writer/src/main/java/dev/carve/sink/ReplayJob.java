@@ -1,11 +1,13 @@
 package dev.carve.sink;
 
+import dev.carve.core.retry.Retrier;
 import dev.carve.core.retry.RetriesExhaustedException;
 import dev.carve.sink.internal.PostgresDialect;
 import dev.carve.sink.internal.Serdes;
 import dev.carve.sink.internal.SinkCounters;
 import dev.carve.sink.internal.SinkEngine;
 import dev.carve.sink.internal.SinkTools;
+import dev.carve.sink.internal.SqlErrors;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -186,13 +188,16 @@ public final class ReplayJob {
    * @param failures records that could not be written (logged in {@code carve_failures})
    * @param offsets the offsets committed to the live group
    * @param elapsed how long it took
+   * @param swapAttempts how many attempts the swap took (more than 1 when a reader held a live
+   *     table longer than {@code swap-lock-timeout}); 0 in place
    */
   public record Result(
       long recordsRead,
       Map<String, TableMetrics> tables,
       long failures,
       Map<String, Long> offsets,
-      Duration elapsed) {}
+      Duration elapsed,
+      int swapAttempts) {}
 
   private final String service;
   private final SinkOptions options;
@@ -353,9 +358,7 @@ public final class ReplayJob {
           reached.put(tp, consumer.position(tp));
         }
         requireLiveSinkStopped(admin);
-        if (mode == Mode.SHADOW) {
-          swap(engine);
-        }
+        int swapAttempts = mode == Mode.SHADOW ? swap(engine) : 0;
         commitLive(admin, reached);
         Map<String, Long> offsets = new LinkedHashMap<>();
         reached.forEach((tp, o) -> offsets.put(tp.toString(), o));
@@ -365,7 +368,8 @@ public final class ReplayJob {
                 counters.tables(),
                 counters.deadLetteredCount(),
                 offsets,
-                Duration.ofNanos(System.nanoTime() - started));
+                Duration.ofNanos(System.nanoTime() - started),
+                swapAttempts);
       }
       state.set(State.DONE);
       LOG.info("Replay of '{}' done: {}", service, result);
@@ -436,48 +440,107 @@ public final class ReplayJob {
    * (its topic is empty) is truncated after the drop. Carve's own tables are shared with the other
    * services of the schema: only this service's rows of them are replaced ({@link
    * #replaceBookkeeping}).
+   *
+   * <p>{@code ALTER TABLE ... SET SCHEMA} needs an exclusive lock: queued behind a long reader of a
+   * live table, it would block every new reader of that table until the reader ends. So each
+   * statement of the swap waits at most {@code swap-lock-timeout} ({@code SET LOCAL lock_timeout});
+   * a swap that times out rolls back (the live tables untouched) and is tried again up to {@code
+   * swap-attempts} times through {@link Retrier}, after which the replay fails and leaves the
+   * rebuilt tables in the shadow schema.
+   *
+   * @return the attempts the swap took
    */
-  private void swap(SinkEngine engine) throws InterruptedException {
+  private int swap(SinkEngine engine) throws InterruptedException {
     String live = options.schema();
     String shadow = buildSchema();
     String old = PostgresDialect.scratchSchema(live, "replaced", service);
     List<String> tables = new ArrayList<>(tablesByTopic.values());
-    engine.inTransaction(
-        "swap the tables of schema \"" + shadow + "\" into \"" + live + "\"",
-        c -> {
-          execute(c, PostgresDialect.dropSchema(old));
-          execute(c, PostgresDialect.createSchema(old));
-          execute(c, PostgresDialect.createSchema(live));
-          List<String> replaced = new ArrayList<>();
-          List<String> emptied = new ArrayList<>();
-          for (String table : tables) {
-            boolean rebuilt = SinkTools.tableExists(c, shadow, table);
-            boolean existing = SinkTools.tableExists(c, live, table);
-            if (rebuilt) {
-              if (existing) {
-                execute(c, PostgresDialect.moveTable(live, table, old));
-                replaced.add(table);
-              }
-              execute(c, PostgresDialect.moveTable(shadow, table, live));
-            } else if (existing) {
-              emptied.add(table);
+    String what = "swap the tables of schema \"" + shadow + "\" into \"" + live + "\"";
+    Retrier retrier =
+        new Retrier(
+            options.swapAttempts(),
+            options.retryBackoff(),
+            options.retryMaxBackoff(),
+            SqlErrors::isTransient);
+    int[] attempts = {0};
+    try {
+      retrier.call(
+          what,
+          () -> {
+            if (attempts[0]++ > 0) {
+              LOG.warn(
+                  "Replay of '{}': swap attempt {} of {} (the last one could not get a table lock"
+                      + " within swap-lock-timeout {})",
+                  service,
+                  attempts[0],
+                  options.swapAttempts(),
+                  options.swapLockTimeout());
             }
-          }
-          // One statement: foreign keys between the replaced tables (the service's own DDL) would
-          // make dropping them one by one fail, whatever the order.
-          if (!replaced.isEmpty()) {
-            execute(c, PostgresDialect.dropTablesRestrict(old, replaced));
-          }
-          // After the drop, so a foreign key from a replaced table no longer blocks the truncate.
-          if (!emptied.isEmpty()) {
-            execute(c, PostgresDialect.truncate(live, emptied));
-          }
-          replaceBookkeeping(c, live, shadow, tables);
-          execute(c, PostgresDialect.dropSchemaRestrict(old));
-          execute(c, PostgresDialect.dropSchema(shadow));
-          return null;
-        });
-    LOG.info("Replay of '{}': swapped the rebuilt tables into schema \"{}\"", service, live);
+            return engine.inTransactionOnce(c -> swapOnce(c, live, shadow, old, tables));
+          });
+    } catch (RetriesExhaustedException e) {
+      throw new RetriesExhaustedException(
+          "Failed to "
+              + what
+              + " after "
+              + e.attempts()
+              + " attempt(s), each waiting at most swap-lock-timeout "
+              + options.swapLockTimeout()
+              + " for its locks: "
+              + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage())
+              + ". The live tables are untouched and the rebuilt ones remain in schema \""
+              + shadow
+              + "\"; end the long transactions on the live tables (pg_stat_activity) and run the"
+              + " replay again",
+          e.getCause(),
+          e.attempts(),
+          e.retriable());
+    }
+    LOG.info(
+        "Replay of '{}': swapped the rebuilt tables into schema \"{}\" ({} attempt(s))",
+        service,
+        live,
+        attempts[0]);
+    return attempts[0];
+  }
+
+  private Void swapOnce(Connection c, String live, String shadow, String old, List<String> tables)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(PostgresDialect.setLocalLockTimeout())) {
+      ps.setString(1, options.swapLockTimeout().toMillis() + "ms");
+      ps.execute();
+    }
+    execute(c, PostgresDialect.dropSchema(old));
+    execute(c, PostgresDialect.createSchema(old));
+    execute(c, PostgresDialect.createSchema(live));
+    List<String> replaced = new ArrayList<>();
+    List<String> emptied = new ArrayList<>();
+    for (String table : tables) {
+      boolean rebuilt = SinkTools.tableExists(c, shadow, table);
+      boolean existing = SinkTools.tableExists(c, live, table);
+      if (rebuilt) {
+        if (existing) {
+          execute(c, PostgresDialect.moveTable(live, table, old));
+          replaced.add(table);
+        }
+        execute(c, PostgresDialect.moveTable(shadow, table, live));
+      } else if (existing) {
+        emptied.add(table);
+      }
+    }
+    // One statement: foreign keys between the replaced tables (the service's own DDL) would
+    // make dropping them one by one fail, whatever the order.
+    if (!replaced.isEmpty()) {
+      execute(c, PostgresDialect.dropTablesRestrict(old, replaced));
+    }
+    // After the drop, so a foreign key from a replaced table no longer blocks the truncate.
+    if (!emptied.isEmpty()) {
+      execute(c, PostgresDialect.truncate(live, emptied));
+    }
+    replaceBookkeeping(c, live, shadow, tables);
+    execute(c, PostgresDialect.dropSchemaRestrict(old));
+    execute(c, PostgresDialect.dropSchema(shadow));
+    return null;
   }
 
   /**

@@ -166,6 +166,30 @@ public final class SinkOptions {
           .doc("how long entries of the failure log carve_failures are kept")
           .build();
 
+  /**
+   * How long each statement of a replay's swap waits for its table lock ({@code SET LOCAL
+   * lock_timeout}).
+   */
+  public static final ConfigOption<Duration> SWAP_LOCK_TIMEOUT =
+      ConfigOption.duration("swap-lock-timeout")
+          .defaultValue(Duration.ofSeconds(5))
+          .validator(ConfigOption.positive())
+          .doc(
+              "how long a replay's swap waits for the lock of a live table before it gives up"
+                  + " (and retries): a swap queued behind a long reader would block every new"
+                  + " reader of the table")
+          .build();
+
+  /** How often a replay tries its swap before it fails, leaving the live tables untouched. */
+  public static final ConfigOption<Integer> SWAP_ATTEMPTS =
+      ConfigOption.integer("swap-attempts")
+          .defaultValue(3)
+          .validator(ConfigOption.between(1, 100))
+          .doc(
+              "attempts of a replay's swap (each bounded by swap-lock-timeout, with the retry"
+                  + " backoff between them) before the replay fails with the live tables untouched")
+          .build();
+
   /** Every option, in declaration order. */
   public static final ConfigDef DEFINITION =
       new ConfigDef(
@@ -187,7 +211,9 @@ public final class SinkOptions {
           DLQ,
           ON_ERROR,
           TOMBSTONE_RETENTION,
-          FAILURE_RETENTION);
+          FAILURE_RETENTION,
+          SWAP_LOCK_TIMEOUT,
+          SWAP_ATTEMPTS);
 
   /** Kafka properties the sink sets itself; overriding them would break its guarantees. */
   static final Set<String> MANAGED_KAFKA_PROPERTIES =
@@ -359,6 +385,16 @@ public final class SinkOptions {
   /** Failure-log retention. */
   public Duration failureRetention() {
     return config.get(FAILURE_RETENTION);
+  }
+
+  /** How long each statement of a replay's swap waits for a table lock. */
+  public Duration swapLockTimeout() {
+    return config.get(SWAP_LOCK_TIMEOUT);
+  }
+
+  /** Attempts of a replay's swap. */
+  public int swapAttempts() {
+    return config.get(SWAP_ATTEMPTS);
   }
 
   /**

@@ -71,6 +71,76 @@ class ReplayJobIT {
     return sink;
   }
 
+  /**
+   * Regression: the swap's {@code ALTER TABLE ... SET SCHEMA} had no lock_timeout, so behind a long
+   * reader it queued for as long as the reader ran and blocked every new reader of the table.
+   */
+  @Test
+  void aSwapBlockedByALongReaderGivesUpLeavingTheLiveTablesAndTheShadowAlone() throws Exception {
+    String service = "replay_swap_lock";
+    String topic = service + ".order";
+    TestKafka.createTopics(1, true, topic, service + ".dlq");
+    TestPostgres.createDatabase(service);
+    SinkOptions options =
+        SinkOptions.parse(
+            options(
+                service,
+                "swap-lock-timeout",
+                "200ms",
+                "swap-attempts",
+                "2",
+                "retry-backoff",
+                "50ms",
+                "retry-max-backoff",
+                "100ms"));
+    List<ProducerRecord<byte[], byte[]>> history = history(topic);
+    produce(history);
+    startSink(service, options, history.size()).close();
+    List<String> live = rows(service, ROWS);
+    execute(service, "UPDATE public.\"order\" SET status = 'BROKEN' WHERE order_id = 1");
+    List<String> damaged = rows(service, ROWS);
+
+    try (Connection reader = TestPostgres.connect(service)) {
+      reader.setAutoCommit(false);
+      try (Statement s = reader.createStatement()) {
+        // ACCESS SHARE on the live table until the transaction ends.
+        s.executeQuery("SELECT count(*) FROM public.\"order\"").close();
+      }
+      ReplayJob job =
+          ReplayJob.create(
+              service,
+              options,
+              ReplayJob.Mode.SHADOW,
+              TestAvro.deserializer(),
+              TestAvro.deserializer());
+      java.util.concurrent.CompletableFuture<ReplayJob.Result> run =
+          java.util.concurrent.CompletableFuture.supplyAsync(() -> job.run(null));
+      assertThatThrownBy(() -> run.get(90, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(IllegalStateException.class)
+          .cause()
+          .hasMessageContaining("Failed to swap the tables of schema")
+          .hasMessageContaining("after 2 attempt(s)")
+          .hasMessageContaining("lock timeout")
+          .hasMessageContaining("The live tables are untouched");
+      reader.rollback();
+    }
+    assertThat(rows(service, ROWS)).as("the live store is as it was").isEqualTo(damaged);
+    assertThat(rows(service, "SELECT count(*) FROM \"public__shadow__replay_swap_lock\".\"order\""))
+        .as("the rebuilt table stays in the shadow")
+        .containsExactly(Integer.toString(live.size()));
+
+    ReplayJob.Result again =
+        ReplayJob.create(
+                service,
+                options,
+                ReplayJob.Mode.SHADOW,
+                TestAvro.deserializer(),
+                TestAvro.deserializer())
+            .run(null);
+    assertThat(again.swapAttempts()).isEqualTo(1);
+    assertThat(rows(service, ROWS)).isEqualTo(live);
+  }
+
   @Test
   void shadowReplayRebuildsTheStoreRowForRowWithoutReadersSeeingItEmpty() throws Exception {
     String service = "replay_shadow";

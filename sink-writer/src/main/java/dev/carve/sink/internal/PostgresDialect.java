@@ -110,6 +110,14 @@ public final class PostgresDialect {
     return "DROP SCHEMA IF EXISTS " + quoteIdentifier(schema) + " CASCADE";
   }
 
+  /**
+   * Sets {@code lock_timeout} for the rest of the transaction ({@code SET LOCAL}, which takes no
+   * parameter); binds the timeout as text, e.g. {@code 5000ms}.
+   */
+  public static String setLocalLockTimeout() {
+    return "SELECT set_config('lock_timeout', ?, true)";
+  }
+
   /** Moves a table to another schema (replay's swap); indexes and owned sequences move with it. */
   public static String moveTable(String schema, String table, String toSchema) {
     return "ALTER TABLE " + qualified(schema, table) + " SET SCHEMA " + quoteIdentifier(toSchema);

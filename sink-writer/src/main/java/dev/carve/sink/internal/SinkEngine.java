@@ -337,6 +337,28 @@ public final class SinkEngine implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs work in one transaction, once, without the engine's retries (for a caller that bounds its
+   * own attempts through a {@link Retrier}); rolls back (and forgets the checked table shapes) on
+   * any failure and rethrows it as it is.
+   */
+  public <T> T inTransactionOnce(TransactionWork<T> work) throws Exception {
+    Connection c = target.connection();
+    try {
+      T result = work.run(c);
+      c.commit();
+      return result;
+    } catch (Exception e) {
+      tables().invalidate();
+      if (SqlErrors.isTransient(e)) {
+        target.reset();
+      } else {
+        target.rollbackQuietly();
+      }
+      throw e;
+    }
+  }
+
   private void recordFailures(Connection c, List<DeadLetter> failures) throws SQLException {
     if (failures.isEmpty()) {
       return;
