@@ -13,6 +13,7 @@ import dev.carve.testkit.TestPostgres;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,20 +24,7 @@ class FailureLogIT {
   void aFailureFixedInTheDatabaseIsRetriedFromKafkaAndResolved() {
     String service = "faillog_retry";
     String topic = service + ".order";
-    TestKafka.createTopics(1, true, topic, service + ".dlq");
-    TestPostgres.createDatabase(service);
-    SinkOptions options = SinkOptions.parse(options(service));
-    produce(List.of(Orders.produce(topic, 1, Orders.order(1, "NEW", 100), 100, 101, false)));
-    try (ServiceSink sink =
-        ServiceSink.create(service, options, TestAvro.deserializer(), TestAvro.deserializer())) {
-      sink.start();
-      await().atMost(Duration.ofSeconds(60)).until(() -> sink.metrics().records() == 1);
-      // A rule the DBA added: big orders are refused, so order 2 fails for good.
-      execute(
-          service, "ALTER TABLE public.\"order\" ADD CONSTRAINT small CHECK (total_cents < 1000)");
-      produce(List.of(Orders.produce(topic, 2, Orders.order(2, "NEW", 5000), 200, 201, false)));
-      await().atMost(Duration.ofSeconds(60)).until(() -> sink.metrics().records() == 2);
-    }
+    SinkOptions options = sinkRefusingOrderTwo(service, List.of());
 
     try (FailureLog log =
         FailureLog.open(service, options, TestAvro.deserializer(), TestAvro.deserializer())) {
@@ -78,22 +66,9 @@ class FailureLogIT {
   @Test
   void aFailureOlderThanTheTombstoneRetentionIsRefusedUnlessForced() {
     String service = "faillog_old";
-    String topic = service + ".order";
-    TestKafka.createTopics(1, true, topic, service + ".dlq");
-    TestPostgres.createDatabase(service);
-    SinkOptions options = SinkOptions.parse(options(service));
-    produce(List.of(Orders.produce(topic, 1, Orders.order(1, "NEW", 100), 100, 101, false)));
-    try (ServiceSink sink =
-        ServiceSink.create(service, options, TestAvro.deserializer(), TestAvro.deserializer())) {
-      sink.start();
-      await().atMost(Duration.ofSeconds(60)).until(() -> sink.metrics().records() == 1);
-      execute(
-          service, "ALTER TABLE public.\"order\" ADD CONSTRAINT small CHECK (total_cents < 1000)");
-      produce(List.of(Orders.produce(topic, 2, Orders.order(2, "NEW", 5000), 200, 201, false)));
-      await().atMost(Duration.ofSeconds(60)).until(() -> sink.metrics().records() == 2);
-      produce(List.of(Orders.produce(topic, 2, null, 300, 301, false)));
-      await().atMost(Duration.ofSeconds(60)).until(() -> sink.metrics().records() == 3);
-    }
+    SinkOptions options =
+        sinkRefusingOrderTwo(
+            service, List.of(Orders.produce(service + ".order", 2, null, 300, 301, false)));
     execute(service, "ALTER TABLE public.\"order\" DROP CONSTRAINT small");
     // Eight days later: the delete's tombstone was collected after the 7-day retention, the
     // failure (kept 30 days) is still open.
@@ -135,5 +110,36 @@ class FailureLogIT {
       assertThat(rows(service, "SELECT order_id FROM public.\"order\" ORDER BY 1"))
           .containsExactly("1", "2");
     }
+  }
+
+  /**
+   * Runs the sink of {@code service} over order 1, then, after a rule the DBA added (big orders are
+   * refused), over order 2, which fails for good, then over {@code more}.
+   *
+   * @return the sink's options, for the failure log
+   */
+  private static SinkOptions sinkRefusingOrderTwo(
+      String service, List<ProducerRecord<byte[], byte[]>> more) {
+    String topic = service + ".order";
+    TestKafka.createTopics(1, true, topic, service + ".dlq");
+    TestPostgres.createDatabase(service);
+    SinkOptions options = SinkOptions.parse(options(service));
+    produce(List.of(Orders.produce(topic, 1, Orders.order(1, "NEW", 100), 100, 101, false)));
+    try (ServiceSink sink =
+        ServiceSink.create(service, options, TestAvro.deserializer(), TestAvro.deserializer())) {
+      sink.start();
+      await().atMost(Duration.ofSeconds(60)).until(() -> sink.metrics().records() == 1);
+      execute(
+          service, "ALTER TABLE public.\"order\" ADD CONSTRAINT small CHECK (total_cents < 1000)");
+      produce(List.of(Orders.produce(topic, 2, Orders.order(2, "NEW", 5000), 200, 201, false)));
+      await().atMost(Duration.ofSeconds(60)).until(() -> sink.metrics().records() == 2);
+      if (!more.isEmpty()) {
+        produce(more);
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> sink.metrics().records() == 2 + more.size());
+      }
+    }
+    return options;
   }
 }
