@@ -44,9 +44,9 @@ class UpCommandTest {
               "--postgres-port",
               String.valueOf(port),
               "--kafka-port",
-              String.valueOf(free()),
+              String.valueOf(TestPorts.freePair()),
               "--registry-port",
-              String.valueOf(free()));
+              String.valueOf(TestPorts.free()));
       assertThat(code).isEqualTo(2);
       assertThat(err.toString())
           .contains("Port " + port + " for the embedded PostgreSQL is already in use")
@@ -92,11 +92,11 @@ class UpCommandTest {
             "--state-dir",
             home.resolve("state").toString(),
             "--postgres-port",
-            String.valueOf(free()),
+            String.valueOf(TestPorts.free()),
             "--kafka-port",
-            String.valueOf(free()),
+            String.valueOf(TestPorts.freePair()),
             "--registry-port",
-            String.valueOf(free()));
+            String.valueOf(TestPorts.free()));
     assertThat(code).as(err.toString()).isEqualTo(2);
     assertThat(err.toString())
         .contains("bad.json")
@@ -105,11 +105,5 @@ class UpCommandTest {
         .contains("plugin.name")
         .doesNotContain("\tat ");
     assertThat(home.resolve("state").resolve("postgres")).doesNotExist();
-  }
-
-  private static int free() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }

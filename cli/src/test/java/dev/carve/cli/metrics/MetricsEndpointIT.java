@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.carve.cli.Carve;
+import dev.carve.cli.TestPorts;
 import dev.carve.cli.config.CarveConfig;
 import dev.carve.cli.runtime.EmbeddedPipeline;
 import dev.carve.examples.DataGenerator;
@@ -11,7 +12,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -59,7 +59,15 @@ class MetricsEndpointIT {
       throws Exception {
     EmbeddedPipeline.Options options =
         new EmbeddedPipeline.Options(
-            state, HOME, freePair(), freePort(), freePort(), SMALL, 11, 0, false);
+            state,
+            HOME,
+            TestPorts.freePair(),
+            TestPorts.free(),
+            TestPorts.free(),
+            SMALL,
+            11,
+            0,
+            false);
     MetricsServer server =
         MetricsServer.start(new InetSocketAddress("127.0.0.1", 0), MetricsMixin.PORT_OPTION);
     String url = server.url();
@@ -142,7 +150,7 @@ class MetricsEndpointIT {
     assertThat(pipeline.services().get("customers").parts().get(1).stop(Duration.ofSeconds(30)))
         .isTrue();
     Path config = writeConfig(pipeline.config(), state.resolve("carve.yaml"));
-    int port = freePort();
+    int port = TestPorts.free();
     String url = "http://127.0.0.1:" + port;
     StringWriter out = new StringWriter();
     AtomicInteger exit = new AtomicInteger(-1);
@@ -279,22 +287,5 @@ class MetricsEndpointIT {
     return file;
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   /** A free port whose successor is free too (broker and controller). */
-  private static int freePair() throws Exception {
-    for (int i = 0; i < 50; i++) {
-      int p = freePort();
-      try (ServerSocket next = new ServerSocket(p + 1)) {
-        return p;
-      } catch (IOException taken) {
-        // try another
-      }
-    }
-    throw new IllegalStateException("no two adjacent free ports");
-  }
 }

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.carve.cli.Carve;
+import dev.carve.cli.TestPorts;
 import dev.carve.cli.embedded.EmbeddedPostgresServer;
 import dev.carve.examples.DataGenerator;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -313,7 +313,15 @@ class PipelineIT {
 
   private static EmbeddedPipeline.Options options(Path state, double load) throws Exception {
     return new EmbeddedPipeline.Options(
-        state, HOME, freePair(), freePort(), freePort(), SMALL, 7, load, false);
+        state,
+        HOME,
+        TestPorts.freePair(),
+        TestPorts.free(),
+        TestPorts.free(),
+        SMALL,
+        7,
+        load,
+        false);
   }
 
   private static String one(Connection c, String sql) throws Exception {
@@ -331,25 +339,7 @@ class PipelineIT {
     }
   }
 
-  static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   /** A free port whose successor is free too (broker and controller). */
-  static int freePair() throws Exception {
-    for (int i = 0; i < 50; i++) {
-      int p = freePort();
-      try (ServerSocket next = new ServerSocket(p + 1)) {
-        return p;
-      } catch (java.io.IOException taken) {
-        // try another
-      }
-    }
-    throw new IllegalStateException("no two adjacent free ports");
-  }
-
   @SuppressWarnings("unused")
   private static final String USER = EmbeddedPostgresServer.USER;
 }

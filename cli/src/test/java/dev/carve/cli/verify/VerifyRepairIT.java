@@ -3,13 +3,13 @@ package dev.carve.cli.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.carve.cli.Carve;
+import dev.carve.cli.TestPorts;
 import dev.carve.cli.config.CarveConfig;
 import dev.carve.cli.runtime.EmbeddedPipeline;
 import dev.carve.cli.runtime.PipelineStatus;
 import dev.carve.examples.DataGenerator;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -43,7 +43,15 @@ class VerifyRepairIT {
       throws Exception {
     EmbeddedPipeline.Options options =
         new EmbeddedPipeline.Options(
-            state, HOME, freePair(), freePort(), freePort(), SMALL, 7, 0, false);
+            state,
+            HOME,
+            TestPorts.freePair(),
+            TestPorts.free(),
+            TestPorts.free(),
+            SMALL,
+            7,
+            0,
+            false);
     try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(options, LOG::info)) {
       awaitSynced(pipeline);
       Path config = writeConfig(pipeline.config(), state.resolve("verify.yaml"));
@@ -232,22 +240,5 @@ class VerifyRepairIT {
     throw new AssertionError("orders not synced within 8 minutes: " + detail);
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   /** A free port whose successor is free too (broker and controller). */
-  private static int freePair() throws Exception {
-    for (int i = 0; i < 50; i++) {
-      int p = freePort();
-      try (ServerSocket next = new ServerSocket(p + 1)) {
-        return p;
-      } catch (java.io.IOException taken) {
-        // try another
-      }
-    }
-    throw new IllegalStateException("no two adjacent free ports");
-  }
 }
