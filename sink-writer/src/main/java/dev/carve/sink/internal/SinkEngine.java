@@ -297,20 +297,7 @@ public final class SinkEngine implements AutoCloseable {
           if (attempts[0]++ > 0) {
             counters.retried();
           }
-          Connection c = target.connection();
-          try {
-            T result = work.run(c);
-            c.commit();
-            return result;
-          } catch (Exception e) {
-            tables().invalidate();
-            if (SqlErrors.isTransient(e)) {
-              target.reset();
-            } else {
-              target.rollbackQuietly();
-            }
-            throw e;
-          }
+          return inTransactionOnce(work);
         };
     try {
       T result = retrier.call(what, action);

@@ -255,12 +255,7 @@ final class ExpressionSandbox implements JexlUberspect {
       };
     } catch (StackOverflowError e) {
       // Deep recursion of java.util.regex on a long text: an Error that would stop the thread.
-      throw new Refused(
-          "regular expression '"
-              + regex
-              + "' recursed too deep on a text of "
-              + text.length()
-              + " chars");
+      throw recursedTooDeep(regex, text);
     }
   }
 
@@ -305,13 +300,17 @@ final class ExpressionSandbox implements JexlUberspect {
     try {
       return pattern.matcher(new Budgeted(text, regex)).matches();
     } catch (StackOverflowError e) {
-      throw new Refused(
-          "regular expression '"
-              + regex
-              + "' recursed too deep on a text of "
-              + text.length()
-              + " chars");
+      throw recursedTooDeep(regex, text);
     }
+  }
+
+  private static Refused recursedTooDeep(String regex, String text) {
+    return new Refused(
+        "regular expression '"
+            + regex
+            + "' recursed too deep on a text of "
+            + text.length()
+            + " chars");
   }
 
   private static Pattern pattern(String regex) {
