@@ -298,6 +298,9 @@ public final class TransformBenchmark {
       TransformerOptions options =
           TransformerOptions.of(TestKafka.bootstrapServers(), registryUrl)
               .withRawTopicPrefix(rawPrefix)
+              // Its own key registry: every run allocates (and records) every key anew, as the
+              // first run over a monolith does, instead of finding the keys of an earlier run.
+              .withKeyRegistryTopic("carve-bench-keys-" + service)
               .withStateDir(Files.createTempDirectory("carve-bench-" + service))
               .withKafkaProperties(streamsOverrides())
               .withStoreType(

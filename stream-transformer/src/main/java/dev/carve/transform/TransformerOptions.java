@@ -6,6 +6,7 @@ import dev.carve.core.config.ConfigException;
 import dev.carve.core.config.ConfigOption;
 import dev.carve.core.error.OnError;
 import dev.carve.transform.api.StoreType;
+import dev.carve.transform.keys.KeyRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,6 +32,7 @@ import java.util.TreeMap;
  * @param partitions partitions of the topics the runtime creates; -1 for the broker default
  * @param replicationFactor replication of created and internal topics; -1 for the broker default
  * @param storeType where the state stores keep their data; never null
+ * @param keyRegistryTopic the key registry's compacted topic, shared by every service; never null
  */
 public record TransformerOptions(
     String bootstrapServers,
@@ -41,7 +43,8 @@ public record TransformerOptions(
     OnError onError,
     int partitions,
     int replicationFactor,
-    StoreType storeType) {
+    StoreType storeType,
+    String keyRegistryTopic) {
 
   /** Kafka Streams settings Carve owns: setting them in {@code properties} is an error. */
   public static final Set<String> RESERVED_PROPERTIES =
@@ -131,6 +134,16 @@ public record TransformerOptions(
           .doc("where the state stores keep their data (both backed by a compacted changelog)")
           .build();
 
+  /** {@code key-registry-topic}: the compacted topic of the new keys given to legacy keys. */
+  public static final ConfigOption<String> KEY_REGISTRY_TOPIC =
+      ConfigOption.string("key-registry-topic")
+          .defaultValue(KeyRegistry.DEFAULT_TOPIC)
+          .validator(ConfigOption.notBlank())
+          .doc(
+              "the compacted topic recording the new key of every legacy key (allocate:); every"
+                  + " service of one migration must name the same topic")
+          .build();
+
   /** Every option, for validation and documentation. */
   public static final ConfigDef CONFIG_DEF =
       new ConfigDef(
@@ -142,7 +155,8 @@ public record TransformerOptions(
           ON_ERROR,
           PARTITIONS,
           REPLICATION_FACTOR,
-          STORE_TYPE);
+          STORE_TYPE,
+          KEY_REGISTRY_TOPIC);
 
   /** Validates and copies. */
   public TransformerOptions {
@@ -153,6 +167,7 @@ public record TransformerOptions(
     Objects.requireNonNull(rawTopicPrefix, "rawTopicPrefix");
     Objects.requireNonNull(onError, "onError");
     Objects.requireNonNull(storeType, "storeType");
+    Objects.requireNonNull(keyRegistryTopic, "keyRegistryTopic");
     List<String> reserved =
         kafkaProperties.keySet().stream().filter(RESERVED_PROPERTIES::contains).sorted().toList();
     if (!reserved.isEmpty()) {
@@ -172,7 +187,8 @@ public record TransformerOptions(
         ON_ERROR.defaultValue(),
         -1,
         -1,
-        STORE_TYPE.defaultValue());
+        STORE_TYPE.defaultValue(),
+        KEY_REGISTRY_TOPIC.defaultValue());
   }
 
   /**
@@ -200,7 +216,8 @@ public record TransformerOptions(
         c.get(ON_ERROR),
         c.get(PARTITIONS),
         c.get(REPLICATION_FACTOR),
-        c.get(STORE_TYPE));
+        c.get(STORE_TYPE),
+        c.get(KEY_REGISTRY_TOPIC));
   }
 
   /** A copy with other extra Kafka properties. */
@@ -214,7 +231,8 @@ public record TransformerOptions(
         onError,
         partitions,
         replicationFactor,
-        storeType);
+        storeType,
+        keyRegistryTopic);
   }
 
   /** A copy with another state directory. */
@@ -228,7 +246,8 @@ public record TransformerOptions(
         onError,
         partitions,
         replicationFactor,
-        storeType);
+        storeType,
+        keyRegistryTopic);
   }
 
   /** A copy with another raw topic prefix. */
@@ -242,7 +261,8 @@ public record TransformerOptions(
         onError,
         partitions,
         replicationFactor,
-        storeType);
+        storeType,
+        keyRegistryTopic);
   }
 
   /** A copy with another on-error behaviour. */
@@ -256,7 +276,8 @@ public record TransformerOptions(
         behaviour,
         partitions,
         replicationFactor,
-        storeType);
+        storeType,
+        keyRegistryTopic);
   }
 
   /** A copy with other partitions and replication of created topics (-1 = broker default). */
@@ -270,7 +291,8 @@ public record TransformerOptions(
         onError,
         partitionCount,
         replication,
-        storeType);
+        storeType,
+        keyRegistryTopic);
   }
 
   /** A copy with another store type. */
@@ -284,7 +306,23 @@ public record TransformerOptions(
         onError,
         partitions,
         replicationFactor,
-        type);
+        type,
+        keyRegistryTopic);
+  }
+
+  /** A copy with another key registry topic. */
+  public TransformerOptions withKeyRegistryTopic(String topic) {
+    return new TransformerOptions(
+        bootstrapServers,
+        kafkaProperties,
+        schemaRegistryUrl,
+        stateDir,
+        rawTopicPrefix,
+        onError,
+        partitions,
+        replicationFactor,
+        storeType,
+        topic);
   }
 
   /** The options for logs, with every property whose key suggests a secret masked. */
@@ -310,6 +348,8 @@ public record TransformerOptions(
         + replicationFactor
         + ", store-type="
         + storeType
+        + ", key-registry-topic="
+        + keyRegistryTopic
         + "}";
   }
 }

@@ -92,7 +92,8 @@ public final class TransformerRuntime implements AutoCloseable {
             options.onError(),
             serdes,
             metrics,
-            options.storeType());
+            options.storeType(),
+            options.keyRegistryTopic());
     this.topology = domainTopology.build(context);
   }
 
@@ -437,6 +438,8 @@ public final class TransformerRuntime implements AutoCloseable {
     // Raw topics normally come from the capture; created here (compacted, as the connector would)
     // so the transformer may start first.
     context.rawTopics().forEach(t -> wanted.put(t, compact));
+    // The key registry is shared by every service: whichever starts first creates it.
+    wanted.put(context.keyRegistryTopic(), compact);
     Properties adminProps = adminProperties();
     Retrier retrier =
         new Retrier(

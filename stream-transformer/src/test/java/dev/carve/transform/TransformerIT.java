@@ -10,6 +10,7 @@ import dev.carve.schemas.serde.AvroSerdes;
 import dev.carve.testkit.TestKafka;
 import dev.carve.transform.api.LegacyKeys;
 import dev.carve.transform.demo.BillingTopology;
+import dev.carve.transform.keys.KeyRegistry;
 import dev.carve.transform.mapping.CustomersMappingTest;
 import dev.carve.transform.mapping.MappingLoader;
 import dev.carve.transform.testing.Debezium;
@@ -23,11 +24,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -174,6 +178,33 @@ class TransformerIT {
       assertThat(avro("orders.order", o.value()).get("customer_id")).isEqualTo(customerId);
       assertThat(SourcePosition.readFrom(o.headers())).isEqualTo(SourcePosition.SNAPSHOT);
       assertThat(lineTopic.awaitCount(2)).hasSize(2);
+      // Both services recorded the customer's key in the shared, compacted key registry.
+      try (Reader keys = new Reader(KeyRegistry.DEFAULT_TOPIC)) {
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () ->
+                    keys.awaitCount(1).stream()
+                        .anyMatch(
+                            r ->
+                                new String(r.key(), StandardCharsets.UTF_8)
+                                        .equals("customer/C00000042")
+                                    && new String(r.value(), StandardCharsets.UTF_8)
+                                        .equals(Long.toString(customerId))));
+      }
+      try (Admin admin = Admin.create(TestKafka.adminProperties())) {
+        ConfigResource topic =
+            new ConfigResource(ConfigResource.Type.TOPIC, KeyRegistry.DEFAULT_TOPIC);
+        assertThat(
+                admin
+                    .describeConfigs(List.of(topic))
+                    .all()
+                    .get()
+                    .get(topic)
+                    .get(TopicConfig.CLEANUP_POLICY_CONFIG)
+                    .value())
+            .isEqualTo(TopicConfig.CLEANUP_POLICY_COMPACT);
+      }
 
       ConsumerRecord<byte[], byte[]> letter = dlq.awaitCount(1).get(0);
       assertThat(new String(letter.key(), StandardCharsets.UTF_8)).contains("C99");

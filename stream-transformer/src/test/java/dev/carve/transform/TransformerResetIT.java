@@ -9,10 +9,12 @@ import dev.carve.schemas.serde.AvroSerdes;
 import dev.carve.testkit.TestKafka;
 import dev.carve.transform.api.DomainTopology;
 import dev.carve.transform.api.TopologyContext;
+import dev.carve.transform.keys.KeyRegistry;
 import dev.carve.transform.mapping.MappingLoader;
 import dev.carve.transform.mapping.SchemaResolver;
 import dev.carve.transform.testing.Debezium;
 import dev.carve.transform.testing.Harness;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,6 +49,7 @@ class TransformerResetIT {
   private static final String PREFIX = "transformitreset";
   private static final String SERVICE = "resetorders";
   private static final String APP = "carve-" + SERVICE;
+  private static final String KEYS = PREFIX + ".legacy-keys";
   private static final String LINES =
       "[{\"sku\":\"SKU-1\",\"qty\":2,\"unit_price\":\"12.50\"},"
           + "{\"sku\":\"SKU-2\",\"qty\":1,\"unit_price\":\"5.00\"}]";
@@ -61,7 +64,15 @@ class TransformerResetIT {
     registry =
         EmbeddedSchemaRegistry.start(
             EmbeddedSchemaRegistry.Options.kafka(bootstrap).withTopic("_schemas_reset_it"));
-    TestKafka.createTopics(1, true, PREFIX + ".public.orders", PREFIX + ".public.addresses");
+    TestKafka.createTopics(1, true, PREFIX + ".public.orders", PREFIX + ".public.addresses", KEYS);
+    // ORD-R1's key was recorded before (by an earlier version of the mapping, or imported): it is
+    // not its proposal, so only the registry can give it back after the reset.
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+      producer.send(new ProducerRecord<>(KEYS, "order/ORD-R1", "101")).get();
+    }
     produce(
         "addresses",
         Debezium.key("addr_id", 1),
@@ -149,6 +160,7 @@ class TransformerResetIT {
         topology,
         TransformerOptions.of(bootstrap, registry.url())
             .withRawTopicPrefix(PREFIX)
+            .withKeyRegistryTopic(KEYS)
             .withStateDir(state)
             .withKafkaProperties(
                 Map.of("commit.interval.ms", "100", "consumer.session.timeout.ms", "6000")));
@@ -193,6 +205,30 @@ class TransformerResetIT {
         .toList();
   }
 
+  /** The order_id of every order record. */
+  private static Set<Object> orderIds() {
+    return readAll(SERVICE + ".order", 2).stream()
+        .map(
+            r ->
+                ((GenericRecord)
+                        AvroSerdes.generic(Map.of("schema.registry.url", registry.url()), true)
+                            .deserializer()
+                            .deserialize(SERVICE + ".order", r.key()))
+                    .get("order_id"))
+        .collect(java.util.stream.Collectors.toSet());
+  }
+
+  /** The key registry's records (key → value, in order). */
+  private static List<String> registry() {
+    return readAll(KEYS, 1).stream()
+        .map(
+            r ->
+                new String(r.key(), StandardCharsets.UTF_8)
+                    + "="
+                    + new String(r.value(), StandardCharsets.UTF_8))
+        .toList();
+  }
+
   private static Set<String> topics() throws Exception {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
       return admin.listTopics().names().get();
@@ -208,6 +244,14 @@ class TransformerResetIT {
     assertThat(cities()).containsOnly("Berlin");
     assertThat(keys(SERVICE + ".order", 2)).hasSize(2);
     assertThat(keys(SERVICE + ".order_line", 4)).hasSize(4);
+    long r2 = KeyRegistry.proposal("order", "ORD-R2");
+    assertThat(orderIds()).containsExactlyInAnyOrder(101L, r2);
+    List<String> recorded = registry();
+    assertThat(recorded)
+        .containsExactlyInAnyOrder(
+            "order/ORD-R1=101",
+            "order/ORD-R2=" + r2,
+            "customer/C00000042=" + KeyRegistry.proposal("customer", "C00000042"));
     first.close(Duration.ofSeconds(30));
 
     TransformerReset reset = new TransformerReset(runtime(orders(true), state));
@@ -268,6 +312,10 @@ class TransformerResetIT {
       assertThat(cities()).containsOnly("BERLIN");
       assertThat(keys(SERVICE + ".order", 2)).hasSize(2);
       assertThat(keys(SERVICE + ".order_line", 4)).hasSize(4);
+      // The replay took every key from the registry: the same keys, nothing allocated again.
+      assertThat(orderIds()).containsExactlyInAnyOrder(101L, r2);
+      assertThat(after).contains(KEYS);
+      assertThat(registry()).containsExactlyElementsOf(recorded);
     } finally {
       second.close(Duration.ofSeconds(30));
     }

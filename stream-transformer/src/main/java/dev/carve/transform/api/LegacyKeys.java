@@ -1,31 +1,25 @@
 package dev.carve.transform.api;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.carve.transform.keys.KeyRegistry;
 import java.util.Objects;
 
 /**
  * Maps a legacy key to the new numeric key of a namespace ({@code customer}, {@code order}).
  *
- * <p>The allocation is deterministic: the first 63 bits of SHA-256 over {@code namespace}, a zero
- * byte and the legacy value (UTF-8). The same legacy value therefore gets the same number in every
- * service, on every replay and after every restart, without a shared allocator to coordinate or to
- * lose (see the module README for why, and for the collision odds).
+ * <p>Inside a running topology the key comes from the {@link KeyRegistry key registry}, a compacted
+ * topic every service reads: a legacy value's key is allocated once, recorded there in the same
+ * transaction as the first output using it, and read from there ever after, so it stays the same in
+ * every service, on every replay and after every restart. A legacy value the registry does not hold
+ * yet gets its {@link KeyRegistry#proposal proposal} (SHA-256 of the namespace and the value), so
+ * two services seeing it at once record the same key; a proposal already recorded for another
+ * legacy value is refused with {@link KeyRegistry.KeyCollisionException} (the row is
+ * dead-lettered). Outside a topology (a plain unit test) no registry is bound and the proposal is
+ * the key.
  */
 public final class LegacyKeys {
   private static final ThreadLocal<Allocator> ALLOCATOR = ThreadLocal.withInitial(Allocator::new);
 
   private LegacyKeys() {}
-
-  private static MessageDigest newDigest() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-    }
-  }
 
   /**
    * The new key of a legacy value.
@@ -33,6 +27,8 @@ public final class LegacyKeys {
    * @param namespace the key space, e.g. {@code customer}; never null
    * @param legacyValue the legacy key as text, e.g. {@code C00000042}; never null
    * @return a positive number (at least 1)
+   * @throws KeyRegistry.KeyCollisionException when the value's proposal is recorded for another
+   *     legacy value of the namespace
    */
   public static long allocate(String namespace, String legacyValue) {
     Objects.requireNonNull(namespace, "namespace");
@@ -76,22 +72,46 @@ public final class LegacyKeys {
     return () -> allocator.observer = null;
   }
 
+  /** The binding of an allocation to one thread; closing it ends the binding. */
+  public interface Binding extends AutoCloseable {
+    @Override
+    void close();
+  }
+
   /**
-   * One thread's digest, its observer, and the last keys it gave: the entities of one change ask
-   * for the same key several times (an order and each of its lines), so most asks are answered
-   * without hashing.
+   * Makes {@link #allocate} on this thread allocate in {@code allocation} until the returned
+   * binding is closed. Carve's processors bind their registry allocation around each change they
+   * map; {@code carve verify} binds a copy of the registry it read.
+   *
+   * @throws IllegalStateException when an allocation is bound to this thread already
+   */
+  public static Binding bind(KeyRegistry.Allocation allocation) {
+    Objects.requireNonNull(allocation, "allocation");
+    Allocator allocator = ALLOCATOR.get();
+    if (allocator.bound != null) {
+      throw new IllegalStateException("a key registry allocation is bound to this thread already");
+    }
+    allocator.bound = allocation;
+    return () -> allocator.bound = null;
+  }
+
+  /**
+   * One thread's bound allocation, its observer, and the last proposals it gave when none is bound:
+   * the entities of one change ask for the same key several times (an order and each of its lines),
+   * so most asks are answered without hashing.
    */
   private static final class Allocator {
     private static final int REMEMBERED = 4;
-    private final MessageDigest sha = newDigest();
     private final String[] namespaces = new String[REMEMBERED];
     private final String[] values = new String[REMEMBERED];
     private final long[] ids = new long[REMEMBERED];
     private int next;
     private Observer observer;
+    private KeyRegistry.Allocation bound;
 
     long allocate(String namespace, String legacyValue) {
-      long id = idOf(namespace, legacyValue);
+      long id =
+          bound != null ? bound.allocate(namespace, legacyValue) : idOf(namespace, legacyValue);
       if (observer != null) {
         observer.allocated(namespace, legacyValue, id);
       }
@@ -104,12 +124,7 @@ public final class LegacyKeys {
           return ids[i];
         }
       }
-      sha.reset();
-      sha.update(namespace.getBytes(StandardCharsets.UTF_8));
-      sha.update((byte) 0);
-      sha.update(legacyValue.getBytes(StandardCharsets.UTF_8));
-      long id = ByteBuffer.wrap(sha.digest()).getLong() & Long.MAX_VALUE;
-      id = id == 0 ? 1 : id;
+      long id = KeyRegistry.proposal(namespace, legacyValue);
       namespaces[next] = namespace;
       values[next] = legacyValue;
       ids[next] = id;

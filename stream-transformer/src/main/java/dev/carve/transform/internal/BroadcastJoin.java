@@ -195,7 +195,8 @@ final class BroadcastJoin {
 
   /**
    * The names of the join's own stores in a left task, the wait for absent referenced rows (0: rows
-   * do not wait) and the longest wait while the right side catches up (0: none).
+   * do not wait), the longest wait while the right side catches up (0: none) and the key registry
+   * the mapping allocates in.
    */
   record Stores(
       String rows,
@@ -203,7 +204,8 @@ final class BroadcastJoin {
       String replica,
       String waiting,
       long waitMillis,
-      long catchUpMillis) {
+      long catchUpMillis,
+      KeyRegistryStore.Ref keyRegistry) {
     /**
      * How long no right row may have arrived for the right side to count as caught up: a tenth of
      * the catch-up wait, at least the wait. Under load the right side delivers in bursts (its
@@ -299,7 +301,7 @@ final class BroadcastJoin {
       this.parser = new ChangeParser(service, table);
       this.deadLetters = deadLetters;
       this.metrics = metrics;
-      this.mapping = new ChangeMapping(service, mapper, metrics, null);
+      this.mapping = new ChangeMapping(service, mapper, metrics, null, stores.keyRegistry());
       this.stores = stores;
       this.progresses = progresses;
     }

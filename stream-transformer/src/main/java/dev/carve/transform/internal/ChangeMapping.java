@@ -4,15 +4,19 @@ import dev.carve.core.SourcePosition;
 import dev.carve.transform.TransformerMetrics;
 import dev.carve.transform.api.ChangeEvent;
 import dev.carve.transform.api.DomainRecord;
+import dev.carve.transform.api.LegacyKeys;
 import dev.carve.transform.api.MappingException;
 import dev.carve.transform.api.Output;
 import dev.carve.transform.api.TableMapper;
 import dev.carve.transform.api.Topic;
+import dev.carve.transform.keys.KeyRegistry;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
@@ -24,6 +28,7 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * The mapping of one change inside a processor (one instance per task): runs the {@link
@@ -39,22 +44,37 @@ final class ChangeMapping {
   private final Map<String, Serializer<Object>> valueSerializers = new HashMap<>();
   private final Map<String, KeyValueStore<String, String>> stores = new HashMap<>();
   private final Map<String, String> entities = new HashMap<>();
+  private final KeyRegistryStore.Ref keyRegistry;
+  private KeyRegistry.Allocation keys;
 
   /**
    * @param positionsStep the store step of the last position emitted per output topic and key, so
    *     outputs get strictly increasing positions per key (see {@link #map}); null keeps the
    *     positions the mapper gave
+   * @param keyRegistry the key registry's global store and topic, where {@link LegacyKeys} finds
+   *     and records the new keys the mapper allocates
    */
   ChangeMapping(
-      String service, TableMapper mapper, TransformerMetrics metrics, String positionsStep) {
+      String service,
+      TableMapper mapper,
+      TransformerMetrics metrics,
+      String positionsStep,
+      KeyRegistryStore.Ref keyRegistry) {
     this.service = service;
     this.mapper = mapper;
     this.metrics = metrics;
     this.positionsStep = positionsStep;
+    this.keyRegistry = Objects.requireNonNull(keyRegistry, "keyRegistry");
   }
 
-  /** Looks up the mapper's stores (and the positions store) in the processor's context. */
+  /**
+   * Looks up the mapper's stores (and the positions store) in the processor's context, and the key
+   * registry's global store. A (re)started task forgets the keys it claimed: a claim of an aborted
+   * transaction was never recorded.
+   */
   void init(ProcessorContext<?, ?> context) {
+    ReadOnlyKeyValueStore<String, String> registry = context.getStateStore(keyRegistry.store());
+    keys = new KeyRegistry.Allocation(KeyRegistryStore.recorded(registry));
     for (String step : mapper.stores()) {
       stores.put(step, context.getStateStore(service + "-" + step));
     }
@@ -87,32 +107,55 @@ final class ChangeMapping {
       scope.keyMoved = ToastFill.keyMoved(change, headers);
     }
     List<Record<byte[], Routed>> results = new ArrayList<>();
-    try {
+    Map<String, Long> claims;
+    try (LegacyKeys.Binding bound = LegacyKeys.bind(keys)) {
       for (Output<?, ?> output : mapper.map(change, scope)) {
         results.add(serialize(increasing(output, scope), timestamp));
       }
+      claims = keys.takeClaims();
     } catch (Exception e) {
+      keys.discardClaims();
       // The change is dead-lettered (or stops the service), but the source row did change: the
       // state that records it (TOAST values) is kept, so the next change is filled from this row.
       scope.commitSourceState();
       throw e;
     }
-    return new Mapped(scope, results);
+    return new Mapped(scope, results, claims);
   }
 
-  /** The outputs of one change and its pending store writes. */
+  /** The outputs of one change, its pending store writes and the new keys it allocated. */
   final class Mapped {
     private final BufferedScope scope;
     private final List<Record<byte[], Routed>> records;
+    private final Map<String, Long> claims;
 
-    private Mapped(BufferedScope scope, List<Record<byte[], Routed>> records) {
+    private Mapped(
+        BufferedScope scope, List<Record<byte[], Routed>> records, Map<String, Long> claims) {
       this.scope = scope;
       this.records = records;
+      this.claims = claims;
     }
 
-    /** Writes the mapper's state and forwards every output. */
+    /**
+     * Writes the mapper's state, records the new keys in the key registry and forwards every
+     * output: all in the task's transaction, so no output refers to a key the registry lacks.
+     */
     void commit(ProcessorContext<byte[], Routed> context) {
       scope.commit();
+      if (!claims.isEmpty()) {
+        long timestamp =
+            records.isEmpty() ? context.currentSystemTimeMs() : records.get(0).timestamp();
+        claims.forEach(
+            (recordKey, key) ->
+                context.forward(
+                    new Record<>(
+                        recordKey.getBytes(StandardCharsets.UTF_8),
+                        new Routed(
+                            keyRegistry.topic(),
+                            Long.toString(key).getBytes(StandardCharsets.UTF_8)),
+                        timestamp)));
+        keys.recorded(claims);
+      }
       for (Record<byte[], Routed> result : records) {
         context.forward(result);
         metrics.recordOut(entityOf(result.value().topic()));

@@ -10,8 +10,10 @@ import dev.carve.transform.api.StoreType;
 import dev.carve.transform.api.TableMapper;
 import dev.carve.transform.api.Topic;
 import dev.carve.transform.api.TopologyContext;
+import dev.carve.transform.keys.KeyRegistry;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -52,6 +54,9 @@ public final class DefaultTopologyContext implements TopologyContext {
   private final Set<String> rawTopics = new LinkedHashSet<>();
   private final List<Set<String>> copartitioned = new ArrayList<>();
   private final Set<String> joinStores = new LinkedHashSet<>();
+  private final KeyRegistryStore.Ref keyRegistry;
+  private final Set<StreamsBuilder> withKeyRegistry =
+      Collections.newSetFromMap(new IdentityHashMap<>());
 
   /** Creates the context with fresh metrics. */
   public DefaultTopologyContext(
@@ -65,7 +70,10 @@ public final class DefaultTopologyContext implements TopologyContext {
         StoreType.ROCKSDB);
   }
 
-  /** Creates the context updating {@code metrics}, with stores of {@code storeType}. */
+  /**
+   * Creates the context updating {@code metrics}, with stores of {@code storeType} and the key
+   * registry on {@link KeyRegistry#DEFAULT_TOPIC}.
+   */
   public DefaultTopologyContext(
       String service,
       String rawTopicPrefix,
@@ -73,7 +81,25 @@ public final class DefaultTopologyContext implements TopologyContext {
       SerdeFactory serdes,
       TransformerMetrics metrics,
       StoreType storeType) {
+    this(service, rawTopicPrefix, onError, serdes, metrics, storeType, KeyRegistry.DEFAULT_TOPIC);
+  }
+
+  /**
+   * Creates the context updating {@code metrics}, with stores of {@code storeType}, whose mappings
+   * allocate new keys in the key registry on {@code keyRegistryTopic}.
+   */
+  public DefaultTopologyContext(
+      String service,
+      String rawTopicPrefix,
+      OnError onError,
+      SerdeFactory serdes,
+      TransformerMetrics metrics,
+      StoreType storeType,
+      String keyRegistryTopic) {
     this.service = Topics.checkName("service", service);
+    this.keyRegistry =
+        new KeyRegistryStore.Ref(
+            KeyRegistryStore.storeName(this.service), checkTopic(keyRegistryTopic));
     this.rawTopicPrefix = Objects.requireNonNull(rawTopicPrefix, "rawTopicPrefix");
     this.onError = Objects.requireNonNull(onError, "onError");
     this.serdes = Objects.requireNonNull(serdes, "serdes");
@@ -134,7 +160,13 @@ public final class DefaultTopologyContext implements TopologyContext {
         .process(
             () ->
                 new MapTableProcessor(
-                    service, Map.of(topic, table), deadLetterTopic(), onError, mapper, metrics),
+                    service,
+                    Map.of(topic, table),
+                    deadLetterTopic(),
+                    onError,
+                    mapper,
+                    metrics,
+                    keyRegistry),
             Named.as(name("map-" + step)),
             storeNames(mapper))
         .to(
@@ -192,6 +224,7 @@ public final class DefaultTopologyContext implements TopologyContext {
                     onError,
                     mapper,
                     metrics,
+                    keyRegistry,
                     positionsStep,
                     null),
             Named.as(name("map-" + step)),
@@ -305,7 +338,8 @@ public final class DefaultTopologyContext implements TopologyContext {
             name(replicaStep),
             name(waitingStep),
             join.waitFor().toMillis(),
-            join.catchUpWait().toMillis());
+            join.catchUpWait().toMillis(),
+            keyRegistry);
     // What the right side delivered to each left task, for the catch-up wait (in memory).
     BroadcastJoin.Progress progress = new BroadcastJoin.Progress();
 
@@ -405,6 +439,7 @@ public final class DefaultTopologyContext implements TopologyContext {
                     onError,
                     mapper,
                     metrics,
+                    keyRegistry,
                     positionsStep,
                     join),
             Named.as(name("map-" + step)),
@@ -538,10 +573,30 @@ public final class DefaultTopologyContext implements TopologyContext {
   }
 
   private void addStores(StreamsBuilder builder, TableMapper mapper) {
+    // Every mapping may allocate new keys: the registry is read once per builder, into a global
+    // store all of its mapping processors share.
+    if (withKeyRegistry.add(builder)) {
+      KeyRegistryStore.add(builder, service, keyRegistry.topic(), supplier(keyRegistry.store()));
+    }
     for (String store : storeNames(mapper)) {
       builder.addStateStore(
           Stores.keyValueStoreBuilder(supplier(store), Serdes.String(), Serdes.String()));
     }
+  }
+
+  private static String checkTopic(String topic) {
+    Objects.requireNonNull(topic, "keyRegistryTopic");
+    try {
+      org.apache.kafka.common.internals.Topic.validate(topic);
+    } catch (org.apache.kafka.common.errors.InvalidTopicException e) {
+      throw new IllegalArgumentException("Invalid key registry topic: " + e.getMessage(), e);
+    }
+    return topic;
+  }
+
+  /** The key registry topic the mappings read and record new keys in. */
+  public String keyRegistryTopic() {
+    return keyRegistry.topic();
   }
 
   @Override

@@ -36,8 +36,9 @@ final class MapTableProcessor implements Processor<byte[], byte[], byte[], Route
       String deadLetterTopic,
       OnError onError,
       TableMapper mapper,
-      TransformerMetrics metrics) {
-    this(service, tableByTopic, deadLetterTopic, onError, mapper, metrics, null, null);
+      TransformerMetrics metrics,
+      KeyRegistryStore.Ref keyRegistry) {
+    this(service, tableByTopic, deadLetterTopic, onError, mapper, metrics, keyRegistry, null, null);
   }
 
   /**
@@ -54,10 +55,11 @@ final class MapTableProcessor implements Processor<byte[], byte[], byte[], Route
       OnError onError,
       TableMapper mapper,
       TransformerMetrics metrics,
+      KeyRegistryStore.Ref keyRegistry,
       String positionsStep,
       ForeignKeyJoin join) {
     this.join = join;
-    this.mapping = new ChangeMapping(service, mapper, metrics, positionsStep);
+    this.mapping = new ChangeMapping(service, mapper, metrics, positionsStep, keyRegistry);
     this.tableByTopic = Map.copyOf(tableByTopic);
     this.firstTopic = tableByTopic.keySet().iterator().next();
     this.deadLetterTopic = deadLetterTopic;

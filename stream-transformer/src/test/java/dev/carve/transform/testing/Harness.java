@@ -107,6 +107,28 @@ public final class Harness implements AutoCloseable {
         .readRecordsToList();
   }
 
+  /** Every record written to the key registry topic since the last call (key → new key). */
+  public List<TestRecord<String, String>> readKeyRegistry() {
+    return driver
+        .createOutputTopic(
+            ctx.keyRegistryTopic(),
+            new org.apache.kafka.common.serialization.StringDeserializer(),
+            new org.apache.kafka.common.serialization.StringDeserializer())
+        .readRecordsToList();
+  }
+
+  /**
+   * Records {@code key} for a legacy value in the key registry topic, as another service or {@code
+   * carve keys set} would; null forgets it.
+   */
+  public void recordKey(String namespace, String legacyValue, Long key) {
+    driver
+        .createInputTopic(ctx.keyRegistryTopic(), new StringSerializer(), new StringSerializer())
+        .pipeInput(
+            dev.carve.transform.keys.KeyRegistry.recordKey(namespace, legacyValue),
+            key == null ? null : key.toString());
+  }
+
   /** A header value as text, or null. */
   public static String header(TestRecord<?, ?> record, String name) {
     var h = record.headers().lastHeader(name);

@@ -1,0 +1,241 @@
+package dev.carve.transform.keys;
+
+import dev.carve.transform.api.MappingException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The registry of legacy keys: which new numeric key each legacy value of a namespace ({@code
+ * customer}, {@code order}) was given. It is a compacted Kafka topic ({@link #DEFAULT_TOPIC}) that
+ * every service reads into a global state store and appends to; a key, once recorded, is the key of
+ * that legacy value in every service, on every replay and after every restart.
+ *
+ * <p>Record format (readable with any console consumer): key {@code <namespace>/<legacy value>}
+ * (UTF-8 text), value the new key as decimal text; a null value (tombstone) forgets the entry.
+ *
+ * <p>A legacy value not yet recorded is given its {@link #proposal}: the first 63 bits of SHA-256
+ * over the namespace, a zero byte and the legacy value. Two services seeing the same new legacy
+ * value at once therefore record the same key, so no allocator has to be asked first and no race
+ * can give one legacy value two keys. A proposal already recorded for another legacy value of the
+ * namespace (a collision, about n²/2⁶⁴ for n keys) is refused: the row goes to the dead-letter
+ * topic saying so, and an operator records another key for it ({@code carve keys set}).
+ */
+public final class KeyRegistry {
+  /** The registry topic unless {@code transform.key-registry-topic} names another. */
+  public static final String DEFAULT_TOPIC = "carve.legacy-keys";
+
+  private KeyRegistry() {}
+
+  /**
+   * The record key of a legacy value: {@code <namespace>/<legacy value>}.
+   *
+   * @throws IllegalArgumentException when the namespace is empty or holds a {@code /}
+   */
+  public static String recordKey(String namespace, String legacyValue) {
+    Objects.requireNonNull(namespace, "namespace");
+    Objects.requireNonNull(legacyValue, "legacyValue");
+    if (namespace.isEmpty() || namespace.indexOf('/') >= 0) {
+      throw new IllegalArgumentException(
+          "Key namespace '" + namespace + "' must be non-empty and must not contain '/'");
+    }
+    return namespace + "/" + legacyValue;
+  }
+
+  /**
+   * The namespace and legacy value of a record key, or null when it is not of the form {@code
+   * <namespace>/<legacy value>}.
+   */
+  public static String[] parseRecordKey(String recordKey) {
+    if (recordKey == null) {
+      return null;
+    }
+    int slash = recordKey.indexOf('/');
+    return slash <= 0
+        ? null
+        : new String[] {recordKey.substring(0, slash), recordKey.substring(slash + 1)};
+  }
+
+  /**
+   * The key a legacy value gets when the registry holds none for it: positive (at least 1), the
+   * same on every machine.
+   */
+  public static long proposal(String namespace, String legacyValue) {
+    MessageDigest sha = DIGEST.get();
+    sha.reset();
+    sha.update(namespace.getBytes(StandardCharsets.UTF_8));
+    sha.update((byte) 0);
+    sha.update(legacyValue.getBytes(StandardCharsets.UTF_8));
+    long id = ByteBuffer.wrap(sha.digest()).getLong() & Long.MAX_VALUE;
+    return id == 0 ? 1 : id;
+  }
+
+  private static final ThreadLocal<MessageDigest> DIGEST =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+              throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+            }
+          });
+
+  /** What the registry has recorded so far (a global store, or a copy read from the topic). */
+  public interface Recorded {
+    /** The key recorded for a legacy value; null when none is. */
+    Long keyOf(String namespace, String legacyValue);
+
+    /** The legacy value a key of the namespace is recorded for; null when none. */
+    String legacyValueOf(String namespace, long key);
+  }
+
+  /** A registry of nothing recorded: every legacy value gets its proposal. */
+  public static final Recorded NOTHING =
+      new Recorded() {
+        @Override
+        public Long keyOf(String namespace, String legacyValue) {
+          return null;
+        }
+
+        @Override
+        public String legacyValueOf(String namespace, long key) {
+          return null;
+        }
+      };
+
+  /** A refused allocation: the proposal of a legacy value is recorded for another one. */
+  public static final class KeyCollisionException extends MappingException {
+    private static final long serialVersionUID = 1L;
+
+    KeyCollisionException(String namespace, String legacyValue, long key, String owner) {
+      super(
+          "KEY COLLISION in key namespace '"
+              + namespace
+              + "': legacy value '"
+              + legacyValue
+              + "' would get key "
+              + key
+              + ", which the key registry already gives to '"
+              + owner
+              + "'. Record another key for it (carve keys set "
+              + namespace
+              + " '"
+              + legacyValue
+              + "' <key>), then retry the dead letter");
+    }
+  }
+
+  /**
+   * The allocations of one processor (one task): looks a legacy value up in what is recorded,
+   * otherwise gives its proposal and collects it as a claim, which the caller records in the same
+   * Kafka transaction as the outputs using it ({@link #takeClaims}) and then confirms ({@link
+   * #recorded}). Not thread-safe: one per processor, used on its stream thread.
+   */
+  public static final class Allocation {
+    private static final int PENDING = 50_000;
+    private final Recorded recorded;
+    // Keys given in the current change (an order and each of its lines ask for the same one).
+    private final Map<String, Long> current = new HashMap<>();
+    private final Map<String, Long> claims = new LinkedHashMap<>();
+    private final Map<String, String> claimOwners = new HashMap<>();
+    // Claims sent with a committed change that the registry may not have read back yet.
+    private final Map<String, Long> pending = lru();
+    private final Map<String, String> pendingOwners = lru();
+
+    /** Allocates against {@code recorded}. */
+    public Allocation(Recorded recorded) {
+      this.recorded = Objects.requireNonNull(recorded, "recorded");
+    }
+
+    private static <V> Map<String, V> lru() {
+      return new LinkedHashMap<>(1024, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+          return size() > PENDING;
+        }
+      };
+    }
+
+    /**
+     * The key of a legacy value: the recorded one, else its proposal (then a claim).
+     *
+     * @throws KeyCollisionException when the proposal is recorded for another legacy value
+     */
+    public long allocate(String namespace, String legacyValue) {
+      String recordKey = recordKey(namespace, legacyValue);
+      Long key = current.get(recordKey);
+      if (key != null) {
+        return key;
+      }
+      key = recorded.keyOf(namespace, legacyValue);
+      if (key != null) {
+        pending.remove(recordKey);
+      } else {
+        key = pending.get(recordKey);
+      }
+      if (key == null) {
+        key = claim(namespace, legacyValue, recordKey);
+      }
+      current.put(recordKey, key);
+      return key;
+    }
+
+    private long claim(String namespace, String legacyValue, String recordKey) {
+      long proposal = proposal(namespace, legacyValue);
+      String ownerKey = namespace + "/" + proposal;
+      String owner = claimOwners.get(ownerKey);
+      if (owner == null) {
+        owner = recorded.legacyValueOf(namespace, proposal);
+      }
+      if (owner == null) {
+        owner = pendingOwners.get(ownerKey);
+      }
+      if (owner != null && !owner.equals(legacyValue)) {
+        throw new KeyCollisionException(namespace, legacyValue, proposal, owner);
+      }
+      claims.put(recordKey, proposal);
+      claimOwners.put(ownerKey, legacyValue);
+      return proposal;
+    }
+
+    /**
+     * The keys given since the last call that the registry has not recorded (record key → key), in
+     * the order given, and the end of the change; the caller records them, then calls {@link
+     * #recorded}.
+     */
+    public Map<String, Long> takeClaims() {
+      current.clear();
+      if (claims.isEmpty()) {
+        return Map.of();
+      }
+      Map<String, Long> taken = new LinkedHashMap<>(claims);
+      claims.clear();
+      claimOwners.clear();
+      return taken;
+    }
+
+    /** Drops the claims of a change that failed: nothing was recorded. */
+    public void discardClaims() {
+      current.clear();
+      claims.clear();
+      claimOwners.clear();
+    }
+
+    /** Remembers claims sent to the registry until the registry is read back. */
+    public void recorded(Map<String, Long> sent) {
+      sent.forEach(
+          (recordKey, key) -> {
+            pending.put(recordKey, key);
+            String[] parts = parseRecordKey(recordKey);
+            pendingOwners.put(parts[0] + "/" + key, parts[1]);
+          });
+    }
+  }
+}
