@@ -22,9 +22,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -387,6 +389,40 @@ public final class TransformerRuntime implements AutoCloseable {
   }
 
   /**
+   * Refuses a key registry topic that is not compacted: with {@code cleanup.policy=delete} its keys
+   * would be deleted after {@code retention.ms}, and a key given to a legacy value that is not its
+   * proposal (imported, or chosen after a collision) would be lost for every later replay.
+   */
+  private void checkKeyRegistry(Admin admin) throws ExecutionException, InterruptedException {
+    String topic = context.keyRegistryTopic();
+    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+    ConfigEntry policy =
+        admin
+            .describeConfigs(List.of(resource))
+            .all()
+            .get()
+            .get(resource)
+            .get(TopicConfig.CLEANUP_POLICY_CONFIG);
+    String value = policy == null ? "" : policy.value();
+    if (!value.contains(TopicConfig.CLEANUP_POLICY_COMPACT)
+        || value.contains(TopicConfig.CLEANUP_POLICY_DELETE)) {
+      throw new IllegalStateException(
+          "The key registry topic '"
+              + topic
+              + "' of service '"
+              + service()
+              + "' has cleanup.policy="
+              + value
+              + ": its keys would be deleted after retention.ms, and a legacy value whose key is"
+              + " not its proposal would get another key on a later replay. Set"
+              + " cleanup.policy=compact on it (kafka-configs --alter --entity-type topics"
+              + " --entity-name "
+              + topic
+              + " --add-config cleanup.policy=compact)");
+    }
+  }
+
+  /**
    * Refuses to resume committed offsets with a join whose state stores are new (no changelog): the
    * topology changed since the application last ran (a join added, or its strategy changed), and
    * its new stores would start empty while the offsets resume after the rows that should fill them,
@@ -476,6 +512,7 @@ public final class TransformerRuntime implements AutoCloseable {
               }
             }
             checkCopartitioned(admin);
+            checkKeyRegistry(admin);
             checkJoinState(admin);
             return null;
           });

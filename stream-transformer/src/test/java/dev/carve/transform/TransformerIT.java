@@ -1,6 +1,7 @@
 package dev.carve.transform;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.carve.core.CarveHeaders;
@@ -329,5 +330,24 @@ class TransformerIT {
       customers.close(Duration.ofSeconds(30));
     }
     assertThat(customers.state()).isEqualTo(TransformerRuntime.State.FAILED);
+  }
+
+  @Test
+  void keyRegistryTopicThatIsNotCompactedIsRefusedAtStart() throws Exception {
+    String topic = "transformit-keys-delete";
+    TestKafka.createTopics(1, false, topic);
+    TransformerRuntime customers =
+        TransformerRuntime.create(
+            MappingLoader.load(Harness.topologyFile("customers")),
+            options("customers-keys-delete").withKeyRegistryTopic(topic));
+    try {
+      assertThatThrownBy(customers::start)
+          .hasStackTraceContaining("key registry topic '" + topic + "'")
+          .hasStackTraceContaining("cleanup.policy=delete")
+          .hasStackTraceContaining("--add-config cleanup.policy=compact");
+      assertThat(customers.state()).isEqualTo(TransformerRuntime.State.FAILED);
+    } finally {
+      customers.close(Duration.ofSeconds(30));
+    }
   }
 }
