@@ -251,6 +251,7 @@ public final class TransformerRuntime implements AutoCloseable {
       createTopics();
       streams = new KafkaStreams(topology, streamsProperties());
       streams.setStateListener((now, before) -> onStreamsState(now));
+      streams.setGlobalStateRestoreListener(new RestoreProgress(service()));
       streams.setUncaughtExceptionHandler(
           e -> {
             failure = e;

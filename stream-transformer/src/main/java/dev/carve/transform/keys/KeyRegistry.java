@@ -126,7 +126,8 @@ public final class KeyRegistry {
               + namespace
               + " '"
               + legacyValue
-              + "' <key>), then retry the dead letter");
+              + "' <key>): its next change maps with that key, and carve transform <service>"
+              + " --reset re-maps the changes dead-lettered before");
     }
   }
 
@@ -137,7 +138,7 @@ public final class KeyRegistry {
    * #recorded}). Not thread-safe: one per processor, used on its stream thread.
    */
   public static final class Allocation {
-    private static final int PENDING = 50_000;
+    private static final int PENDING = 10_000;
     private final Recorded recorded;
     // Keys given in the current change (an order and each of its lines ask for the same one).
     private final Map<String, Long> current = new HashMap<>();
