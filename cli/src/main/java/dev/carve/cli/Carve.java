@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       SchemasCommand.class,
       ReplayCommand.class,
       DlqCommand.class,
+      KeysCommand.class,
       PreflightCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -3,6 +3,7 @@ package dev.carve.cli;
 import dev.carve.capture.ConnectorConfig;
 import dev.carve.cli.config.CarveConfig;
 import dev.carve.cli.runtime.MappingFunctions;
+import dev.carve.cli.runtime.ServiceRuntime;
 import dev.carve.cli.verify.ProgressBar;
 import dev.carve.cli.verify.ReconcileReport;
 import dev.carve.cli.verify.Reconciler;
@@ -13,6 +14,7 @@ import dev.carve.schemas.SchemaCatalog;
 import dev.carve.schemas.serde.AvroSerdes;
 import dev.carve.transform.TransformerRuntime;
 import dev.carve.transform.api.DomainTopology;
+import dev.carve.transform.keys.KeyRegistryTopic;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.time.Duration;
@@ -50,6 +52,10 @@ import picocli.CommandLine.Parameters;
       "to temporary files per bucket (about 50,000 rows each) and compared one bucket at a time.",
       "Every new key the mapping allocates (allocate:, LegacyKeys) is checked too: a key given to",
       "two legacy values of its namespace is a KEY COLLISION, named with both values (exit 1).",
+      "The mapping gives legacy values the keys recorded in the key registry (the compacted topic",
+      "carve.legacy-keys, read to its end first), as the transformers do; new ones get their",
+      "proposal and are recorded nowhere. Kafka unreachable is an error: --no-key-registry compares",
+      "with proposals only (a key imported or set with carve keys set then shows as a mismatch).",
       "",
       "--repair re-emits the mismatched keys through the pipeline: an incremental snapshot signal",
       "(the connector's signal table) limited to the source rows that map to them. Extra keys no",
@@ -115,8 +121,27 @@ public final class VerifyCommand implements Callable<Integer> {
       description = "With --repair: print what the repair would write, write nothing.")
   boolean dryRun;
 
+  @Option(
+      names = "--no-key-registry",
+      description =
+          "Do not read the key registry: every legacy value is expected with its proposal (when"
+              + " Kafka is not reachable; keys recorded otherwise then show as mismatches).")
+  boolean noKeyRegistry;
+
   @Override
   public Integer call() throws Exception {
+    try {
+      return verify();
+    } catch (KeyRegistryTopic.UnavailableException e) {
+      throw new UserFacingException(
+          e.getMessage()
+              + " carve verify reads the key registry to expect the keys the transformers gave;"
+              + " --no-key-registry expects every legacy value's proposal instead.",
+          e);
+    }
+  }
+
+  private Integer verify() throws Exception {
     Reconciler.Options options = options();
     Duration timeout = CliDurations.parse(spec, "--repair-timeout", repairTimeout);
     CarveConfig c = config.load();
@@ -142,11 +167,16 @@ public final class VerifyCommand implements Callable<Integer> {
             entities,
             MappingFunctions.of(topology, "legacy", s.onError(), c.registryUrl()),
             source,
-            new Reconciler.Db(t.jdbcUrl(), t.username(), t.password(), t.schema()));
+            new Reconciler.Db(t.jdbcUrl(), t.username(), t.password(), t.schema()),
+            noKeyRegistry ? null : ServiceRuntime.keyRegistry(s, c));
     try {
       reconciler.validate(options);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--fields: " + e.getMessage());
+    }
+    if (noKeyRegistry) {
+      out.println(
+          "key registry not read (--no-key-registry): every legacy value gets its proposal");
     }
     ProgressBar bar = new ProgressBar(out, System.console() != null);
     long t0 = System.nanoTime();

@@ -7,6 +7,7 @@ import dev.carve.schemas.serde.AvroSerdes;
 import dev.carve.sink.ServiceSink;
 import dev.carve.sink.SinkMetrics;
 import dev.carve.sink.SinkOptions;
+import dev.carve.transform.keys.KeyRegistryTopic;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -112,8 +113,19 @@ public final class ServiceRuntime {
         transformer.tableMappers(registryUrl),
         new dev.carve.cli.verify.Reconciler.Db(
             source.jdbcUrl(), source.username(), source.password(), "public"),
-        new dev.carve.cli.verify.Reconciler.Db(
-            t.jdbcUrl(), t.username(), t.password(), t.schema()));
+        new dev.carve.cli.verify.Reconciler.Db(t.jdbcUrl(), t.username(), t.password(), t.schema()),
+        transformer.keyRegistry());
+  }
+
+  /**
+   * The key registry a service's transformer reads and records new keys in: its {@code
+   * key-registry-topic} on the configured Kafka, with the configured client properties.
+   */
+  public static KeyRegistryTopic keyRegistry(
+      CarveConfig.ServiceSettings service, CarveConfig config) {
+    return KeyRegistryTopic.of(
+        Transformer.options(
+            service, config, config.kafka().bootstrapServers(), config.registryUrl()));
   }
 
   /**

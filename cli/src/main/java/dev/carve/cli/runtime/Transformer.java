@@ -7,6 +7,7 @@ import dev.carve.transform.TransformerOptions;
 import dev.carve.transform.TransformerRuntime;
 import dev.carve.transform.api.DomainTopology;
 import dev.carve.transform.api.TableMapper;
+import dev.carve.transform.keys.KeyRegistryTopic;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,10 +80,7 @@ final class Transformer {
               + "'");
     }
     TransformerOptions options =
-        TransformerOptions.of(bootstrapServers, registryUrl)
-            .withKafkaProperties(config.kafka().properties())
-            .withStateDir(streamsDir)
-            .withOnError(service.onError());
+        options(service, config, bootstrapServers, registryUrl).withStateDir(streamsDir);
     // The raw topics are <topic.prefix>.<schema>.<table> of the connector this pipeline runs.
     Path connector = config.capture() == null ? null : config.capture().connector();
     if (connector != null && Files.exists(connector)) {
@@ -107,6 +105,26 @@ final class Transformer {
         topology,
         options,
         registryConfig);
+  }
+
+  /**
+   * A service's transformer options as carve.yaml gives them, without the state directory and the
+   * raw topic prefix (which need the connector config): what a command that only talks to Kafka
+   * needs, e.g. the key registry.
+   */
+  static TransformerOptions options(
+      CarveConfig.ServiceSettings service,
+      CarveConfig config,
+      String bootstrapServers,
+      String registryUrl) {
+    return TransformerOptions.of(bootstrapServers, registryUrl)
+        .withKafkaProperties(config.kafka().properties())
+        .withOnError(service.onError());
+  }
+
+  /** The key registry this transformer reads and records new keys in. */
+  KeyRegistryTopic keyRegistry() {
+    return KeyRegistryTopic.of(options);
   }
 
   Part part() {

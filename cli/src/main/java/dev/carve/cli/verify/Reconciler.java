@@ -9,6 +9,8 @@ import dev.carve.transform.api.LegacyKeys;
 import dev.carve.transform.api.MappingScope;
 import dev.carve.transform.api.Output;
 import dev.carve.transform.api.TableMapper;
+import dev.carve.transform.keys.KeyRegistry;
+import dev.carve.transform.keys.KeyRegistryTopic;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -74,6 +76,7 @@ public final class Reconciler {
   private final Map<String, TableMapper> mappers;
   private final Db source;
   private final Db target;
+  private final KeyRegistryTopic keyRegistry;
 
   /**
    * A database to read.
@@ -183,11 +186,32 @@ public final class Reconciler {
       Map<String, TableMapper> mappers,
       Db source,
       Db target) {
+    this(service, entities, mappers, source, target, null);
+  }
+
+  /**
+   * Creates a reconciler whose mapping of the source gives legacy values the keys recorded in the
+   * key registry, as the transformers do: an imported or collision-resolved key is expected where
+   * it was recorded, not the legacy value's proposal. The registry is read at the start of every
+   * run; the keys the mapping allocates meanwhile are never written to it.
+   *
+   * @param mappers the mapping per monolith table, in the order tables are read
+   * @param keyRegistry the service's key registry topic; null allocates every legacy value its
+   *     proposal (a mapping without {@code allocate}, or a test)
+   */
+  public Reconciler(
+      String service,
+      List<EntitySchemas> entities,
+      Map<String, TableMapper> mappers,
+      Db source,
+      Db target,
+      KeyRegistryTopic keyRegistry) {
     this.service = Objects.requireNonNull(service);
     this.entities = List.copyOf(entities);
     this.mappers = new LinkedHashMap<>(mappers);
     this.source = Objects.requireNonNull(source);
     this.target = Objects.requireNonNull(target);
+    this.keyRegistry = keyRegistry;
   }
 
   /**
@@ -267,9 +291,17 @@ public final class Reconciler {
             buckets == 1 ? "" : "s",
             estimate));
     long total = estimate;
+    KeyRegistry.Recorded recorded = KeyRegistry.NOTHING;
+    if (keyRegistry != null) {
+      KeyRegistryTopic.Snapshot snapshot = keyRegistry.read();
+      progress.note(snapshot.describe());
+      recorded = snapshot;
+    }
+    KeyRegistry.Allocation allocation = new KeyRegistry.Allocation(recorded);
     KeyCheck keyCheck = new KeyCheck(dir.resolve("keys"), buckets);
-    try (LegacyKeys.Observation observed = LegacyKeys.observe(keyCheck)) {
-      readSource(options, progress, byTopic, done, total);
+    try (LegacyKeys.Observation observed = LegacyKeys.observe(keyCheck);
+        LegacyKeys.Binding bound = LegacyKeys.bind(allocation)) {
+      readSource(options, progress, byTopic, done, total, allocation);
     } finally {
       keyCheck.close();
       for (Entity e : all) {
@@ -320,7 +352,12 @@ public final class Reconciler {
   }
 
   private void readSource(
-      Options options, Progress progress, Map<String, Entity> byTopic, long[] done, long total)
+      Options options,
+      Progress progress,
+      Map<String, Entity> byTopic,
+      long[] done,
+      long total,
+      KeyRegistry.Allocation allocation)
       throws Exception {
     InMemoryScope scope = new InMemoryScope(service);
     try (Connection c = source.connect()) {
@@ -359,7 +396,11 @@ public final class Reconciler {
               List<Output<?, ?>> outputs;
               try {
                 outputs = m.getValue().map(event, scope);
+                // As a transformer that recorded them: a later proposal equal to one of these
+                // keys is refused. Kept in memory only (the allocation keeps a bounded number).
+                allocation.recorded(allocation.takeClaims());
               } catch (Exception e) {
+                allocation.discardClaims();
                 // The transformer dead-letters this row's changes; report it, compare the rest.
                 unmappableCount[0]++;
                 if (unmappable.size() < MISMATCH_LIMIT) {

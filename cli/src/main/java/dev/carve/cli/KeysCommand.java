@@ -1,0 +1,272 @@
+package dev.carve.cli;
+
+import dev.carve.cli.runtime.ServiceRuntime;
+import dev.carve.transform.keys.KeyRegistry;
+import dev.carve.transform.keys.KeyRegistryTopic;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code carve keys get|set <service> <namespace> <legacy value> [<key>]}: the key registry, the
+ * compacted topic holding the new key of every legacy value (see {@link KeyRegistry}). The service
+ * names whose transformer settings (Kafka, its properties, the registry topic) to use; the registry
+ * itself is shared by every service.
+ */
+@Command(
+    name = "keys",
+    mixinStandardHelpOptions = true,
+    header = "Shows and records the new keys of legacy keys (the key registry).",
+    description = {
+      "Shows and records the new key of a legacy value in the key registry: the compacted topic",
+      "(carve.legacy-keys) every transformer reads, where a legacy value's key is recorded the first",
+      "time it is mapped. Use it to resolve a KEY COLLISION the transformer dead-lettered, or to",
+      "import a key before the first run."
+    },
+    subcommands = {KeysCommand.Get.class, KeysCommand.Set.class})
+public final class KeysCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+    return 0;
+  }
+
+  /** A subcommand on one legacy value: the service, namespace and legacy value it takes. */
+  abstract static class LegacyValueCommand implements Callable<Integer> {
+    @CommandLine.Mixin ServiceArgs args;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(
+        index = "1",
+        paramLabel = "NAMESPACE",
+        description = "The key namespace, as in allocate: (e.g. customer, order).")
+    String namespace;
+
+    @Parameters(
+        index = "2",
+        paramLabel = "LEGACY_VALUE",
+        description = "The legacy key as text (e.g. C00000042).")
+    String legacyValue;
+
+    /** The registry of the service's transformer; checks the namespace first. */
+    KeyRegistryTopic registry() {
+      if (namespace.isEmpty() || namespace.indexOf('/') >= 0) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(),
+            "NAMESPACE must be non-empty and must not contain '/', was '" + namespace + "'");
+      }
+      return ServiceRuntime.keyRegistry(args.settings(), args.config());
+    }
+
+    String service() {
+      return args.service;
+    }
+
+    String what() {
+      return "legacy value '" + legacyValue + "' of key namespace '" + namespace + "'";
+    }
+  }
+
+  private static <T> T reading(java.util.function.Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (KeyRegistryTopic.UnavailableException e) {
+      throw new UserFacingException(e.getMessage(), e);
+    }
+  }
+
+  /** Shows the key of a legacy value. */
+  @Command(
+      name = "get",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Shows the key recorded for a legacy value, or the proposal it would get, and who else",
+        "holds that proposal (a transformer refuses a proposal recorded for another value)."
+      })
+  static final class Get extends LegacyValueCommand {
+    @Override
+    public Integer call() {
+      KeyRegistryTopic registry = registry();
+      long proposal = KeyRegistry.proposal(namespace, legacyValue);
+      KeyRegistryTopic.Lookup found =
+          reading(() -> registry.lookup(namespace, legacyValue, proposal));
+      PrintWriter out = spec.commandLine().getOut();
+      if (found.recorded().isPresent()) {
+        long key = found.recorded().get();
+        out.printf(
+            Locale.ROOT,
+            "%s: key %d, recorded in %s%s%n",
+            what(),
+            key,
+            registry.topic(),
+            key == proposal ? " (its proposal)" : " (its proposal would be " + proposal + ")");
+      } else {
+        out.printf(
+            Locale.ROOT,
+            "%s: not recorded in %s%s; it would get its proposal %d%n",
+            what(),
+            registry.topic(),
+            found.topicExists() ? "" : " (the topic does not exist yet)",
+            proposal);
+      }
+      List<String> others = found.otherHolders(proposal);
+      if (!others.isEmpty()) {
+        out.printf(
+            Locale.ROOT,
+            "key %d is recorded for %s of the namespace: a transformer refuses it for '%s' (KEY"
+                + " COLLISION)%s%n",
+            proposal,
+            quoted(others),
+            legacyValue,
+            found.recorded().isPresent()
+                ? ""
+                : "; record another key: carve keys set "
+                    + service()
+                    + " "
+                    + namespace
+                    + " '"
+                    + legacyValue
+                    + "' <key>");
+      }
+      out.flush();
+      return 0;
+    }
+  }
+
+  /** Records the key of a legacy value. */
+  @Command(
+      name = "set",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Records a key for a legacy value. Refused when the key is recorded for another legacy",
+        "value of the namespace (their rows would become one row in the targets), and when the",
+        "legacy value has another key recorded already (its rows in the targets use that key),",
+        "unless --force."
+      })
+  static final class Set extends LegacyValueCommand {
+    @Parameters(index = "3", paramLabel = "KEY", description = "The new key: a positive number.")
+    String key;
+
+    @Option(
+        names = "--force",
+        description =
+            "Record the key although the legacy value has another one recorded (its existing"
+                + " target rows keep the old key: re-map the service afterwards).")
+    boolean force;
+
+    @Option(names = "--dry-run", description = "Say what would be recorded; write nothing.")
+    boolean dryRun;
+
+    @Override
+    public Integer call() {
+      long newKey = parseKey();
+      KeyRegistryTopic registry = registry();
+      KeyRegistryTopic.Lookup found =
+          reading(() -> registry.lookup(namespace, legacyValue, newKey));
+      List<String> others = found.otherHolders(newKey);
+      if (!others.isEmpty()) {
+        throw new UserFacingException(
+            String.format(
+                Locale.ROOT,
+                "Refused: key %d of key namespace '%s' is recorded for %s in %s; recording it for"
+                    + " '%s' too would make their rows one row in the targets. Choose another key"
+                    + " (carve keys get %s %s '%s' shows its proposal)",
+                newKey,
+                namespace,
+                quoted(others),
+                registry.topic(),
+                legacyValue,
+                service(),
+                namespace,
+                legacyValue));
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      if (found.recorded().isPresent() && found.recorded().get() == newKey) {
+        out.printf(
+            Locale.ROOT,
+            "%s: key %d is recorded already in %s; nothing written%n",
+            what(),
+            newKey,
+            registry.topic());
+        out.flush();
+        return 0;
+      }
+      if (found.recorded().isPresent() && !force) {
+        throw new UserFacingException(
+            String.format(
+                Locale.ROOT,
+                "Refused: %s has key %d recorded in %s; the rows mapped from it carry that key, and"
+                    + " recording %d would leave them orphaned in the targets while new changes"
+                    + " write key %d. --force records it anyway; then re-map the services using"
+                    + " the namespace (carve transform <service> --reset, carve replay <service>)",
+                what(),
+                found.recorded().get(),
+                registry.topic(),
+                newKey,
+                newKey));
+      }
+      String change =
+          String.format(
+              Locale.ROOT,
+              "'%s' = %d in %s at %s%s",
+              KeyRegistry.recordKey(namespace, legacyValue),
+              newKey,
+              registry.topic(),
+              registry.bootstrapServers(),
+              found.recorded().map(old -> " (replacing key " + old + ")").orElse(""));
+      if (dryRun) {
+        out.println("would record " + change + "; dry run: nothing written");
+        out.flush();
+        return 0;
+      }
+      reading(
+          () -> {
+            registry.set(namespace, legacyValue, newKey);
+            return null;
+          });
+      out.println("recorded " + change);
+      out.printf(
+          Locale.ROOT,
+          "Next: every service maps %s to key %d from its next change on. Changes a transformer"
+              + " dead-lettered for it (KEY COLLISION, in <service>.dlq) are not retried by"
+              + " themselves: carve verify %s --repair expects the row under key %d and re-emits"
+              + " it.%n",
+          what(),
+          newKey,
+          service(),
+          newKey);
+      out.flush();
+      return 0;
+    }
+
+    private long parseKey() {
+      long parsed;
+      try {
+        parsed = Long.parseLong(key.trim());
+      } catch (NumberFormatException e) {
+        parsed = 0;
+      }
+      if (parsed < 1) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(),
+            "KEY must be a positive whole number (at most "
+                + Long.MAX_VALUE
+                + "), was '"
+                + key
+                + "'");
+      }
+      return parsed;
+    }
+  }
+
+  private static String quoted(List<String> values) {
+    return values.stream().map(v -> "'" + v + "'").reduce((a, b) -> a + ", " + b).orElse("nobody");
+  }
+}
