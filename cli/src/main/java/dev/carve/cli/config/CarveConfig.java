@@ -35,8 +35,12 @@ public record CarveConfig(
     Map<String, ServiceSettings> services,
     Path baseDir) {
 
-  /** The Kafka cluster: bootstrap servers and extra client properties (security, SASL, TLS). */
-  public record KafkaSettings(String bootstrapServers, Map<String, String> properties) {}
+  /**
+   * The Kafka cluster: bootstrap servers, extra client properties (security, SASL, TLS) and the key
+   * registry topic every service's transformer shares.
+   */
+  public record KafkaSettings(
+      String bootstrapServers, Map<String, String> properties, String keyRegistryTopic) {}
 
   /**
    * The capture: the connector config file, the topic holding its offsets and that topic's
@@ -108,7 +112,15 @@ public record CarveConfig(
           .defaultValue(Map.of())
           .doc("extra Kafka client properties")
           .build();
-  static final ConfigDef KAFKA_DEF = new ConfigDef(BOOTSTRAP, KAFKA_PROPS);
+  static final ConfigOption<String> KEY_REGISTRY_TOPIC =
+      ConfigOption.string("key-registry-topic")
+          .defaultValue(dev.carve.transform.keys.KeyRegistry.DEFAULT_TOPIC)
+          .validator(ConfigOption.notBlank())
+          .doc(
+              "compacted topic keeping the new key of every legacy key (allocate:), shared by"
+                  + " every service")
+          .build();
+  static final ConfigDef KAFKA_DEF = new ConfigDef(BOOTSTRAP, KAFKA_PROPS, KEY_REGISTRY_TOPIC);
 
   static final ConfigOption<String> REGISTRY_URL =
       ConfigOption.string("url")
@@ -264,7 +276,8 @@ public record CarveConfig(
       throw new ConfigException(sourceName, problems);
     }
     return new CarveConfig(
-        new KafkaSettings(kafka.get(BOOTSTRAP), kafka.get(KAFKA_PROPS)),
+        new KafkaSettings(
+            kafka.get(BOOTSTRAP), kafka.get(KAFKA_PROPS), kafka.get(KEY_REGISTRY_TOPIC)),
         registry.get(REGISTRY_URL),
         registry.get(REGISTRY_AUTH),
         new CaptureSettings(

@@ -119,6 +119,7 @@ final class Transformer {
       String registryUrl) {
     return TransformerOptions.of(bootstrapServers, registryUrl)
         .withKafkaProperties(config.kafka().properties())
+        .withKeyRegistryTopic(config.kafka().keyRegistryTopic())
         .withOnError(service.onError());
   }
 

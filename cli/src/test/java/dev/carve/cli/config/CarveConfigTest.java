@@ -15,6 +15,7 @@ class CarveConfigTest {
   void shippedConfigIsValidWithDefaults() {
     CarveConfig c = CarveConfig.load(SHIPPED, new Substitution(name -> null));
     assertThat(c.kafka().bootstrapServers()).isEqualTo("localhost:9092");
+    assertThat(c.kafka().keyRegistryTopic()).isEqualTo("carve.legacy-keys");
     assertThat(c.registryUrl()).isEqualTo("http://localhost:8081");
     assertThat(c.services()).containsOnlyKeys("customers", "orders", "billing");
     assertThat(c.service("orders").onError()).isEqualTo(OnError.DEAD_LETTER);
@@ -66,5 +67,25 @@ class CarveConfigTest {
     assertThat(CarveConfig.load(SHIPPED, new Substitution(name -> null)).service("orders"))
         .extracting(CarveConfig.ServiceSettings::failureRetention)
         .isEqualTo(java.time.Duration.ofDays(30));
+  }
+
+  @Test
+  void keyRegistryTopicOfKafkaReachesEveryServicesTransformerAndKeysCommands(
+      @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path file = dir.resolve("carve.yaml");
+    java.nio.file.Files.writeString(
+        file,
+        """
+        kafka: {bootstrap-servers: localhost:9092, key-registry-topic: shop.legacy-keys}
+        schema-registry: {url: http://localhost:8081}
+        services:
+          orders:
+            topology: dev.carve.transform.demo.BillingTopology
+            target: {jdbc-url: "jdbc:postgresql://localhost:5432/orders", username: u, password: p}
+        """);
+    CarveConfig c = CarveConfig.load(file, new Substitution(name -> null));
+    assertThat(c.kafka().keyRegistryTopic()).isEqualTo("shop.legacy-keys");
+    assertThat(dev.carve.cli.runtime.ServiceRuntime.keyRegistry(c.service("orders"), c).topic())
+        .isEqualTo("shop.legacy-keys");
   }
 }
