@@ -87,7 +87,7 @@ final class KeyRegistryStore {
     @Override
     public void process(Record<String, String> record) {
       String[] parts = KeyRegistry.parseRecordKey(record.key());
-      Long key = parts == null ? null : parseKey(record.value());
+      Long key = parts == null ? null : KeyRegistry.parseKey(record.value());
       if (parts == null || (record.value() != null && key == null)) {
         // Not an allocation (a record written by hand): it cannot be applied; the topic keeps it.
         LOG.warn(
@@ -141,18 +141,6 @@ final class KeyRegistryStore {
                       + " offset "
                       + context.recordMetadata().map(RecordMetadata::offset).orElse(-1L))
           .orElse("an unknown offset");
-    }
-
-    private static Long parseKey(String value) {
-      if (value == null) {
-        return null;
-      }
-      try {
-        long key = Long.parseLong(value);
-        return key > 0 ? key : null;
-      } catch (NumberFormatException e) {
-        return null;
-      }
     }
   }
 }

@@ -62,6 +62,22 @@ public final class KeyRegistry {
   }
 
   /**
+   * The new key a registry record's value holds: a positive whole number as decimal text; null for
+   * null (a tombstone) or for anything else (a record that is not an allocation).
+   */
+  public static Long parseKey(String value) {
+    if (value == null) {
+      return null;
+    }
+    try {
+      long key = Long.parseLong(value);
+      return key > 0 ? key : null;
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  /**
    * The key a legacy value gets when the registry holds none for it: positive (at least 1), the
    * same on every machine.
    */

@@ -180,7 +180,7 @@ public final class KeyRegistryTopic {
         scan(
             (key, value) -> {
               if (KeyRegistry.parseRecordKey(key) == null
-                  || (value != null && Snapshot.parse(value) == null)) {
+                  || (value != null && KeyRegistry.parseKey(value) == null)) {
                 return; // not an allocation: the transformers skip it too
               }
               if (key.equals(recordKey)) {
@@ -434,7 +434,7 @@ public final class KeyRegistryTopic {
 
     private void apply(String recordKey, String value) {
       String[] parts = KeyRegistry.parseRecordKey(recordKey);
-      Long key = parse(value);
+      Long key = KeyRegistry.parseKey(value);
       if (parts == null || (value != null && key == null)) {
         skipped++;
         return;
@@ -454,18 +454,6 @@ public final class KeyRegistryTopic {
       } else {
         other.put(recordKey, key);
         otherOwners.putIfAbsent(parts[0] + "/" + key, parts[1]);
-      }
-    }
-
-    private static Long parse(String value) {
-      if (value == null) {
-        return null;
-      }
-      try {
-        long key = Long.parseLong(value);
-        return key > 0 ? key : null;
-      } catch (NumberFormatException e) {
-        return null;
       }
     }
 
