@@ -252,11 +252,22 @@ public final class TransformerRuntime implements AutoCloseable {
       streams = new KafkaStreams(topology, streamsProperties());
       streams.setStateListener((now, before) -> onStreamsState(now));
       streams.setGlobalStateRestoreListener(new RestoreProgress(service()));
+      ThreadFailurePolicy policy = new ThreadFailurePolicy();
       streams.setUncaughtExceptionHandler(
           e -> {
+            StreamThreadExceptionResponse response = policy.decide(e, System.currentTimeMillis());
+            if (response == StreamThreadExceptionResponse.REPLACE_THREAD) {
+              LOG.warn(
+                  "Transformer of '{}': the broker aborted a transaction of a stream thread that"
+                      + " stalled past its transaction timeout ({}); replacing the thread, which"
+                      + " resumes from the committed offsets (KAFKA-19690)",
+                  service(),
+                  e.toString());
+              return response;
+            }
             failure = e;
             LOG.error("Transformer of '{}' stopped by an error: {}", service(), e.toString(), e);
-            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            return response;
           });
       streams.start();
     } catch (InterruptedException e) {
