@@ -17,9 +17,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The key registry topic read into a global store {@code <service>-legacy-keys} on every instance
- * of a service: entries {@code k<namespace>/<legacy value>} → key and, to refuse a colliding
- * proposal, {@code i<namespace>/<key>} → legacy value. Loaded by its own processor (Streams replays
- * the topic through it when it restores the store), so both entries come from one record.
+ * of a service: entries {@code k<namespace>/<legacy value>} → claimed key, {@code
+ * s<namespace>/<legacy value>} → key an operator set and, to refuse a colliding proposal, {@code
+ * i<namespace>/<key>} → legacy value. Loaded by its own processor (Streams replays the topic
+ * through it when it restores the store), so both entries come from one record.
  */
 final class KeyRegistryStore {
   private static final Logger LOG = LoggerFactory.getLogger(KeyRegistryStore.class);
@@ -55,7 +56,11 @@ final class KeyRegistryStore {
     return new KeyRegistry.Recorded() {
       @Override
       public Long keyOf(String namespace, String legacyValue) {
-        String key = store.get("k" + KeyRegistry.recordKey(namespace, legacyValue));
+        String claimKey = KeyRegistry.recordKey(namespace, legacyValue);
+        String key = store.get("s" + claimKey);
+        if (key == null) {
+          key = store.get("k" + claimKey);
+        }
         return key == null ? null : Long.valueOf(key);
       }
 
@@ -66,7 +71,11 @@ final class KeyRegistryStore {
     };
   }
 
-  /** Applies one registry record to the store. */
+  /**
+   * Applies one registry record to the store: {@code k<namespace>/<value>} holds a transformer's
+   * claim, {@code s<namespace>/<value>} a key an operator set, which wins; {@code
+   * i<namespace>/<key>} the legacy value whose key (the set one, else the claimed one) it is.
+   */
   static final class Loader implements Processor<String, String, Void, Void> {
     private final String storeName;
     private final String topic;
@@ -86,48 +95,71 @@ final class KeyRegistryStore {
 
     @Override
     public void process(Record<String, String> record) {
-      String[] parts = KeyRegistry.parseRecordKey(record.key());
-      Long key = parts == null ? null : KeyRegistry.parseKey(record.value());
-      if (parts == null || (record.value() != null && key == null)) {
-        // Not an allocation (a record written by hand): it cannot be applied; the topic keeps it.
+      KeyRegistry.RecordKey parsed = KeyRegistry.RecordKey.parse(record.key());
+      if (parsed == null) {
+        // Not an allocation (a record written by hand): it names no legacy value.
         LOG.warn(
-            "Key registry {}: ignored the record at {} with key '{}' and value '{}': a key must be"
-                + " '<namespace>/<legacy value>' and a value a positive whole number (or null)",
+            "Key registry {}: ignored the record at {} with key '{}': a key must be"
+                + " '<namespace>/<legacy value>' or '=<namespace>/<legacy value>'",
+            topic,
+            where(),
+            record.key());
+        return;
+      }
+      Long key = KeyRegistry.parseKey(record.value());
+      if (record.value() != null && key == null) {
+        // Compaction keeps only this last record of the key: a restarted instance will not see
+        // the key before it either, so this one forgets it too.
+        LOG.warn(
+            "Key registry {}: the record at {} for '{}' has the value '{}', which is no positive"
+                + " whole number: taken as a tombstone (the entry is forgotten)",
             topic,
             where(),
             record.key(),
             record.value());
-        return;
       }
-      String forward = "k" + record.key();
-      String previous = store.get(forward);
-      if (previous != null && !previous.equals(record.value())) {
-        String reverse = "i" + parts[0] + "/" + previous;
-        if (parts[1].equals(store.get(reverse))) {
-          store.delete(reverse);
-        }
-      }
+      String claimKey = parsed.claimKey();
+      String before = effective(claimKey);
+      String entry = (parsed.set() ? "s" : "k") + claimKey;
       if (key == null) {
-        store.delete(forward);
+        store.delete(entry);
+      } else {
+        store.put(entry, Long.toString(key));
+      }
+      String after = effective(claimKey);
+      if (java.util.Objects.equals(before, after)) {
         return;
       }
-      store.put(forward, record.value());
-      String reverse = "i" + parts[0] + "/" + key;
+      String namespace = parsed.namespace();
+      String value = parsed.legacyValue();
+      if (before != null && value.equals(store.get("i" + namespace + "/" + before))) {
+        store.delete("i" + namespace + "/" + before);
+      }
+      if (after == null) {
+        return;
+      }
+      String reverse = "i" + namespace + "/" + after;
       String owner = store.get(reverse);
       if (owner == null) {
-        store.put(reverse, parts[1]);
-      } else if (!owner.equals(parts[1])) {
+        store.put(reverse, value);
+      } else if (!owner.equals(value)) {
         LOG.error(
             "KEY COLLISION in key registry {} at {}: key {} of namespace '{}' is recorded for both"
                 + " '{}' and '{}'; their rows are one row in the target. carve verify reports it;"
-                + " record another key for one of them (carve keys set)",
+                + " set another key for one of them (carve keys set)",
             topic,
             where(),
-            key,
-            parts[0],
+            after,
+            namespace,
             owner,
-            parts[1]);
+            value);
       }
+    }
+
+    /** The key a legacy value has: the one an operator set, else the claimed one; or null. */
+    private String effective(String claimKey) {
+      String set = store.get("s" + claimKey);
+      return set != null ? set : store.get("k" + claimKey);
     }
 
     private String where() {

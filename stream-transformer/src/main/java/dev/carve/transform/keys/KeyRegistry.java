@@ -17,7 +17,12 @@ import java.util.Objects;
  * that legacy value in every service, on every replay and after every restart.
  *
  * <p>Record format (readable with any console consumer): key {@code <namespace>/<legacy value>}
- * (UTF-8 text), value the new key as decimal text; a null value (tombstone) forgets the entry.
+ * (UTF-8 text) for a transformer's claim, {@code =<namespace>/<legacy value>} for a key an operator
+ * set ({@code carve keys set}, an import), which wins over a claim of the same legacy value; value
+ * the new key as decimal text; a null value (tombstone) forgets the entry. A value that is no
+ * positive whole number counts as a tombstone (as compaction keeps only the last record of a key, a
+ * running service must see what a restarted one will). Never add partitions to the topic: a legacy
+ * value's later records would go to another partition than its earlier ones.
  *
  * <p>A legacy value not yet recorded is given its {@link #proposal}: the first 63 bits of SHA-256
  * over the namespace, a zero byte and the legacy value. Two services seeing the same new legacy
@@ -27,38 +32,89 @@ import java.util.Objects;
  * topic saying so, and an operator records another key for it ({@code carve keys set}).
  */
 public final class KeyRegistry {
-  /** The registry topic unless {@code transform.key-registry-topic} names another. */
+  /**
+   * The registry topic unless {@code key-registry-topic} ({@code kafka.key-registry-topic} in
+   * carve.yaml) names another.
+   */
   public static final String DEFAULT_TOPIC = "carve.legacy-keys";
 
   private KeyRegistry() {}
 
   /**
-   * The record key of a legacy value: {@code <namespace>/<legacy value>}.
+   * The prefix of the record key of a key an operator set ({@code carve keys set}, an import): such
+   * a record wins over a transformer's claim of the same legacy value, whichever comes later in the
+   * topic, and compaction keeps both (their record keys differ).
+   */
+  public static final String SET_PREFIX = "=";
+
+  /**
+   * The record key of a transformer's claim for a legacy value: {@code <namespace>/<legacy value>}.
    *
-   * @throws IllegalArgumentException when the namespace is empty or holds a {@code /}
+   * @throws IllegalArgumentException when the namespace is empty, holds a {@code /} or starts with
+   *     {@code =}
    */
   public static String recordKey(String namespace, String legacyValue) {
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(legacyValue, "legacyValue");
-    if (namespace.isEmpty() || namespace.indexOf('/') >= 0) {
+    if (namespace.isEmpty() || namespace.indexOf('/') >= 0 || namespace.startsWith(SET_PREFIX)) {
       throw new IllegalArgumentException(
-          "Key namespace '" + namespace + "' must be non-empty and must not contain '/'");
+          "Key namespace '"
+              + namespace
+              + "' must be non-empty, must not contain '/' and must not start with '='");
     }
     return namespace + "/" + legacyValue;
   }
 
   /**
-   * The namespace and legacy value of a record key, or null when it is not of the form {@code
-   * <namespace>/<legacy value>}.
+   * The record key of a key an operator set for a legacy value: {@code =<namespace>/<legacy
+   * value>}.
+   *
+   * @throws IllegalArgumentException like {@link #recordKey}
+   */
+  public static String setRecordKey(String namespace, String legacyValue) {
+    return SET_PREFIX + recordKey(namespace, legacyValue);
+  }
+
+  /**
+   * A parsed record key.
+   *
+   * @param namespace the key namespace
+   * @param legacyValue the legacy value
+   * @param set true for a key an operator set ({@link #setRecordKey}), false for a claim
+   */
+  public record RecordKey(String namespace, String legacyValue, boolean set) {
+    /** The claim's record key of the same legacy value ({@code <namespace>/<legacy value>}). */
+    public String claimKey() {
+      return namespace + "/" + legacyValue;
+    }
+
+    /**
+     * Parses a record key of either kind; null when it is neither {@code <namespace>/<legacy
+     * value>} nor {@code =<namespace>/<legacy value>}.
+     */
+    public static RecordKey parse(String recordKey) {
+      if (recordKey == null) {
+        return null;
+      }
+      boolean set = recordKey.startsWith(SET_PREFIX);
+      String rest = set ? recordKey.substring(SET_PREFIX.length()) : recordKey;
+      int slash = rest.indexOf('/');
+      if (slash <= 0 || rest.startsWith(SET_PREFIX)) {
+        return null;
+      }
+      return new RecordKey(rest.substring(0, slash), rest.substring(slash + 1), set);
+    }
+  }
+
+  /**
+   * The namespace and legacy value of a claim's record key, or null when it is not of the form
+   * {@code <namespace>/<legacy value>} (also for a {@link #setRecordKey set key}).
    */
   public static String[] parseRecordKey(String recordKey) {
-    if (recordKey == null) {
-      return null;
-    }
-    int slash = recordKey.indexOf('/');
-    return slash <= 0
+    RecordKey parsed = RecordKey.parse(recordKey);
+    return parsed == null || parsed.set()
         ? null
-        : new String[] {recordKey.substring(0, slash), recordKey.substring(slash + 1)};
+        : new String[] {parsed.namespace(), parsed.legacyValue()};
   }
 
   /**
@@ -138,12 +194,11 @@ public final class KeyRegistry {
               + key
               + ", which the key registry already gives to '"
               + owner
-              + "'. Record another key for it (carve keys set "
+              + "'. Set another key for it (carve keys set <service> "
               + namespace
               + " '"
               + legacyValue
-              + "' <key>): its next change maps with that key, and carve transform <service>"
-              + " --reset re-maps the changes dead-lettered before");
+              + "' <key>), then carve verify <service> --repair re-emits its row");
     }
   }
 
@@ -154,7 +209,7 @@ public final class KeyRegistry {
    * #recorded}). Not thread-safe: one per processor, used on its stream thread.
    */
   public static final class Allocation {
-    private static final int PENDING = 10_000;
+    private static final int PENDING = 2_000;
     private final Recorded recorded;
     // Keys given in the current change (an order and each of its lines ask for the same one).
     private final Map<String, Long> current = new HashMap<>();
@@ -193,7 +248,10 @@ public final class KeyRegistry {
       }
       key = recorded.keyOf(namespace, legacyValue);
       if (key != null) {
-        pending.remove(recordKey);
+        Long claimed = pending.remove(recordKey);
+        if (claimed != null) {
+          pendingOwners.remove(namespace + "/" + claimed);
+        }
       } else {
         key = pending.get(recordKey);
       }

@@ -73,7 +73,7 @@ class KeyRegistryTest {
   @Test
   void keyRecordedInTheRegistryWinsOverTheProposal() {
     try (Harness harness = customers()) {
-      harness.recordKey("customer", "C2", 777L);
+      harness.setKey("customer", "C2", 777L);
       sendCustomer(harness, "C2", "A", 1000);
 
       List<TestRecord<GenericRecord, GenericRecord>> out = harness.read("customer");
@@ -108,10 +108,11 @@ class KeyRegistryTest {
                           "'C3'",
                           "'OTHER'",
                           Long.toString(proposal),
-                          "carve keys set customer 'C3'"));
+                          "carve keys set <service> customer 'C3'",
+                          "carve verify <service> --repair"));
 
-      // The operator records another key for it; the retried change then maps with that key.
-      harness.recordKey("customer", "C3", 4242L);
+      // The operator sets another key for it; the retried change then maps with that key.
+      harness.setKey("customer", "C3", 4242L);
       sendCustomer(harness, "C3", "A", 1000);
       assertThat(harness.read("customer"))
           .singleElement()
@@ -217,30 +218,29 @@ class KeyRegistryTest {
   }
 
   @Test
-  void registryStoreIsReadByANamedSourceAndIgnoresRecordsThatAreNoAllocation() {
+  void registryStoreIsReadByANamedSourceAndTakesAValueThatIsNoKeyAsATombstone() {
     try (Harness harness = customers()) {
       assertThat(harness.topology().describe().toString())
           .contains("customers-source-legacy-keys", "customers-legacy-keys")
           .doesNotContain("KSTREAM-", "KTABLE-");
       harness.recordKey("customer", "C5", 55L);
-      // Neither a key without a namespace nor a value that is no positive number is a key.
-      harness
-          .driver()
-          .createInputTopic(
-              KeyRegistry.DEFAULT_TOPIC,
-              new org.apache.kafka.common.serialization.StringSerializer(),
-              new org.apache.kafka.common.serialization.StringSerializer())
-          .pipeKeyValueList(
-              List.of(
-                  new org.apache.kafka.streams.KeyValue<>("no-namespace", "1"),
-                  new org.apache.kafka.streams.KeyValue<>("customer/C5", "minus one")));
+      var registry =
+          harness
+              .driver()
+              .createInputTopic(
+                  KeyRegistry.DEFAULT_TOPIC,
+                  new org.apache.kafka.common.serialization.StringSerializer(),
+                  new org.apache.kafka.common.serialization.StringSerializer());
+      // A key without a namespace names no legacy value: ignored.
+      registry.pipeInput("no-namespace", "1");
       sendCustomer(harness, "C5", "A", 1000);
       assertThat(harness.read("customer"))
           .singleElement()
           .satisfies(r -> assertThat(r.key().get("customer_id")).isEqualTo(55L));
 
-      // A tombstone forgets the entry (and its reverse): C5 gets its proposal again.
-      harness.recordKey("customer", "C5", null);
+      // A value that is no key is what compaction keeps of C5 (its last record): a running
+      // instance forgets 55 as a restarted one would, and C5 gets its proposal.
+      registry.pipeInput("customer/C5", "minus one");
       sendCustomer(harness, "C5", "A", 1100);
       assertThat(harness.read("customer"))
           .singleElement()
@@ -250,6 +250,34 @@ class KeyRegistryTest {
                       .isEqualTo(KeyRegistry.proposal("customer", "C5")));
       assertThat(harness.driver().getKeyValueStore("customers-legacy-keys").get("icustomer/55"))
           .isNull();
+    }
+  }
+
+  @Test
+  void keySetByAnOperatorWinsOverAClaimWhicheverComesLaterAndForgettingItFallsBack() {
+    try (Harness harness = customers()) {
+      long proposal = KeyRegistry.proposal("customer", "C6");
+      sendCustomer(harness, "C6", "A", 1000);
+      assertThat(harness.readKeyRegistry()).singleElement();
+      harness.setKey("customer", "C6", 66L);
+      // A claim committed after the set (a service whose transaction was open meanwhile).
+      harness.recordKey("customer", "C6", proposal);
+      sendCustomer(harness, "C6", "S", 1100);
+      assertThat(harness.read("customer"))
+          .extracting(r -> r.key().get("customer_id"))
+          .containsExactly(proposal, 66L);
+      var store = harness.driver().getKeyValueStore("customers-legacy-keys");
+      assertThat(store.get("icustomer/66")).isEqualTo("C6");
+      assertThat(store.get("icustomer/" + proposal)).isNull();
+
+      // Forgetting the set key falls back to the claim.
+      harness.setKey("customer", "C6", null);
+      sendCustomer(harness, "C6", "A", 1200);
+      assertThat(harness.read("customer"))
+          .singleElement()
+          .satisfies(r -> assertThat(r.key().get("customer_id")).isEqualTo(proposal));
+      assertThat(store.get("icustomer/" + proposal)).isEqualTo("C6");
+      assertThat(harness.readKeyRegistry()).isEmpty();
     }
   }
 

@@ -118,14 +118,23 @@ public final class Harness implements AutoCloseable {
   }
 
   /**
-   * Records {@code key} for a legacy value in the key registry topic, as another service or {@code
-   * carve keys set} would; null forgets it.
+   * Records {@code key} as a transformer's claim for a legacy value in the key registry topic, as
+   * another service would; null forgets it.
    */
   public void recordKey(String namespace, String legacyValue, Long key) {
     driver
         .createInputTopic(ctx.keyRegistryTopic(), new StringSerializer(), new StringSerializer())
         .pipeInput(
             dev.carve.transform.keys.KeyRegistry.recordKey(namespace, legacyValue),
+            key == null ? null : key.toString());
+  }
+
+  /** Sets {@code key} for a legacy value as {@code carve keys set} does; null forgets it. */
+  public void setKey(String namespace, String legacyValue, Long key) {
+    driver
+        .createInputTopic(ctx.keyRegistryTopic(), new StringSerializer(), new StringSerializer())
+        .pipeInput(
+            dev.carve.transform.keys.KeyRegistry.setRecordKey(namespace, legacyValue),
             key == null ? null : key.toString());
   }
 
