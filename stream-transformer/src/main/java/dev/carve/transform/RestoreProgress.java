@@ -73,6 +73,18 @@ final class RestoreProgress implements StateRestoreListener {
   }
 
   @Override
+  public void onRestoreSuspended(TopicPartition partition, String store, long totalRestored) {
+    // The task moved to another thread or instance mid-restore: it is not restoring here any more.
+    running.remove(partition);
+    LOG.info(
+        "Service '{}': restoring store {} from {} suspended after {} records (the task moved)",
+        service,
+        store,
+        partition,
+        totalRestored);
+  }
+
+  @Override
   public void onRestoreEnd(TopicPartition partition, String store, long totalRestored) {
     Progress p = running.remove(partition);
     if (totalRestored > 0) {

@@ -10,9 +10,10 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThr
  * except for the one error a Kafka 4.1.0 broker gives a producer whose transaction it aborted
  * during a stall: {@code InvalidTxnStateException} (KAFKA-19690; brokers with the fix answer {@code
  * InvalidProducerEpochException}, which Kafka Streams recovers from itself). Then the thread is
- * replaced: under exactly_once_v2 the new thread's producer fences the old transaction and the
- * tasks resume from their committed offsets, so nothing is lost or written twice. At most {@link
- * #REPLACEMENTS} times per {@link #WINDOW_MS}; more is no stall but a broken broker, and stops.
+ * replaced: the broker has aborted the failed thread's transaction already, and under
+ * exactly_once_v2 the new thread (with a transactional id of its own) resumes the tasks from their
+ * committed offsets, so nothing is lost or written twice. At most {@link #REPLACEMENTS} times per
+ * {@link #WINDOW_MS}; more is no stall but a broken broker, and stops.
  */
 final class ThreadFailurePolicy {
   static final int REPLACEMENTS = 3;

@@ -350,4 +350,55 @@ class TransformerIT {
       customers.close(Duration.ofSeconds(30));
     }
   }
+
+  @Test
+  void allocationOutsideAMappingStepStopsTheServiceNamingIt() throws Exception {
+    String prefix = "transformitunbound";
+    TestKafka.createTopics(1, true, prefix + ".public.things");
+    produce(prefix, "things", "{\"id\":1}", "{}");
+    // A team's own processor allocating a key: the key registry is not bound there, so the key
+    // could silently differ from the one recorded for the value.
+    dev.carve.transform.api.DomainTopology own =
+        new dev.carve.transform.api.DomainTopology() {
+          @Override
+          public String service() {
+            return "unbound";
+          }
+
+          @Override
+          public void define(
+              org.apache.kafka.streams.StreamsBuilder builder,
+              dev.carve.transform.api.TopologyContext ctx) {
+            builder.stream(
+                    ctx.rawTopic("things"),
+                    org.apache.kafka.streams.kstream.Consumed.with(
+                            org.apache.kafka.common.serialization.Serdes.String(),
+                            org.apache.kafka.common.serialization.Serdes.String())
+                        .withName("unbound-source"))
+                .mapValues(
+                    v -> Long.toString(LegacyKeys.allocate("thing", v)),
+                    org.apache.kafka.streams.kstream.Named.as("unbound-allocate"))
+                .to(
+                    ctx.deadLetterTopic(),
+                    org.apache.kafka.streams.kstream.Produced.with(
+                            org.apache.kafka.common.serialization.Serdes.String(),
+                            org.apache.kafka.common.serialization.Serdes.String())
+                        .withName("unbound-sink"));
+          }
+        };
+    TransformerRuntime runtime =
+        TransformerRuntime.create(own, options("unbound").withRawTopicPrefix(prefix));
+    try {
+      runtime.start();
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .until(() -> runtime.state() == TransformerRuntime.State.FAILED);
+      assertThat(runtime.failure())
+          .hasStackTraceContaining(
+              "LegacyKeys.allocate(\"thing\", ...) was called on stream thread")
+          .hasStackTraceContaining("allocate new keys in the TableMapper");
+    } finally {
+      runtime.close(Duration.ofSeconds(30));
+    }
+  }
 }

@@ -13,8 +13,10 @@ import java.util.Objects;
  * yet gets its {@link KeyRegistry#proposal proposal} (SHA-256 of the namespace and the value), so
  * two services seeing it at once record the same key; a proposal already recorded for another
  * legacy value is refused with {@link KeyRegistry.KeyCollisionException} (the row is
- * dead-lettered). Outside a topology (a plain unit test) no registry is bound and the proposal is
- * the key.
+ * dead-lettered). The registry is bound only while a {@link TableMapper} given to the {@link
+ * TopologyContext} maps a change: a call from other code on a Kafka Streams thread (a processor of
+ * the team's own) throws {@link IllegalStateException}. Outside a topology (a plain unit test) no
+ * registry is bound and the proposal is the key.
  */
 public final class LegacyKeys {
   private static final ThreadLocal<Allocator> ALLOCATOR = ThreadLocal.withInitial(Allocator::new);
@@ -110,6 +112,20 @@ public final class LegacyKeys {
     private KeyRegistry.Allocation bound;
 
     long allocate(String namespace, String legacyValue) {
+      if (bound == null
+          && Thread.currentThread()
+              instanceof org.apache.kafka.streams.processor.internals.StreamThread) {
+        // The registry may hold another key for this value (one an operator set): the proposal
+        // would be a silently wrong key, and nothing would be recorded.
+        throw new IllegalStateException(
+            "LegacyKeys.allocate(\""
+                + namespace
+                + "\", ...) was called on stream thread "
+                + Thread.currentThread().getName()
+                + " outside a mapping step of the topology context (a TableMapper given to"
+                + " TopologyContext.mapTable, joinTables or joinForeignKey), where the key"
+                + " registry is not bound; allocate new keys in the TableMapper");
+      }
       long id =
           bound != null ? bound.allocate(namespace, legacyValue) : idOf(namespace, legacyValue);
       if (observer != null) {
