@@ -3,6 +3,7 @@ package dev.carve.transform.keys;
 import dev.carve.transform.TransformerOptions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,15 +33,18 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * The {@link KeyRegistry key registry} topic read and written from outside a topology: by {@code
  * carve verify} (a {@link #read snapshot} bound while it maps the monolith) and by {@code carve
- * keys} ({@link #lookup}, {@link #set}).
+ * keys} ({@link #lookup}, {@link #set}, {@link #unset}).
  *
  * <p>Reading takes the whole topic to the end offsets taken when it starts, on every partition, as
  * a consumer without group (assign and seek to the beginning, nothing committed) with {@code
  * isolation.level=read_committed}: the registry records written in a transformer's transaction
- * count only once that transaction committed, as they do for the transformers. The last record of a
- * key wins and a null value forgets the key, as in {@code KeyRegistryStore}; a record that is not
- * an allocation ({@code <namespace>/<legacy value>} → positive whole number) is skipped, as the
- * transformers skip it.
+ * count only once that transaction committed, as they do for the transformers. The records are
+ * taken as the transformers' global store ({@code KeyRegistryStore}) takes them: the last record of
+ * a record key wins; a legacy value's key is the one an operator set ({@code =<namespace>/<legacy
+ * value>}), whichever comes later in the topic, else the one a transformer claimed ({@code
+ * <namespace>/<legacy value>}); a null value, and a value that is no positive whole number, is a
+ * tombstone of its record key (a tombstoned set key falls back to the claim); a record whose key is
+ * of neither form is skipped.
  *
  * <p>A topic that does not exist is a registry of nothing recorded ({@link Snapshot#topicExists()}
  * false): no transformer has started yet, so every legacy value will get its proposal. Kafka not
@@ -139,13 +143,16 @@ public final class KeyRegistryTopic {
    * Everything recorded, read to the end of the topic: for {@code carve verify} to bind while it
    * maps the monolith ({@code LegacyKeys.bind(new KeyRegistry.Allocation(snapshot))}).
    *
-   * <p>Memory: an entry whose key is its legacy value's {@link KeyRegistry#proposal proposal} (all
-   * of them, unless keys were imported or a collision resolved) is kept as that 8-byte number only;
-   * only entries with another key are kept in full. A monolith with ten million recorded keys thus
-   * needs about 160 MB, not gigabytes. The cost: {@link Snapshot#legacyValueOf} does not know the
-   * holder of a key that is its holder's proposal; it answers null there, so two legacy values
-   * whose proposals are equal (a SHA-256 collision in 63 bits) are not refused by this snapshot's
-   * allocation but given the same key, which {@code carve verify}'s key check reports.
+   * <p>Memory: a claim whose key is its legacy value's {@link KeyRegistry#proposal proposal} (all
+   * of them, unless a collision was resolved) is kept as that 8-byte number only, in an
+   * open-addressing table filled to between a quarter and a half (16 to 32 bytes per claim); claims
+   * with another key and every key an operator set are kept in full (about 150 bytes each). Ten
+   * million claimed proposals thus need a table of 2²⁵ slots, 268 MB, and while it grows to that
+   * size 134 MB more for the table it replaces: about 400 MB at the peak, not gigabytes. The cost:
+   * {@link Snapshot#legacyValueOf} does not know the holder of a key that is its holder's proposal;
+   * it answers null there, so two legacy values whose proposals are equal (a SHA-256 collision in
+   * 63 bits) are not refused by this snapshot's allocation but given the same key, which {@code
+   * carve verify}'s key check reports.
    *
    * @throws UnavailableException when Kafka does not answer within the timeout or refuses access
    */
@@ -157,7 +164,14 @@ public final class KeyRegistryTopic {
 
   /**
    * What the registry holds about one legacy value and a few keys of its namespace, read to the end
-   * of the topic in constant memory: for {@code carve keys get|set}.
+   * of the topic: for {@code carve keys get|set|unset}. Keys are compared as numbers ({@code 007}
+   * is key 7), and who holds a key is decided by effective keys (the one an operator set, else the
+   * claimed one), as in the transformers.
+   *
+   * <p>Memory: the few legacy values that ever had one of {@code keys} in full, and the legacy
+   * values of the namespace with a key an operator set as an 8-byte number (their proposal) each,
+   * so that a value holding one of {@code keys} by its claim but another by a set key is not taken
+   * for a holder.
    *
    * @param namespace the key namespace, e.g. {@code customer}
    * @param legacyValue the legacy value
@@ -166,49 +180,91 @@ public final class KeyRegistryTopic {
    * @throws UnavailableException when Kafka does not answer within the timeout or refuses access
    */
   public Lookup lookup(String namespace, String legacyValue, long... keys) {
-    String recordKey = KeyRegistry.recordKey(namespace, legacyValue);
-    String prefix = namespace + "/";
-    List<String> wanted = new ArrayList<>();
+    String claimKey = KeyRegistry.recordKey(namespace, legacyValue);
+    LongSet wanted = new LongSet();
     for (long k : keys) {
-      wanted.add(Long.toString(k));
+      if (k > 0) {
+        wanted.add(k);
+      }
     }
-    // The current key of every legacy value of the namespace that held one of the keys at some
-    // point: only those may hold one at the end (a value's later record moves it away).
-    Map<String, String> candidates = new LinkedHashMap<>();
-    String[] recorded = {null};
+    // The records of every legacy value of the namespace that had one of the keys at some point,
+    // from that point on: only those may hold one at the end. A record before that point holds
+    // no wanted key, so it does not matter which one was the last, except that a live set record
+    // before it hides the claim: the proposals of the values with a live set record say that.
+    Map<String, Candidate> candidates = new LinkedHashMap<>();
+    LongSet liveSets = new LongSet();
+    Long[] own = {null, null}; // claim, set
     boolean exists =
         scan(
             (key, value) -> {
-              if (KeyRegistry.parseRecordKey(key) == null
-                  || (value != null && KeyRegistry.parseKey(value) == null)) {
-                return; // not an allocation: the transformers skip it too
+              KeyRegistry.RecordKey parsed = KeyRegistry.RecordKey.parse(key);
+              if (parsed == null || !parsed.namespace().equals(namespace)) {
+                return; // not an allocation of the namespace: the transformers skip it too
               }
-              if (key.equals(recordKey)) {
-                recorded[0] = value;
+              Long k = KeyRegistry.parseKey(value); // a value that is no key is a tombstone
+              int kind = parsed.set() ? 1 : 0;
+              String of = parsed.claimKey();
+              if (of.equals(claimKey)) {
+                own[kind] = k;
               }
-              if (key.startsWith(prefix)
-                  && (candidates.containsKey(key) || wanted.contains(value))) {
-                candidates.put(key, value);
+              if (parsed.set()) {
+                long proposal = KeyRegistry.proposal(namespace, parsed.legacyValue());
+                if (k == null) {
+                  liveSets.remove(proposal);
+                } else {
+                  liveSets.add(proposal);
+                }
+              }
+              Candidate candidate = candidates.get(of);
+              if (candidate == null && k != null && wanted.contains(k)) {
+                candidate = new Candidate();
+                candidates.put(of, candidate);
+              }
+              if (candidate != null && parsed.set()) {
+                candidate.set = k;
+                candidate.setSeen = true;
+              } else if (candidate != null) {
+                candidate.claim = k;
               }
             });
     Map<Long, List<String>> holders = new LinkedHashMap<>();
     for (long k : keys) {
-      List<String> of = new ArrayList<>();
-      candidates.forEach(
-          (key, value) -> {
-            if (Long.toString(k).equals(value)) {
-              of.add(key.substring(prefix.length()));
-            }
-          });
-      holders.put(k, List.copyOf(of));
+      holders.put(k, new ArrayList<>());
     }
+    candidates.forEach(
+        (of, c) -> {
+          String value = of.substring(namespace.length() + 1);
+          Long effective;
+          if (c.setSeen) {
+            effective = c.set != null ? c.set : c.claim;
+          } else if (liveSets.contains(KeyRegistry.proposal(namespace, value))) {
+            effective = null; // set before it had a wanted key, to a key not wanted
+          } else {
+            effective = c.claim;
+          }
+          if (effective != null && holders.containsKey(effective)) {
+            holders.get(effective).add(value);
+          }
+        });
+    holders.replaceAll((k, v) -> List.copyOf(v));
+    Long set = own[1];
+    Long claimed = own[0];
     return new Lookup(
         topic,
         exists,
         namespace,
         legacyValue,
-        recorded[0] == null ? Optional.empty() : Optional.of(Long.parseLong(recorded[0])),
-        holders);
+        Optional.ofNullable(set != null ? set : claimed),
+        Optional.ofNullable(set),
+        Optional.ofNullable(claimed),
+        Collections.unmodifiableMap(holders));
+  }
+
+  /** A legacy value's records from the one that gave it a key {@link #lookup} asked about on. */
+  private static final class Candidate {
+    Long claim;
+    Long set;
+    boolean setSeen;
   }
 
   /**
@@ -218,9 +274,12 @@ public final class KeyRegistryTopic {
    * @param topicExists false when the topic does not exist (nothing is recorded)
    * @param namespace the key namespace
    * @param legacyValue the legacy value
-   * @param recorded the key recorded for the legacy value; empty when none is
-   * @param holders for each key asked about, the legacy values of the namespace it is recorded for
-   *     (more than one only after a collision written by hand)
+   * @param recorded the legacy value's effective key: the one an operator set, else the one a
+   *     transformer claimed; empty when neither is recorded
+   * @param set the key an operator set ({@code =<namespace>/<value>}); empty when none is
+   * @param claimed the key a transformer claimed ({@code <namespace>/<value>}); empty when none is
+   * @param holders for each key asked about, the legacy values of the namespace whose effective key
+   *     it is (more than one only after a collision written by hand)
    */
   public record Lookup(
       String topic,
@@ -228,8 +287,10 @@ public final class KeyRegistryTopic {
       String namespace,
       String legacyValue,
       Optional<Long> recorded,
+      Optional<Long> set,
+      Optional<Long> claimed,
       Map<Long, List<String>> holders) {
-    /** The legacy values other than this lookup's that {@code key} is recorded for. */
+    /** The legacy values other than this lookup's whose effective key {@code key} is. */
     public List<String> otherHolders(long key) {
       return holders.getOrDefault(key, List.of()).stream()
           .filter(v -> !v.equals(legacyValue))
@@ -238,9 +299,11 @@ public final class KeyRegistryTopic {
   }
 
   /**
-   * Records {@code key} for a legacy value: one record, written by an idempotent producer with
-   * {@code acks=all} and flushed. Checks nothing: {@code carve keys set} looks the registry up
-   * first. When the topic does not exist yet it is created compacted, as a transformer would.
+   * Sets {@code key} for a legacy value: one record {@code =<namespace>/<legacy value>} (see {@link
+   * KeyRegistry#setRecordKey}), which wins over any claim of the value, written by an idempotent
+   * producer with {@code acks=all} and flushed. Checks nothing: {@code carve keys set} looks the
+   * registry up first. When the topic does not exist yet it is created compacted, as a transformer
+   * would.
    *
    * @throws IllegalArgumentException when the key is not positive or the namespace is invalid
    * @throws UnavailableException when Kafka does not acknowledge the record within the timeout
@@ -250,8 +313,24 @@ public final class KeyRegistryTopic {
       throw new IllegalArgumentException(
           "A key of namespace '" + namespace + "' must be a positive whole number, was " + key);
     }
-    String recordKey = KeyRegistry.recordKey(namespace, legacyValue);
+    String recordKey = KeyRegistry.setRecordKey(namespace, legacyValue);
     createIfMissing();
+    write(recordKey, Long.toString(key));
+  }
+
+  /**
+   * Forgets the key an operator set for a legacy value: a tombstone of {@code =<namespace>/<legacy
+   * value>}, after which the value's key is its claim again, or, without one, the proposal it gets
+   * on its next change. Checks nothing; the topic must exist.
+   *
+   * @throws IllegalArgumentException when the namespace is invalid
+   * @throws UnavailableException when Kafka does not acknowledge the record within the timeout
+   */
+  public void unset(String namespace, String legacyValue) {
+    write(KeyRegistry.setRecordKey(namespace, legacyValue), null);
+  }
+
+  private void write(String recordKey, String value) {
     Map<String, Object> props = clientProperties();
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -261,18 +340,18 @@ public final class KeyRegistryTopic {
     props.put(
         ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(timeout.toMillis(), request));
     props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    String what = "write '" + recordKey + "' = " + value + " to";
     try (KafkaProducer<String, String> producer =
         new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
       producer
-          .send(new ProducerRecord<>(topic, recordKey, Long.toString(key)))
+          .send(new ProducerRecord<>(topic, recordKey, value))
           .get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
       producer.flush();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw unavailable("write '" + recordKey + "' = " + key + " to", e);
+      throw unavailable(what, e);
     } catch (ExecutionException | java.util.concurrent.TimeoutException | KafkaException e) {
-      throw unavailable(
-          "write '" + recordKey + "' = " + key + " to", e.getCause() == null ? e : e.getCause());
+      throw unavailable(what, e.getCause() == null ? e : e.getCause());
     }
   }
 
@@ -415,12 +494,18 @@ public final class KeyRegistryTopic {
    */
   public static final class Snapshot implements KeyRegistry.Recorded {
     private final String topic;
-    // Entries whose key is not their proposal: record key → key, and namespace/key → legacy value.
-    private final Map<String, Long> other = new HashMap<>();
+    // Claims whose key is not their proposal: claim record key -> key.
+    private final Map<String, Long> claimedOther = new HashMap<>();
+    // Claims whose key is their proposal, as that number only (it identifies the record key).
+    private final LongSet claimedProposals = new LongSet();
+    // Keys an operator set (few: resolved collisions, imports), in full: claim record key -> key.
+    private final Map<String, Long> set = new HashMap<>();
+    // namespace/key -> legacy value, for effective keys that are not their holder's proposal.
     private final Map<String, String> otherOwners = new HashMap<>();
-    // Entries whose key is their proposal, as that number only (it identifies the record key).
-    private final LongSet proposals = new LongSet();
+    private long size;
+    private long notProposals;
     private long skipped;
+    private long noKeys;
     private boolean exists;
 
     private Snapshot(String topic) {
@@ -432,39 +517,80 @@ public final class KeyRegistryTopic {
       return new Snapshot(topic);
     }
 
+    // As KeyRegistryStore.Loader: the effective key of a legacy value is the one an operator set,
+    // else the claimed one; a value that is no key is a tombstone of its record key.
     private void apply(String recordKey, String value) {
-      String[] parts = KeyRegistry.parseRecordKey(recordKey);
-      Long key = KeyRegistry.parseKey(value);
-      if (parts == null || (value != null && key == null)) {
+      KeyRegistry.RecordKey parsed = KeyRegistry.RecordKey.parse(recordKey);
+      if (parsed == null) {
         skipped++;
         return;
       }
-      long proposal = KeyRegistry.proposal(parts[0], parts[1]);
-      Long previous = other.remove(recordKey);
-      if (previous != null) {
-        otherOwners.remove(parts[0] + "/" + previous, parts[1]);
-      } else {
-        proposals.remove(proposal);
+      Long key = KeyRegistry.parseKey(value);
+      if (value != null && key == null) {
+        noKeys++;
       }
-      if (key == null) {
+      String claimKey = parsed.claimKey();
+      String namespace = parsed.namespace();
+      String legacyValue = parsed.legacyValue();
+      long proposal = KeyRegistry.proposal(namespace, legacyValue);
+      Long before = effective(claimKey, proposal);
+      if (parsed.set()) {
+        if (key == null) {
+          set.remove(claimKey);
+        } else {
+          set.put(claimKey, key);
+        }
+      } else {
+        if (claimedOther.remove(claimKey) == null) {
+          claimedProposals.remove(proposal);
+        }
+        if (key != null && key == proposal) {
+          claimedProposals.add(proposal);
+        } else if (key != null) {
+          claimedOther.put(claimKey, key);
+        }
+      }
+      Long after = effective(claimKey, proposal);
+      if (Objects.equals(before, after)) {
         return;
       }
-      if (key == proposal) {
-        proposals.add(proposal);
-      } else {
-        other.put(recordKey, key);
-        otherOwners.putIfAbsent(parts[0] + "/" + key, parts[1]);
+      if (before != null) {
+        size--;
+        if (before != proposal) {
+          notProposals--;
+          otherOwners.remove(namespace + "/" + before, legacyValue);
+        }
+      }
+      if (after != null) {
+        size++;
+        if (after != proposal) {
+          notProposals++;
+          otherOwners.putIfAbsent(namespace + "/" + after, legacyValue);
+        }
       }
     }
 
+    private Long effective(String claimKey, long proposal) {
+      Long key = set.get(claimKey);
+      if (key == null) {
+        key = claimedOther.get(claimKey);
+      }
+      if (key == null && claimedProposals.contains(proposal)) {
+        key = proposal;
+      }
+      return key;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The key an operator set for the legacy value, else the one a transformer claimed.
+     */
     @Override
     public Long keyOf(String namespace, String legacyValue) {
-      Long key = other.get(KeyRegistry.recordKey(namespace, legacyValue));
-      if (key != null) {
-        return key;
-      }
-      long proposal = KeyRegistry.proposal(namespace, legacyValue);
-      return proposals.contains(proposal) ? proposal : null;
+      return effective(
+          KeyRegistry.recordKey(namespace, legacyValue),
+          KeyRegistry.proposal(namespace, legacyValue));
     }
 
     /**
@@ -487,19 +613,32 @@ public final class KeyRegistryTopic {
       return exists;
     }
 
-    /** How many legacy values have a key recorded. */
+    /** How many legacy values have a key recorded (set by an operator or claimed). */
     public long size() {
-      return other.size() + proposals.size();
+      return size;
     }
 
     /** How many of them have a key other than their proposal (imported or set by hand). */
     public long notProposals() {
-      return other.size();
+      return notProposals;
     }
 
-    /** Records skipped as not allocations (a key without '/', a value not a positive number). */
+    /** How many legacy values have a key an operator set ({@code carve keys set}, an import). */
+    public long set() {
+      return set.size();
+    }
+
+    /** Records skipped: a key that is neither {@code <namespace>/<value>} nor {@code =...}. */
     public long skipped() {
       return skipped;
+    }
+
+    /**
+     * Records whose value is no positive whole number, each taken as a tombstone of its key (as the
+     * transformers take it: compaction keeps only that last record).
+     */
+    public long noKeys() {
+      return noKeys;
     }
 
     /** A line for a progress report: the topic and how many keys it records. */
@@ -509,11 +648,17 @@ public final class KeyRegistryTopic {
       }
       return String.format(
           Locale.ROOT,
-          "key registry %s: %,d keys recorded (%,d other than their proposal)%s",
+          "key registry %s: %,d keys recorded (%,d other than their proposal, %,d set by an"
+              + " operator)%s%s",
           topic,
           size(),
           notProposals(),
-          skipped == 0 ? "" : String.format(Locale.ROOT, ", %,d records skipped", skipped));
+          set(),
+          skipped == 0 ? "" : String.format(Locale.ROOT, ", %,d records skipped", skipped),
+          noKeys == 0
+              ? ""
+              : String.format(
+                  Locale.ROOT, ", %,d values that are no key taken as tombstones", noKeys));
     }
 
     @Override
@@ -523,8 +668,9 @@ public final class KeyRegistryTopic {
   }
 
   /**
-   * A set of positive longs in one array (open addressing, linear probing, 0 = empty): 16 bytes per
-   * element at most, where a {@code HashSet<Long>} takes about 50.
+   * A set of positive longs in one array (open addressing, linear probing, 0 = empty). The array
+   * doubles when it would be more than half full, so it takes 16 to 32 bytes per element (and,
+   * while it doubles, the old array besides), where a {@code HashSet<Long>} takes about 50.
    */
   static final class LongSet {
     private long[] slots = new long[1024];

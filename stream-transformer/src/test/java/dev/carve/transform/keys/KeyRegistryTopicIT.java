@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The key registry topic read and written from outside a topology, on the shared test broker: the
- * last record of a key wins, a tombstone forgets, only committed transactions count, a missing
- * topic is a registry of nothing, an unreachable Kafka is an error naming topic and servers.
+ * last record of a key wins, a tombstone (or a value that is no key) forgets, a key an operator set
+ * wins over a claim, only committed transactions count, a missing topic is a registry of nothing,
+ * an unreachable Kafka is an error naming topic and servers.
  */
 @Timeout(120)
 class KeyRegistryTopicIT {
@@ -86,11 +87,13 @@ class KeyRegistryTopicIT {
     assertThat(read.keyOf("customer", "D")).isNull();
     assertThat(read.size()).isEqualTo(3);
     assertThat(read.notProposals()).isEqualTo(2);
-    assertThat(read.skipped()).isEqualTo(2);
+    assertThat(read.skipped()).isEqualTo(1);
+    assertThat(read.noKeys()).isEqualTo(1);
     assertThat(read.describe())
         .isEqualTo(
-            "key registry keys-it-last-wins: 3 keys recorded (2 other than their proposal), 2"
-                + " records skipped");
+            "key registry keys-it-last-wins: 3 keys recorded (2 other than their proposal, 0 set"
+                + " by an operator), 1 records skipped, 1 values that are no key taken as"
+                + " tombstones");
 
     // Bound for verify: a recorded key wins over the proposal, a new value gets its proposal.
     KeyRegistry.Allocation allocation = new KeyRegistry.Allocation(read);
@@ -181,5 +184,115 @@ class KeyRegistryTopicIT {
     assertThatThrownBy(() -> registry.set("customer", "C4", 0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("positive");
+  }
+
+  @Test
+  void aSetKeyWinsOverALaterClaimAndItsTombstoneFallsBackToTheClaim() throws Exception {
+    String topic = "keys-it-set-wins";
+    TestKafka.createTopics(3, true, topic);
+    long proposalOfA = KeyRegistry.proposal("customer", "A");
+    KeyRegistryTopic registry = registry(topic);
+    registry.set("customer", "A", 500);
+    // A transformer's transaction open while the key was set commits its claim afterwards.
+    send(topic, "customer/A", Long.toString(proposalOfA), "customer/B", "600");
+    registry.set("customer", "B", 601);
+
+    KeyRegistryTopic.Snapshot read = registry.read();
+    assertThat(read.keyOf("customer", "A")).isEqualTo(500L);
+    assertThat(read.legacyValueOf("customer", 500)).isEqualTo("A");
+    assertThat(read.keyOf("customer", "B")).isEqualTo(601L);
+    assertThat(read.legacyValueOf("customer", 600)).as("B's claim is under its set key").isNull();
+    assertThat(read.size()).isEqualTo(2);
+    assertThat(read.set()).isEqualTo(2);
+    assertThat(read.notProposals()).isEqualTo(2);
+    KeyRegistryTopic.Lookup a = registry.lookup("customer", "A", proposalOfA, 500);
+    assertThat(a.recorded()).contains(500L);
+    assertThat(a.set()).contains(500L);
+    assertThat(a.claimed()).contains(proposalOfA);
+    assertThat(a.holders().get(500L)).containsExactly("A");
+    assertThat(registry.lookup("customer", "C", 600).otherHolders(600))
+        .as("600 is B's claim, not its key")
+        .isEmpty();
+
+    registry.unset("customer", "A");
+    registry.unset("customer", "B");
+
+    KeyRegistryTopic.Snapshot unset = registry.read();
+    assertThat(unset.keyOf("customer", "A")).as("back to its claim").isEqualTo(proposalOfA);
+    assertThat(unset.keyOf("customer", "B")).isEqualTo(600L);
+    assertThat(unset.legacyValueOf("customer", 600)).isEqualTo("B");
+    assertThat(unset.legacyValueOf("customer", 500)).isNull();
+    assertThat(unset.set()).isZero();
+    assertThat(unset.notProposals()).isEqualTo(1);
+    KeyRegistryTopic.Lookup b = registry.lookup("customer", "C", 600, 601);
+    assertThat(b.otherHolders(600)).containsExactly("B");
+    assertThat(b.otherHolders(601)).isEmpty();
+    assertThat(registry.lookup("customer", "B").set()).isEmpty();
+    assertThat(registry.lookup("customer", "B").recorded()).contains(600L);
+  }
+
+  @Test
+  void aKeySetBeforeAClaimOfAnAskedKeyHidesThatClaimFromTheLookup() throws Exception {
+    String topic = "keys-it-set-first";
+    TestKafka.createTopics(1, true, topic);
+    KeyRegistryTopic registry = registry(topic);
+    registry.set("customer", "A", 700);
+    send(topic, "customer/A", "800");
+
+    assertThat(registry.lookup("customer", "X", 800).otherHolders(800)).isEmpty();
+    assertThat(registry.lookup("customer", "X", 700).otherHolders(700)).containsExactly("A");
+
+    registry.unset("customer", "A");
+    assertThat(registry.lookup("customer", "X", 800).otherHolders(800)).containsExactly("A");
+    assertThat(registry.lookup("customer", "X", 700).otherHolders(700)).isEmpty();
+  }
+
+  @Test
+  void aValueThatIsNoKeyIsATombstoneOfItsRecordKey() throws Exception {
+    String topic = "keys-it-no-key";
+    TestKafka.createTopics(1, true, topic);
+    send(
+        topic,
+        "customer/A",
+        "5",
+        "customer/A",
+        "not a number",
+        "customer/B",
+        "6",
+        "=customer/B",
+        "60",
+        "=customer/B",
+        "-1",
+        "customer/C",
+        "0");
+
+    KeyRegistryTopic.Snapshot read = registry(topic).read();
+    assertThat(read.keyOf("customer", "A")).as("as compaction would leave it").isNull();
+    assertThat(read.legacyValueOf("customer", 5)).isNull();
+    assertThat(read.keyOf("customer", "B")).as("the set key forgotten: its claim").isEqualTo(6L);
+    assertThat(read.keyOf("customer", "C")).isNull();
+    assertThat(read.noKeys()).isEqualTo(3);
+    assertThat(read.size()).isEqualTo(1);
+    KeyRegistryTopic.Lookup a = registry(topic).lookup("customer", "A", 5);
+    assertThat(a.recorded()).isEmpty();
+    assertThat(a.holders().get(5L)).isEmpty();
+    KeyRegistryTopic.Lookup b = registry(topic).lookup("customer", "B", 6, 60);
+    assertThat(b.recorded()).contains(6L);
+    assertThat(b.set()).isEmpty();
+    assertThat(b.holders().get(6L)).containsExactly("B");
+    assertThat(b.holders().get(60L)).isEmpty();
+  }
+
+  @Test
+  void lookupComparesKeysAsNumbers() throws Exception {
+    String topic = "keys-it-007";
+    TestKafka.createTopics(1, true, topic);
+    send(topic, "customer/A", "007", "=customer/B", "0042");
+
+    KeyRegistryTopic.Lookup a = registry(topic).lookup("customer", "A", 7, 42);
+    assertThat(a.recorded()).contains(7L);
+    assertThat(a.holders().get(7L)).containsExactly("A");
+    assertThat(a.otherHolders(42)).containsExactly("B");
+    assertThat(registry(topic).read().legacyValueOf("customer", 42)).isEqualTo("B");
   }
 }
