@@ -13,10 +13,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code carve keys get|set <service> <namespace> <legacy value> [<key>]}: the key registry, the
- * compacted topic holding the new key of every legacy value (see {@link KeyRegistry}). The service
- * names whose transformer settings (Kafka, its properties, the registry topic) to use; the registry
- * itself is shared by every service.
+ * {@code carve keys get|set|unset <service> <namespace> <legacy value> [<key>]}: the key registry,
+ * the compacted topic holding the new key of every legacy value (see {@link KeyRegistry}): a
+ * transformer's claim {@code <namespace>/<value>}, or a key an operator set {@code
+ * =<namespace>/<value>}, which wins over the claim. The service names whose transformer settings
+ * (Kafka, its properties, the registry topic) to use; the registry itself is shared by every
+ * service.
  */
 @Command(
     name = "keys",
@@ -28,7 +30,7 @@ import picocli.CommandLine.Parameters;
       "time it is mapped. Use it to resolve a KEY COLLISION the transformer dead-lettered, or to",
       "import a key before the first run."
     },
-    subcommands = {KeysCommand.Get.class, KeysCommand.Set.class})
+    subcommands = {KeysCommand.Get.class, KeysCommand.Set.class, KeysCommand.Unset.class})
 public final class KeysCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -57,10 +59,14 @@ public final class KeysCommand implements Callable<Integer> {
 
     /** The registry of the service's transformer; checks the namespace first. */
     KeyRegistryTopic registry() {
-      if (namespace.isEmpty() || namespace.indexOf('/') >= 0) {
+      if (namespace.isEmpty()
+          || namespace.indexOf('/') >= 0
+          || namespace.startsWith(KeyRegistry.SET_PREFIX)) {
         throw new CommandLine.ParameterException(
             spec.commandLine(),
-            "NAMESPACE must be non-empty and must not contain '/', was '" + namespace + "'");
+            "NAMESPACE must be non-empty, must not contain '/' and must not start with '=', was '"
+                + namespace
+                + "'");
       }
       return ServiceRuntime.keyRegistry(args.settings(), args.config());
     }
@@ -87,8 +93,9 @@ public final class KeysCommand implements Callable<Integer> {
       name = "get",
       mixinStandardHelpOptions = true,
       description = {
-        "Shows the key recorded for a legacy value, or the proposal it would get, and who else",
-        "holds that proposal (a transformer refuses a proposal recorded for another value)."
+        "Shows the key of a legacy value: the one an operator set (and the transformer's claim",
+        "under it), else the one a transformer claimed, else the proposal it would get and who",
+        "else holds that proposal (a transformer refuses a proposal recorded for another value)."
       })
   static final class Get extends LegacyValueCommand {
     @Override
@@ -98,15 +105,51 @@ public final class KeysCommand implements Callable<Integer> {
       KeyRegistryTopic.Lookup found =
           reading(() -> registry.lookup(namespace, legacyValue, proposal));
       PrintWriter out = spec.commandLine().getOut();
+      List<String> others = found.otherHolders(proposal);
       if (found.recorded().isPresent()) {
         long key = found.recorded().get();
         out.printf(
             Locale.ROOT,
-            "%s: key %d, recorded in %s%s%n",
+            "%s: key %d, recorded in %s, %s%s%n",
             what(),
             key,
             registry.topic(),
+            found.set().isPresent() ? "set by an operator" : "claimed by a transformer",
             key == proposal ? " (its proposal)" : " (its proposal would be " + proposal + ")");
+        if (found.set().isPresent()) {
+          out.println(
+              found
+                  .claimed()
+                  .map(
+                      claim ->
+                          "under it, a transformer's claim of key "
+                              + claim
+                              + ": carve keys unset falls back to it")
+                  .orElse(
+                      "no transformer's claim under it: carve keys unset falls back to its"
+                          + " proposal "
+                          + proposal));
+        }
+        if (!others.isEmpty() && key == proposal) {
+          out.printf(
+              Locale.ROOT,
+              "KEY COLLISION: key %d is also recorded for %s of the namespace; their rows are one"
+                  + " row in the targets. Set another key for one of them: carve keys set %s %s"
+                  + " '<value>' <key>%n",
+              key,
+              quoted(others),
+              service(),
+              namespace);
+        } else if (!others.isEmpty()) {
+          out.printf(
+              Locale.ROOT,
+              "its proposal %d is recorded for %s of the namespace; no conflict while '%s' keeps"
+                  + " key %d%n",
+              proposal,
+              quoted(others),
+              legacyValue,
+              key);
+        }
       } else {
         out.printf(
             Locale.ROOT,
@@ -115,25 +158,18 @@ public final class KeysCommand implements Callable<Integer> {
             registry.topic(),
             found.topicExists() ? "" : " (the topic does not exist yet)",
             proposal);
-      }
-      List<String> others = found.otherHolders(proposal);
-      if (!others.isEmpty()) {
-        out.printf(
-            Locale.ROOT,
-            "key %d is recorded for %s of the namespace: a transformer refuses it for '%s' (KEY"
-                + " COLLISION)%s%n",
-            proposal,
-            quoted(others),
-            legacyValue,
-            found.recorded().isPresent()
-                ? ""
-                : "; record another key: carve keys set "
-                    + service()
-                    + " "
-                    + namespace
-                    + " '"
-                    + legacyValue
-                    + "' <key>");
+        if (!others.isEmpty()) {
+          out.printf(
+              Locale.ROOT,
+              "key %d is recorded for %s of the namespace: a transformer refuses it for '%s' (KEY"
+                  + " COLLISION); record another key: carve keys set %s %s '%s' <key>%n",
+              proposal,
+              quoted(others),
+              legacyValue,
+              service(),
+              namespace,
+              legacyValue);
+        }
       }
       out.flush();
       return 0;
@@ -145,10 +181,11 @@ public final class KeysCommand implements Callable<Integer> {
       name = "set",
       mixinStandardHelpOptions = true,
       description = {
-        "Records a key for a legacy value. Refused when the key is recorded for another legacy",
-        "value of the namespace (their rows would become one row in the targets), and when the",
-        "legacy value has another key recorded already (its rows in the targets use that key),",
-        "unless --force."
+        "Sets a key for a legacy value: a record =<namespace>/<value> that wins over a",
+        "transformer's claim, also one committed later. Refused when the key is the key of",
+        "another legacy value of the namespace (their rows would become one row in the targets),",
+        "and when the legacy value has another key already (its rows in the targets use that",
+        "key), unless --force. carve keys unset forgets it again."
       })
   static final class Set extends LegacyValueCommand {
     @Parameters(index = "3", paramLabel = "KEY", description = "The new key: a positive number.")
@@ -191,10 +228,11 @@ public final class KeysCommand implements Callable<Integer> {
       if (found.recorded().isPresent() && found.recorded().get() == newKey) {
         out.printf(
             Locale.ROOT,
-            "%s: key %d is recorded already in %s; nothing written%n",
+            "%s: key %d is recorded already in %s (%s); nothing written%n",
             what(),
             newKey,
-            registry.topic());
+            registry.topic(),
+            found.set().isPresent() ? "set by an operator" : "claimed by a transformer");
         out.flush();
         return 0;
       }
@@ -216,7 +254,7 @@ public final class KeysCommand implements Callable<Integer> {
           String.format(
               Locale.ROOT,
               "'%s' = %d in %s at %s%s",
-              KeyRegistry.recordKey(namespace, legacyValue),
+              KeyRegistry.setRecordKey(namespace, legacyValue),
               newKey,
               registry.topic(),
               registry.bootstrapServers(),
@@ -232,6 +270,19 @@ public final class KeysCommand implements Callable<Integer> {
             return null;
           });
       out.println("recorded " + change);
+      found
+          .claimed()
+          .filter(claim -> claim != newKey)
+          .ifPresent(
+              claim ->
+                  out.printf(
+                      Locale.ROOT,
+                      "The transformer's claim of key %d stays under it: carve keys unset %s %s"
+                          + " '%s' falls back to it.%n",
+                      claim,
+                      service(),
+                      namespace,
+                      legacyValue));
       out.printf(
           Locale.ROOT,
           "Next: every service maps %s to key %d from its next change on. Changes a transformer"
@@ -263,6 +314,99 @@ public final class KeysCommand implements Callable<Integer> {
                 + "'");
       }
       return parsed;
+    }
+  }
+
+  /** Forgets the key an operator set for a legacy value. */
+  @Command(
+      name = "unset",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Forgets the key an operator set for a legacy value (a tombstone of =<namespace>/<value>):",
+        "the value falls back to the key a transformer claimed for it, or, without one, to the",
+        "proposal it gets on its next change. A transformer's claim cannot be unset."
+      })
+  static final class Unset extends LegacyValueCommand {
+    @Option(names = "--dry-run", description = "Say what would be forgotten; write nothing.")
+    boolean dryRun;
+
+    @Override
+    public Integer call() {
+      KeyRegistryTopic registry = registry();
+      long proposal = KeyRegistry.proposal(namespace, legacyValue);
+      KeyRegistryTopic.Lookup found =
+          reading(() -> registry.lookup(namespace, legacyValue, proposal));
+      PrintWriter out = spec.commandLine().getOut();
+      if (found.set().isEmpty()) {
+        out.printf(
+            Locale.ROOT,
+            "%s: no key set in %s%s; nothing written%n",
+            what(),
+            registry.topic(),
+            found.claimed().map(c -> " (key " + c + " is a transformer's claim)").orElse(""));
+        out.flush();
+        return 0;
+      }
+      long key = found.set().get();
+      String fallback =
+          found
+              .claimed()
+              .map(c -> "falls back to key " + c + ", a transformer's claim")
+              .orElse(
+                  "falls back to its proposal "
+                      + proposal
+                      + ", which a transformer records at its next change");
+      String change =
+          String.format(
+              Locale.ROOT,
+              "'%s' (key %d) in %s at %s: %s %s",
+              KeyRegistry.setRecordKey(namespace, legacyValue),
+              key,
+              registry.topic(),
+              registry.bootstrapServers(),
+              what(),
+              fallback);
+      List<String> others = found.otherHolders(proposal);
+      String collision =
+          found.claimed().isEmpty() && !others.isEmpty()
+              ? String.format(
+                  Locale.ROOT,
+                  "WARNING: its proposal %d is the key of %s of the namespace: a transformer will"
+                      + " refuse it for '%s' (KEY COLLISION) and dead-letter its changes",
+                  proposal,
+                  quoted(others),
+                  legacyValue)
+              : null;
+      if (dryRun) {
+        out.println("would unset " + change + "; dry run: nothing written");
+        if (collision != null) {
+          out.println(collision);
+        }
+        out.flush();
+        return 0;
+      }
+      reading(
+          () -> {
+            registry.unset(namespace, legacyValue);
+            return null;
+          });
+      out.println("unset " + change);
+      if (collision != null) {
+        out.println(collision);
+      }
+      long next = found.claimed().orElse(proposal);
+      if (next != key) {
+        out.printf(
+            Locale.ROOT,
+            "Next: the rows mapped from it carry key %d, new changes write key %d: re-map the"
+                + " services using the namespace (carve transform <service> --reset, carve replay"
+                + " <service>), or carve verify %s --repair.%n",
+            key,
+            next,
+            service());
+      }
+      out.flush();
+      return 0;
     }
   }
 
