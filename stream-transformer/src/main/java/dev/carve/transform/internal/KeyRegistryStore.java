@@ -56,11 +56,7 @@ final class KeyRegistryStore {
     return new KeyRegistry.Recorded() {
       @Override
       public Long keyOf(String namespace, String legacyValue) {
-        String claimKey = KeyRegistry.recordKey(namespace, legacyValue);
-        String key = store.get("s" + claimKey);
-        if (key == null) {
-          key = store.get("k" + claimKey);
-        }
+        String key = store.get("e" + KeyRegistry.recordKey(namespace, legacyValue));
         return key == null ? null : Long.valueOf(key);
       }
 
@@ -73,8 +69,9 @@ final class KeyRegistryStore {
 
   /**
    * Applies one registry record to the store: {@code k<namespace>/<value>} holds a transformer's
-   * claim, {@code s<namespace>/<value>} a key an operator set, which wins; {@code
-   * i<namespace>/<key>} the legacy value whose key (the set one, else the claimed one) it is.
+   * claim, {@code s<namespace>/<value>} a key an operator set, {@code e<namespace>/<value>} the
+   * value's key (the set one, else the claimed one) and {@code i<namespace>/<key>} the legacy value
+   * whose key it is.
    */
   static final class Loader implements Processor<String, String, Void, Void> {
     private final String storeName;
@@ -129,6 +126,12 @@ final class KeyRegistryStore {
       String after = effective(claimKey);
       if (java.util.Objects.equals(before, after)) {
         return;
+      }
+      // One read per allocation on the stream threads: the effective key kept as its own entry.
+      if (after == null) {
+        store.delete("e" + claimKey);
+      } else {
+        store.put("e" + claimKey, after);
       }
       String namespace = parsed.namespace();
       String value = parsed.legacyValue();

@@ -63,8 +63,10 @@ class KeyRegistryTest {
                 assertThat(r.value()).isEqualTo(Long.toString(proposal));
               });
       // Read back by the global store: a later change finds it there, and records nothing.
-      assertThat(harness.driver().getKeyValueStore("customers-legacy-keys").get("kcustomer/C1"))
-          .isEqualTo(Long.toString(proposal));
+      var store = harness.driver().getKeyValueStore("customers-legacy-keys");
+      assertThat(store.get("kcustomer/C1")).isEqualTo(Long.toString(proposal));
+      assertThat(store.get("ecustomer/C1")).isEqualTo(Long.toString(proposal));
+      assertThat(store.get("icustomer/" + proposal)).isEqualTo("C1");
       sendCustomer(harness, "C1", "A", 1200);
       assertThat(harness.readKeyRegistry()).isEmpty();
     }
@@ -268,6 +270,7 @@ class KeyRegistryTest {
           .containsExactly(proposal, 66L);
       var store = harness.driver().getKeyValueStore("customers-legacy-keys");
       assertThat(store.get("icustomer/66")).isEqualTo("C6");
+      assertThat(store.get("ecustomer/C6")).isEqualTo("66");
       assertThat(store.get("icustomer/" + proposal)).isNull();
 
       // Forgetting the set key falls back to the claim.
