@@ -59,9 +59,9 @@ public final class KeysCommand implements Callable<Integer> {
 
     /** The registry of the service's transformer; checks the namespace first. */
     KeyRegistryTopic registry() {
-      if (namespace.isEmpty()
-          || namespace.indexOf('/') >= 0
-          || namespace.startsWith(KeyRegistry.SET_PREFIX)) {
+      try {
+        KeyRegistry.recordKey(namespace, legacyValue); // the registry's own rule for namespaces
+      } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(
             spec.commandLine(),
             "NAMESPACE must be non-empty, must not contain '/' and must not start with '=', was '"

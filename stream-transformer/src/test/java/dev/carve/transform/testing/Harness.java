@@ -122,20 +122,18 @@ public final class Harness implements AutoCloseable {
    * another service would; null forgets it.
    */
   public void recordKey(String namespace, String legacyValue, Long key) {
-    driver
-        .createInputTopic(ctx.keyRegistryTopic(), new StringSerializer(), new StringSerializer())
-        .pipeInput(
-            dev.carve.transform.keys.KeyRegistry.recordKey(namespace, legacyValue),
-            key == null ? null : key.toString());
+    pipeKeyRegistry(dev.carve.transform.keys.KeyRegistry.recordKey(namespace, legacyValue), key);
   }
 
   /** Sets {@code key} for a legacy value as {@code carve keys set} does; null forgets it. */
   public void setKey(String namespace, String legacyValue, Long key) {
+    pipeKeyRegistry(dev.carve.transform.keys.KeyRegistry.setRecordKey(namespace, legacyValue), key);
+  }
+
+  private void pipeKeyRegistry(String recordKey, Long key) {
     driver
         .createInputTopic(ctx.keyRegistryTopic(), new StringSerializer(), new StringSerializer())
-        .pipeInput(
-            dev.carve.transform.keys.KeyRegistry.setRecordKey(namespace, legacyValue),
-            key == null ? null : key.toString());
+        .pipeInput(recordKey, key == null ? null : key.toString());
   }
 
   /** A header value as text, or null. */
