@@ -324,7 +324,8 @@ public final class KeysCommand implements Callable<Integer> {
       description = {
         "Forgets the key an operator set for a legacy value (a tombstone of =<namespace>/<value>):",
         "the value falls back to the key a transformer claimed for it, or, without one, to the",
-        "proposal it gets on its next change. A transformer's claim cannot be unset."
+        "proposal it gets on its next change. A transformer's claim cannot be unset. Refused",
+        "when that claim is now the key of another legacy value (their rows would become one)."
       })
   static final class Unset extends LegacyValueCommand {
     @Option(names = "--dry-run", description = "Say what would be forgotten; write nothing.")
@@ -348,6 +349,30 @@ public final class KeysCommand implements Callable<Integer> {
         return 0;
       }
       long key = found.set().get();
+      Long claim = found.claimed().filter(c -> c != proposal).orElse(null);
+      if (claim != null) {
+        // The claim was hidden under the set key, so carve keys set may have given it to another
+        // value meanwhile; a transformer takes a recorded key as it is, so both values would map
+        // to one key and their rows become one row in the targets.
+        List<String> holders =
+            reading(() -> registry.lookup(namespace, legacyValue, claim)).otherHolders(claim);
+        if (!holders.isEmpty()) {
+          throw new UserFacingException(
+              String.format(
+                  Locale.ROOT,
+                  "Refused: unsetting the key of %s would give it back key %d, a transformer's"
+                      + " claim, which is now the key of %s in %s: their rows would become one row"
+                      + " in the targets. Set it another key instead (carve keys set %s %s '%s'"
+                      + " <key> --force)",
+                  what(),
+                  claim,
+                  quoted(holders),
+                  registry.topic(),
+                  service(),
+                  namespace,
+                  legacyValue));
+        }
+      }
       String fallback =
           found
               .claimed()

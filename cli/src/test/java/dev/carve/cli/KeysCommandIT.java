@@ -301,4 +301,24 @@ class KeysCommandIT {
     assertThat(allowed.exit()).as("82 is B's claim, but B's key is 83: " + allowed.both()).isZero();
     assertThat(registry().read().keyOf("kit_claimed", "C")).isEqualTo(82L);
   }
+
+  @Test
+  void unsetRefusesToFallBackToAClaimThatIsNowTheKeyOfAnotherValue() throws Exception {
+    claim("kit_claim_taken", "B", 82);
+    assertThat(keys("set", SERVICE, "kit_claim_taken", "B", "83", "--force").exit()).isZero();
+    assertThat(keys("set", SERVICE, "kit_claim_taken", "C", "82").exit()).isZero();
+
+    Run refused = keys("unset", SERVICE, "kit_claim_taken", "B");
+
+    assertThat(refused.exit()).as(refused.both()).isEqualTo(Carve.EXIT_USAGE);
+    assertThat(refused.err())
+        .contains(
+            "unsetting the key of legacy value 'B' of key namespace 'kit_claim_taken' would give"
+                + " it back key 82, a transformer's claim, which is now the key of 'C'")
+        .contains("carve keys set keys_it kit_claim_taken 'B' <key> --force");
+    assertThat(registry().read().keyOf("kit_claim_taken", "B")).isEqualTo(83L);
+    assertThat(keys("unset", SERVICE, "kit_claim_taken", "B", "--dry-run").exit())
+        .as("a dry run says the same")
+        .isEqualTo(Carve.EXIT_USAGE);
+  }
 }

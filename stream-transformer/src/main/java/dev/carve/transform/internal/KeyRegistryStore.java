@@ -148,12 +148,14 @@ final class KeyRegistryStore {
       } else if (!owner.equals(value)) {
         LOG.error(
             "KEY COLLISION in key registry {} at {}: key {} of namespace '{}' is recorded for both"
-                + " '{}' and '{}'; their rows are one row in the target. carve verify reports it;"
-                + " set another key for one of them (carve keys set)",
+                + " '{}' and '{}'; '{}' keeps it, the changes of '{}' are dead-lettered until one"
+                + " of them gets another key (carve keys set)",
             topic,
             where(),
             after,
             namespace,
+            owner,
+            value,
             owner,
             value);
       }

@@ -238,7 +238,8 @@ public final class KeyRegistry {
     /**
      * The key of a legacy value: the recorded one, else its proposal (then a claim).
      *
-     * @throws KeyCollisionException when the proposal is recorded for another legacy value
+     * @throws KeyCollisionException when the proposal, or the key recorded for the value, is
+     *     recorded for another legacy value
      */
     public long allocate(String namespace, String legacyValue) {
       String recordKey = recordKey(namespace, legacyValue);
@@ -248,6 +249,13 @@ public final class KeyRegistry {
       }
       key = recorded.keyOf(namespace, legacyValue);
       if (key != null) {
+        // A recorded key given to two values (a set key over another's claim, a key set by hand)
+        // would make their rows one row in the targets: the value the key was recorded for first
+        // keeps it, the other is refused until one of them gets another key.
+        String holder = recorded.legacyValueOf(namespace, key);
+        if (holder != null && !holder.equals(legacyValue)) {
+          throw new KeyCollisionException(namespace, legacyValue, key, holder);
+        }
         Long claimed = pending.remove(recordKey);
         if (claimed != null) {
           pendingOwners.remove(namespace + "/" + claimed);

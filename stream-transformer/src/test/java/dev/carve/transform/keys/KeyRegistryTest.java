@@ -123,6 +123,37 @@ class KeyRegistryTest {
   }
 
   @Test
+  void keyRecordedForTwoValuesIsRefusedForTheSecondNeverMerged() {
+    try (Harness harness = customers()) {
+      sendCustomer(harness, "C7", "A", 1000);
+      long c7 = KeyRegistry.proposal("customer", "C7");
+      assertThat(harness.read("customer")).singleElement();
+      // C8's key set (by hand, or by carve keys unset falling back to a claim) to C7's key.
+      harness.setKey("customer", "C8", c7);
+      sendCustomer(harness, "C8", "A", 1100);
+      sendCustomer(harness, "C7", "S", 1200);
+
+      assertThat(harness.read("customer"))
+          .as("only C7 maps to its key")
+          .singleElement()
+          .satisfies(r -> assertThat(r.value().get("status").toString()).isEqualTo("SUSPENDED"));
+      assertThat(harness.readDeadLetters())
+          .singleElement()
+          .satisfies(
+              d ->
+                  assertThat(Harness.header(d, CarveHeaders.DLQ_ERROR))
+                      .contains("KEY COLLISION", "'C8'", "'C7'", Long.toString(c7)));
+
+      // Once C8 has a key of its own, its change maps.
+      harness.setKey("customer", "C8", 88L);
+      sendCustomer(harness, "C8", "A", 1100);
+      assertThat(harness.read("customer"))
+          .singleElement()
+          .satisfies(r -> assertThat(r.key().get("customer_id")).isEqualTo(88L));
+    }
+  }
+
+  @Test
   void keysOfADeadLetteredChangeAreNotRecorded() {
     try (Harness harness = customers()) {
       // An unknown status code fails the change after its customer_id was allocated.
