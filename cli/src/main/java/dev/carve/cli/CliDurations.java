@@ -27,4 +27,26 @@ final class CliDurations {
     }
     return d;
   }
+
+  /**
+   * Parses {@code value} of {@code option}: a positive duration, or {@code 0} (also with a unit)
+   * for none.
+   *
+   * @throws CommandLine.ParameterException naming the option and the expected form
+   */
+  static Duration parseOrZero(CommandLine.Model.CommandSpec spec, String option, String value) {
+    if (value != null && value.trim().matches("0+(ms|s|m|h|d)?")) {
+      return Duration.ZERO;
+    }
+    try {
+      return parse(spec, option, value);
+    } catch (CommandLine.ParameterException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          option
+              + " takes 0 or a positive duration such as 500ms, 30s, 5m or 2h, not '"
+              + value
+              + "'");
+    }
+  }
 }

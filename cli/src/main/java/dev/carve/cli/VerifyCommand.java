@@ -8,6 +8,7 @@ import dev.carve.cli.verify.ProgressBar;
 import dev.carve.cli.verify.ReconcileReport;
 import dev.carve.cli.verify.Reconciler;
 import dev.carve.cli.verify.Repairer;
+import dev.carve.cli.verify.Settling;
 import dev.carve.core.config.Substitution;
 import dev.carve.schemas.EntitySchemas;
 import dev.carve.schemas.SchemaCatalog;
@@ -57,6 +58,11 @@ import picocli.CommandLine.Parameters;
       "proposal and are recorded nowhere. Kafka unreachable is an error: --no-key-registry compares",
       "with proposals only (a key imported or set with carve keys set then shows as a mismatch).",
       "",
+      "The monolith keeps changing while verify reads it: a key changed meanwhile differs until its",
+      "change has passed capture, transform and sink. So the keys that differ are compared again",
+      "(every 2 s, each time reading the source again) until they are equal, a round settles none,",
+      "or --settle is up; only keys that still differ then are reported.",
+      "",
       "--repair re-emits the mismatched keys through the pipeline: an incremental snapshot signal",
       "(the connector's signal table) limited to the source rows that map to them. Extra keys no",
       "source row maps to cannot be re-emitted: a delete of each is written to the service's domain",
@@ -105,6 +111,16 @@ public final class VerifyCommand implements Callable<Integer> {
       description = "Compare only source rows with time column < TIME (ISO-8601).")
   String until;
 
+  @Option(
+      names = "--settle",
+      paramLabel = "DURATION",
+      defaultValue = "1m",
+      description =
+          "How long to keep re-comparing the keys that differ while they become equal, changes on"
+              + " their way through the pipeline (default: ${DEFAULT-VALUE}; 0: report the first"
+              + " comparison).")
+  String settle;
+
   @Option(names = "--repair", description = "Re-emit the mismatched keys, then re-verify them.")
   boolean repair;
 
@@ -144,6 +160,7 @@ public final class VerifyCommand implements Callable<Integer> {
   private Integer verify() throws Exception {
     Reconciler.Options options = options();
     Duration timeout = CliDurations.parse(spec, "--repair-timeout", repairTimeout);
+    Duration settleFor = CliDurations.parseOrZero(spec, "--settle", settle);
     CarveConfig c = config.load();
     CarveConfig.ServiceSettings s = c.service(service);
     if (c.source() == null) {
@@ -180,10 +197,25 @@ public final class VerifyCommand implements Callable<Integer> {
     }
     ProgressBar bar = new ProgressBar(out, System.console() != null);
     long t0 = System.nanoTime();
-    ReconcileReport report = reconciler.run(options, bar);
+    ReconcileReport first = reconciler.run(options, bar);
     bar.finish();
+    Settling.Outcome settled =
+        Settling.settle(
+            reconciler,
+            options,
+            first,
+            settleFor,
+            Settling.Pause.SLEEP,
+            line -> {
+              out.println(line);
+              out.flush();
+            });
+    ReconcileReport report = settled.report();
     double seconds = (System.nanoTime() - t0) / 1e9;
     out.print(report.render());
+    if (!settled.describe().isEmpty()) {
+      out.println(settled.describe());
+    }
     out.printf(
         Locale.ROOT,
         "%s: %s (%.1f s)%s%n",

@@ -12,6 +12,8 @@ import dev.carve.transform.api.TableMapper;
 import dev.carve.transform.api.Topic;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
@@ -161,6 +163,94 @@ class BucketedReconcilerIT {
           Statement s = c.createStatement()) {
         s.execute("UPDATE item SET amount_cents = item_id WHERE item_id IN (500, 150000)");
       }
+    }
+  }
+
+  @Test
+  void keyChangedWhileComparingIsEqualOnARecheckAndOnlyTheLastingDifferenceIsReported()
+      throws Exception {
+    Reconciler reconciler = reconciler();
+    // 777 stands for a change on its way through the pipeline, 888 for a corrupted row.
+    targetSql("UPDATE item SET name = 'in flight' WHERE item_id = 777");
+    targetSql("UPDATE item SET name = 'corrupted' WHERE item_id = 888");
+    try {
+      ReconcileReport first = reconciler.run(line -> {});
+      assertThat(first.entities().get(0).differentCount()).isEqualTo(2);
+      List<Duration> pauses = new ArrayList<>();
+      List<String> lines = new ArrayList<>();
+      Settling.Outcome outcome =
+          Settling.settle(
+              reconciler,
+              Reconciler.Options.all(),
+              first,
+              Duration.ofMinutes(1),
+              d -> {
+                pauses.add(d);
+                if (pauses.size() == 1) {
+                  targetSql("UPDATE item SET name = 'item 777' WHERE item_id = 777"); // it lands
+                }
+              },
+              lines::add);
+
+      ReconcileReport.EntityResult r = outcome.report().entities().get(0);
+      assertThat(r.different())
+          .containsExactly("item_id=888: name expected item 888 found corrupted");
+      assertThat(r.mismatches()).hasSize(1);
+      assertThat(r.expectedRows()).isEqualTo(ROWS);
+      assertThat(r.actualRows()).isEqualTo(ROWS);
+      assertThat(outcome.report().equal()).isFalse();
+      assertThat(outcome.report().windowed()).as("the whole table was compared").isFalse();
+      assertThat(outcome.differed()).isEqualTo(2);
+      assertThat(outcome.settled()).isEqualTo(1);
+      assertThat(outcome.rounds())
+          .as("round 1 settled 777; round 2 settled nothing, so 888 differs for good")
+          .isEqualTo(2);
+      assertThat(pauses).hasSize(2).allSatisfy(d -> assertThat(d).isEqualTo(Settling.PAUSE));
+      assertThat(lines)
+          .containsExactly(
+              "  re-check 1: 1 of the 2 keys that differed still differ",
+              "  re-check 2: 1 of the 2 keys that differed still differ");
+      assertThat(outcome.describe())
+          .contains("re-checked the 2 keys that differed (2 rounds, ")
+          .contains("1 equal now (changed while verify read them")
+          .contains("1 still differ (listed above)");
+
+      Settling.Outcome off =
+          Settling.settle(
+              reconciler,
+              Reconciler.Options.all(),
+              first,
+              Duration.ZERO,
+              d -> {
+                throw new AssertionError("no pause with --settle 0");
+              },
+              lines::add);
+      assertThat(off.report()).isSameAs(first);
+      assertThat(off.describe()).isEqualTo("  not re-checked: --settle 0");
+
+      targetSql("UPDATE item SET name = 'item 888' WHERE item_id = 888");
+      Settling.Outcome repaired =
+          Settling.settle(
+              reconciler,
+              Reconciler.Options.all(),
+              first,
+              Duration.ofMinutes(1),
+              d -> {},
+              line -> {});
+      assertThat(repaired.report().equal()).as(repaired.report().render()).isTrue();
+      assertThat(repaired.rounds()).isEqualTo(1);
+      assertThat(repaired.describe()).contains("2 equal now").contains("0 still differ");
+    } finally {
+      targetSql("UPDATE item SET name = 'item ' || item_id WHERE item_id IN (777, 888)");
+    }
+  }
+
+  private static void targetSql(String sql) throws java.sql.SQLException {
+    try (Connection c =
+            java.sql.DriverManager.getConnection(
+                targetDb, TestPostgres.USER, TestPostgres.PASSWORD);
+        Statement s = c.createStatement()) {
+      s.execute(sql);
     }
   }
 
