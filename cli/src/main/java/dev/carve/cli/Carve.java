@@ -38,6 +38,9 @@ public final class Carve implements Callable<Integer> {
   /** Exit code for a problem the user can fix (configuration, ports, unreachable database). */
   public static final int EXIT_USAGE = 2;
 
+  /** Columns of the usage help: the descriptions are written for it. */
+  static final int USAGE_WIDTH = 100;
+
   /** Exit code for a failure while running. */
   public static final int EXIT_FAILURE = 1;
 
@@ -53,6 +56,9 @@ public final class Carve implements Callable<Integer> {
   public static CommandLine commandLine() {
     CommandLine cmd = new CommandLine(new Carve());
     cmd.setExecutionExceptionHandler(Carve::handle);
+    // The descriptions are written in lines of up to 100 columns; at picocli's default of 80 each
+    // of them would wrap in the middle.
+    cmd.setUsageHelpWidth(USAGE_WIDTH);
     return cmd;
   }
 

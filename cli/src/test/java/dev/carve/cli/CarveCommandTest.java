@@ -45,6 +45,34 @@ class CarveCommandTest {
     }
   }
 
+  /** Regression: at picocli's 80 columns every description line longer than that broke in two. */
+  @Test
+  void everyCommandsHelpShowsItsDescriptionLinesWhole() {
+    List<CommandLine> all = new java.util.ArrayList<>();
+    java.util.ArrayDeque<CommandLine> todo = new java.util.ArrayDeque<>();
+    todo.add(Carve.commandLine());
+    while (!todo.isEmpty()) {
+      CommandLine c = todo.poll();
+      all.add(c);
+      todo.addAll(c.getSubcommands().values());
+    }
+    assertThat(all).hasSizeGreaterThanOrEqualTo(15);
+    for (CommandLine c : all) {
+      String usage = c.getUsageMessage(CommandLine.Help.Ansi.OFF);
+      for (String line : c.getCommandSpec().usageMessage().description()) {
+        if (line.length() > Carve.USAGE_WIDTH) {
+          continue; // a paragraph in one string, reflowed
+        }
+        // Description lines are format strings (picocli's own help command has %n).
+        String shown = String.format(java.util.Locale.ROOT, line).strip();
+        assertThat(usage).as(c.getCommandName() + ": " + line).contains(shown);
+      }
+      assertThat(usage.lines())
+          .as(c.getCommandName())
+          .allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(Carve.USAGE_WIDTH));
+    }
+  }
+
   @Test
   void negativeLoadIsRejectedNamingTheOption() {
     assertThat(run("up", "--load", "-5")).isEqualTo(2);
