@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
@@ -267,12 +268,13 @@ class ReplayCommandIT {
             "would drop and rebuild schema \"public__shadow__replay_it\", then in one transaction"
                 + " replace"
                 + " these tables of \"public\"")
-        .contains("table customer: " + damagedCustomers + " rows now")
-        .contains("table address: " + live.get("address").size() + " rows now")
+        .contains(String.format(Locale.ROOT, "table customer: %,d rows now", damagedCustomers))
+        .contains(
+            String.format(Locale.ROOT, "table address: %,d rows now", live.get("address").size()))
         .containsPattern("replay_it\\.customer/0: read offsets 0\\.\\.\\d+, live sink at \\d+")
         .contains("replay_it.customer/2: read offsets")
         .contains("replay_it.address/1: read offsets")
-        .contains("at most " + historySize + " records to read")
+        .contains(String.format(Locale.ROOT, "at most %,d records to read", historySize))
         .doesNotContain("the live sink is running");
     assertThat(store()).as("a dry run changes nothing").isEqualTo(damaged);
     assertThat(rows(DATABASE, SHADOW_SCHEMAS)).isEmpty();

@@ -131,7 +131,12 @@ public final class ReplayJob {
             .append("\"\n");
       }
       currentRows.forEach(
-          (t, n) -> sb.append("  table ").append(t).append(": ").append(n).append(" rows now\n"));
+          (t, n) ->
+              sb.append("  table ")
+                  .append(t)
+                  .append(": ")
+                  .append(String.format(java.util.Locale.ROOT, "%,d", n))
+                  .append(" rows now\n"));
       for (PartitionPlan p : partitions) {
         sb.append("  ")
             .append(p.topic())
@@ -145,7 +150,9 @@ public final class ReplayJob {
             .append(p.liveCommitted() < 0 ? "none" : Long.toString(p.liveCommitted()))
             .append('\n');
       }
-      sb.append("  at most ").append(recordsToRead).append(" records to read");
+      sb.append("  at most ")
+          .append(String.format(java.util.Locale.ROOT, "%,d", recordsToRead))
+          .append(" records to read");
       if (liveSinkMembers > 0) {
         sb.append("\n  the live sink is running (consumer group ")
             .append(ServiceSink.groupId(service))
