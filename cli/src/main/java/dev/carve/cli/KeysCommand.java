@@ -325,7 +325,7 @@ public final class KeysCommand implements Callable<Integer> {
         "Forgets the key an operator set for a legacy value (a tombstone of =<namespace>/<value>):",
         "the value falls back to the key a transformer claimed for it, or, without one, to the",
         "proposal it gets on its next change. A transformer's claim cannot be unset. Refused",
-        "when that claim is now the key of another legacy value (their rows would become one)."
+        "when that claim or proposal is now the key of another legacy value."
       })
   static final class Unset extends LegacyValueCommand {
     @Option(names = "--dry-run", description = "Say what would be forgotten; write nothing.")
@@ -349,29 +349,30 @@ public final class KeysCommand implements Callable<Integer> {
         return 0;
       }
       long key = found.set().get();
-      Long claim = found.claimed().filter(c -> c != proposal).orElse(null);
-      if (claim != null) {
-        // The claim was hidden under the set key, so carve keys set may have given it to another
-        // value meanwhile; a transformer takes a recorded key as it is, so both values would map
-        // to one key and their rows become one row in the targets.
-        List<String> holders =
-            reading(() -> registry.lookup(namespace, legacyValue, claim)).otherHolders(claim);
-        if (!holders.isEmpty()) {
-          throw new UserFacingException(
-              String.format(
-                  Locale.ROOT,
-                  "Refused: unsetting the key of %s would give it back key %d, a transformer's"
-                      + " claim, which is now the key of %s in %s: their rows would become one row"
-                      + " in the targets. Set it another key instead (carve keys set %s %s '%s'"
-                      + " <key> --force)",
-                  what(),
-                  claim,
-                  quoted(holders),
-                  registry.topic(),
-                  service(),
-                  namespace,
-                  legacyValue));
-        }
+      // Without the set key the value falls back to its claim, else to its proposal. Either may
+      // have become another value's key meanwhile (carve keys set checks the effective keys, and a
+      // claim hidden under a set key is none): a transformer would then refuse the value's changes
+      // (KEY COLLISION) from its next change on.
+      long next = found.claimed().orElse(proposal);
+      List<String> holders =
+          next == proposal
+              ? found.otherHolders(proposal)
+              : reading(() -> registry.lookup(namespace, legacyValue, next)).otherHolders(next);
+      if (!holders.isEmpty()) {
+        throw new UserFacingException(
+            String.format(
+                Locale.ROOT,
+                "Refused: unsetting the key of %s would give it back key %d, %s, which is now the"
+                    + " key of %s in %s: a transformer would refuse its changes (KEY COLLISION)."
+                    + " Set it another key instead (carve keys set %s %s '%s' <key> --force)",
+                what(),
+                next,
+                found.claimed().isPresent() ? "a transformer's claim" : "its proposal",
+                quoted(holders),
+                registry.topic(),
+                service(),
+                namespace,
+                legacyValue));
       }
       String fallback =
           found
@@ -391,22 +392,8 @@ public final class KeysCommand implements Callable<Integer> {
               registry.bootstrapServers(),
               what(),
               fallback);
-      List<String> others = found.otherHolders(proposal);
-      String collision =
-          found.claimed().isEmpty() && !others.isEmpty()
-              ? String.format(
-                  Locale.ROOT,
-                  "WARNING: its proposal %d is the key of %s of the namespace: a transformer will"
-                      + " refuse it for '%s' (KEY COLLISION) and dead-letter its changes",
-                  proposal,
-                  quoted(others),
-                  legacyValue)
-              : null;
       if (dryRun) {
         out.println("would unset " + change + "; dry run: nothing written");
-        if (collision != null) {
-          out.println(collision);
-        }
         out.flush();
         return 0;
       }
@@ -416,10 +403,6 @@ public final class KeysCommand implements Callable<Integer> {
             return null;
           });
       out.println("unset " + change);
-      if (collision != null) {
-        out.println(collision);
-      }
-      long next = found.claimed().orElse(proposal);
       if (next != key) {
         out.printf(
             Locale.ROOT,

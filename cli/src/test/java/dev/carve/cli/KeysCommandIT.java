@@ -252,19 +252,40 @@ class KeysCommandIT {
   }
 
   @Test
-  void unsetWithoutAClaimFallsBackToTheProposalAndWarnsWhenAnotherValueHoldsIt() {
+  void unsetRefusesToFallBackToAProposalThatIsNowTheKeyOfAnotherValue() {
     long proposal = KeyRegistry.proposal("kit_unset_p", "NEW");
     assertThat(keys("set", SERVICE, "kit_unset_p", "NEW", "900").exit()).isZero();
     assertThat(keys("set", SERVICE, "kit_unset_p", "OLD", Long.toString(proposal)).exit()).isZero();
 
     Run unset = keys("unset", SERVICE, "kit_unset_p", "NEW");
 
-    assertThat(unset.exit()).as(unset.both()).isZero();
-    assertThat(unset.out())
-        .contains("falls back to its proposal " + proposal)
-        .contains("WARNING: its proposal " + proposal + " is the key of 'OLD'")
+    assertThat(unset.exit()).as(unset.both()).isEqualTo(Carve.EXIT_USAGE);
+    assertThat(unset.err())
+        .contains(
+            "would give it back key " + proposal + ", its proposal, which is now the key of 'OLD'")
         .contains("KEY COLLISION");
-    assertThat(registry().read().keyOf("kit_unset_p", "NEW")).isNull();
+    assertThat(registry().read().keyOf("kit_unset_p", "NEW")).isEqualTo(900L);
+  }
+
+  /** Regression: the check ran only for a claim other than the proposal, the usual claim. */
+  @Test
+  void unsetRefusesToFallBackToAClaimedProposalThatIsNowTheKeyOfAnotherValue() throws Exception {
+    long proposal = KeyRegistry.proposal("kit_unset_cp", "A");
+    claim("kit_unset_cp", "A", proposal);
+    assertThat(keys("set", SERVICE, "kit_unset_cp", "A", "83", "--force").exit()).isZero();
+    assertThat(keys("set", SERVICE, "kit_unset_cp", "C", Long.toString(proposal)).exit())
+        .as("A's claim is hidden under its set key")
+        .isZero();
+
+    Run unset = keys("unset", SERVICE, "kit_unset_cp", "A");
+
+    assertThat(unset.exit()).as(unset.both()).isEqualTo(Carve.EXIT_USAGE);
+    assertThat(unset.err())
+        .contains(
+            "would give it back key "
+                + proposal
+                + ", a transformer's claim, which is now the key of 'C'");
+    assertThat(registry().read().keyOf("kit_unset_cp", "A")).isEqualTo(83L);
   }
 
   @Test
