@@ -243,7 +243,7 @@ public final class VerifyCommand implements Callable<Integer> {
       out.flush();
       return Carve.EXIT_FAILURE;
     }
-    return repair(c, reconciler, options, source, entities, report, timeout, out);
+    return repair(c, reconciler, options, source, entities, first, report, timeout, out);
   }
 
   private int repair(
@@ -252,11 +252,23 @@ public final class VerifyCommand implements Callable<Integer> {
       Reconciler.Options options,
       Reconciler.Db source,
       List<EntitySchemas> entities,
+      ReconcileReport first,
       ReconcileReport report,
       Duration timeout,
       PrintWriter out)
       throws Exception {
-    Repairer.Plan plan = Repairer.plan(report);
+    Repairer.Plan planned = Repairer.plan(report);
+    // Extra keys are deleted only when a comparison that read the source after the first one read
+    // the target still finds no source row for them, at the position the first one read.
+    ReconcileReport confirm =
+        planned.orphans().isEmpty() || first.unmappableCount() > 0
+            ? null
+            : reconciler.run(
+                options.onlyKeys(Repairer.orphanKeys(planned)),
+                Reconciler.Progress.lines(line -> {}));
+    Repairer.Confirmed confirmed = Repairer.confirmOrphans(planned, first, confirm);
+    confirmed.kept().forEach(line -> out.println("repair: " + line));
+    Repairer.Plan plan = confirmed.plan();
     plan.sourceKeys()
         .forEach(
             (table, keys) ->
@@ -282,6 +294,11 @@ public final class VerifyCommand implements Callable<Integer> {
           "repair: %,d more mismatches than the %,d a repair handles; rebuild with carve replay%n",
           plan.unlisted(),
           Reconciler.MISMATCH_LIMIT);
+    }
+    if (plan.isEmpty()) {
+      out.printf(Locale.ROOT, "%s: nothing to repair%n", service);
+      out.flush();
+      return Carve.EXIT_FAILURE;
     }
     if (dryRun) {
       out.println("dry run: nothing written");
@@ -319,6 +336,16 @@ public final class VerifyCommand implements Callable<Integer> {
       }
     }
     if (after != null && after.equal() && plan.unlisted() == 0) {
+      if (!confirmed.kept().isEmpty()) {
+        out.printf(
+            Locale.ROOT,
+            "%s: REPAIRED the %,d keys it re-emitted or deleted; the extra keys it left alone"
+                + " (above) still differ%n",
+            service,
+            keyCount(plan));
+        out.flush();
+        return Carve.EXIT_FAILURE;
+      }
       out.printf(
           Locale.ROOT, "%s: REPAIRED, the %,d keys are now equal%n", service, keyCount(plan));
       out.flush();

@@ -13,6 +13,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -105,6 +107,150 @@ public final class Repairer {
     sources.forEach((t, s) -> lists.put(t, List.copyOf(s)));
     return new Plan(lists, orphans, keys, unlisted);
   }
+
+  /**
+   * The extra keys of {@code plan} a repair may delete, and why it leaves the others. An extra key
+   * is deleted only when no source row maps to it in a comparison that read the source after the
+   * first comparison read the target ({@code confirm}), and the target row still holds the position
+   * the first comparison read: a row inserted into the monolith while the first comparison read it
+   * reaches the target through the pipeline and must not be taken for an orphan. None is deleted
+   * while source rows cannot be mapped (an extra key may be the previous mapping of one of them),
+   * and none of an entity no source row was mapped to (a table a Java topology wires by hand is not
+   * read by verify).
+   *
+   * @param plan the plan of the report a repair acts on
+   * @param first the first comparison (its target positions)
+   * @param confirm a comparison of the plan's extra keys that read the source after {@code first}
+   *     read the target; null when {@code plan} has no extra keys
+   * @return the plan with the extra keys to delete (and without the others among its keys), and a
+   *     line for each group kept
+   */
+  public static Confirmed confirmOrphans(
+      Plan plan, ReconcileReport first, ReconcileReport confirm) {
+    List<String> kept = new ArrayList<>();
+    if (plan.orphans().isEmpty()) {
+      return new Confirmed(plan, kept);
+    }
+    Map<String, List<ReconcileReport.Mismatch>> confirmed = new LinkedHashMap<>();
+    long orphanCount = plan.orphanCount();
+    if (first.unmappableCount() > 0) {
+      kept.add(
+          String.format(
+              Locale.ROOT,
+              "not deleting %,d extra key%s: %,d source row%s cannot be mapped, and an extra key"
+                  + " may be the last mapping of one of them (fix those rows, then verify again)",
+              orphanCount,
+              orphanCount == 1 ? "" : "s",
+              first.unmappableCount(),
+              first.unmappableCount() == 1 ? "" : "s"));
+      return new Confirmed(
+          new Plan(plan.sourceKeys(), confirmed, withoutKept(plan, confirmed), plan.unlisted()),
+          kept);
+    }
+    for (Map.Entry<String, List<ReconcileReport.Mismatch>> e : plan.orphans().entrySet()) {
+      String entity = e.getKey();
+      ReconcileReport.EntityResult firstResult = result(first, entity);
+      if (firstResult == null || firstResult.expectedRows() == 0) {
+        kept.add(
+            String.format(
+                Locale.ROOT,
+                "not deleting %,d extra key%s of %s: no source row was mapped to %s (a table the"
+                    + " topology wires by hand is not read by verify; carve replay rebuilds it)",
+                e.getValue().size(),
+                e.getValue().size() == 1 ? "" : "s",
+                entity,
+                entity));
+        continue;
+      }
+      Map<String, long[]> firstOrphans = new HashMap<>();
+      for (ReconcileReport.Mismatch m : firstResult.mismatches()) {
+        if (m.kind() == ReconcileReport.Kind.EXTRA && m.sources().isEmpty()) {
+          firstOrphans.put(m.key(), m.targetPosition());
+        }
+      }
+      Set<String> stillOrphans = new HashSet<>();
+      ReconcileReport.EntityResult again = confirm == null ? null : result(confirm, entity);
+      if (again != null) {
+        for (ReconcileReport.Mismatch m : again.mismatches()) {
+          if (m.kind() == ReconcileReport.Kind.EXTRA
+              && m.sources().isEmpty()
+              && Arrays.equals(m.targetPosition(), firstOrphans.get(m.key()))) {
+            stillOrphans.add(m.key());
+          }
+        }
+      }
+      int changed = 0;
+      for (ReconcileReport.Mismatch m : e.getValue()) {
+        if (firstOrphans.containsKey(m.key()) && stillOrphans.contains(m.key())) {
+          confirmed
+              .computeIfAbsent(entity, k -> new ArrayList<>())
+              .add(
+                  new ReconcileReport.Mismatch(
+                      m.kind(), m.key(), m.sources(), firstOrphans.get(m.key())));
+        } else {
+          changed++;
+        }
+      }
+      if (changed > 0) {
+        kept.add(
+            String.format(
+                Locale.ROOT,
+                "not deleting %,d extra key%s of %s: a source row maps to %s now, or the target"
+                    + " row changed while verify ran (a change on its way through the pipeline)",
+                changed,
+                changed == 1 ? "" : "s",
+                entity,
+                changed == 1 ? "it" : "them"));
+      }
+    }
+    return new Confirmed(
+        new Plan(plan.sourceKeys(), confirmed, withoutKept(plan, confirmed), plan.unlisted()),
+        kept);
+  }
+
+  /** The plan's keys less its extra keys that are not among {@code confirmed}. */
+  private static Map<String, Set<String>> withoutKept(
+      Plan plan, Map<String, List<ReconcileReport.Mismatch>> confirmed) {
+    Map<String, Set<String>> keys = new LinkedHashMap<>();
+    plan.keys().forEach((entity, set) -> keys.put(entity, new HashSet<>(set)));
+    plan.orphans()
+        .forEach(
+            (entity, list) -> {
+              Set<String> deleted = new HashSet<>();
+              confirmed.getOrDefault(entity, List.of()).forEach(m -> deleted.add(m.key()));
+              list.stream()
+                  .map(ReconcileReport.Mismatch::key)
+                  .filter(k -> !deleted.contains(k))
+                  .forEach(k -> keys.getOrDefault(entity, new HashSet<>()).remove(k));
+            });
+    keys.values().removeIf(Set::isEmpty);
+    return keys;
+  }
+
+  private static ReconcileReport.EntityResult result(ReconcileReport report, String entity) {
+    return report.entities().stream()
+        .filter(r -> r.entity().equals(entity))
+        .findFirst()
+        .orElse(null);
+  }
+
+  /** The extra keys of {@code plan} as keys to compare per entity. */
+  public static Map<String, Set<String>> orphanKeys(Plan plan) {
+    Map<String, Set<String>> keys = new LinkedHashMap<>();
+    plan.orphans()
+        .forEach(
+            (entity, list) ->
+                list.forEach(m -> keys.computeIfAbsent(entity, k -> new HashSet<>()).add(m.key())));
+    return keys;
+  }
+
+  /**
+   * A plan whose extra keys were confirmed ({@link #confirmOrphans}).
+   *
+   * @param plan the plan with only the extra keys to delete
+   * @param kept a line for each group of extra keys left alone, and why
+   */
+  public record Confirmed(Plan plan, List<String> kept) {}
 
   /**
    * Inserts the incremental snapshot signals of {@code plan} into the signal table, as many rows

@@ -84,4 +84,82 @@ class RepairerTest {
     assertThat(Reconciler.buckets(Reconciler.ROWS_PER_BUCKET + 1)).isEqualTo(2);
     assertThat(Reconciler.buckets(Long.MAX_VALUE / 2)).isEqualTo(Reconciler.MAX_BUCKETS);
   }
+
+  private static ReconcileReport.Mismatch orphan(String key, long commit) {
+    return new ReconcileReport.Mismatch(
+        ReconcileReport.Kind.EXTRA, key, List.of(), new long[] {commit, commit + 1});
+  }
+
+  private static ReconcileReport report(long unmappable, ReconcileReport.EntityResult... results) {
+    return new ReconcileReport(
+        "svc", List.of(results), false, List.of(), unmappable, ReconcileReport.Keys.NONE);
+  }
+
+  private static ReconcileReport.EntityResult result(
+      String entity, long expected, ReconcileReport.Mismatch... extra) {
+    return new ReconcileReport.EntityResult(
+        entity,
+        expected,
+        expected + extra.length,
+        List.of(),
+        0,
+        List.of(),
+        extra.length,
+        List.of(),
+        0,
+        List.of(extra));
+  }
+
+  /**
+   * Regression: a row inserted into the monolith while verify read it reached the target through
+   * the pipeline, showed as an extra key no source row maps to, and --repair deleted it.
+   */
+  @Test
+  void onlyExtraKeysStillWithoutASourceAtTheSamePositionAreDeleted() {
+    ReconcileReport first =
+        report(
+            0,
+            result("order", 10, orphan("id=1", 100), orphan("id=2", 200), orphan("id=3", 300)),
+            result("manual", 0, orphan("id=9", 900)));
+    Repairer.Plan plan = Repairer.plan(first);
+    assertThat(Repairer.orphanKeys(plan))
+        .containsEntry("order", java.util.Set.of("id=1", "id=2", "id=3"));
+    // Read later: id=2 has a source row now (inserted meanwhile), id=3's row changed.
+    ReconcileReport confirm =
+        report(0, result("order", 2, orphan("id=1", 100), orphan("id=3", 350)));
+
+    Repairer.Confirmed confirmed = Repairer.confirmOrphans(plan, first, confirm);
+
+    assertThat(confirmed.plan().orphans()).containsOnlyKeys("order");
+    assertThat(confirmed.plan().orphans().get("order"))
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.key()).isEqualTo("id=1");
+              assertThat(m.targetPosition()).containsExactly(100, 101);
+            });
+    assertThat(confirmed.plan().keys())
+        .as("the keys left alone are not awaited after the repair")
+        .containsOnlyKeys("order")
+        .containsEntry("order", java.util.Set.of("id=1"));
+    assertThat(confirmed.kept())
+        .containsExactlyInAnyOrder(
+            "not deleting 1 extra key of manual: no source row was mapped to manual (a table the"
+                + " topology wires by hand is not read by verify; carve replay rebuilds it)",
+            "not deleting 2 extra keys of order: a source row maps to them now, or the target row"
+                + " changed while verify ran (a change on its way through the pipeline)");
+  }
+
+  /** Regression: the target row of a source row the mapping now rejects was deleted. */
+  @Test
+  void noExtraKeyIsDeletedWhileSourceRowsCannotBeMapped() {
+    ReconcileReport first = report(1, result("order", 10, orphan("id=1", 100)));
+    Repairer.Confirmed confirmed = Repairer.confirmOrphans(Repairer.plan(first), first, null);
+    assertThat(confirmed.plan().orphans()).isEmpty();
+    assertThat(confirmed.plan().isEmpty()).isTrue();
+    assertThat(confirmed.kept())
+        .containsExactly(
+            "not deleting 1 extra key: 1 source row cannot be mapped, and an extra key may be the"
+                + " last mapping of one of them (fix those rows, then verify again)");
+  }
 }

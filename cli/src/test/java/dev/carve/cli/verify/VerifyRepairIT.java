@@ -156,6 +156,58 @@ class VerifyRepairIT {
       Run after = carve("verify", "orders", "--config", config.toString());
       assertThat(after.exit()).as(after.out() + after.err()).isZero();
       assertThat(after.out()).contains("EQUAL to the mapped source");
+
+      sourceRowTheMappingRejectsKeepsItsTargetRowsThroughARepair(pipeline, config);
+    }
+  }
+
+  /**
+   * Regression: an order whose new status the mapping rejects (its change is dead-lettered) kept
+   * its last mapping in the target, which verify saw as extra keys no source row maps to, and
+   * {@code --repair} deleted them.
+   */
+  private static void sourceRowTheMappingRejectsKeepsItsTargetRowsThroughARepair(
+      EmbeddedPipeline pipeline, Path config) throws Exception {
+    CarveConfig.Database source = pipeline.config().source();
+    String ref;
+    try (Connection c =
+            DriverManager.getConnection(source.jdbcUrl(), source.username(), source.password());
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "UPDATE orders SET status = 'Q' WHERE order_ref = (SELECT order_ref FROM orders"
+                    + " WHERE deleted_flag <> 'Y' ORDER BY order_ref LIMIT 1 OFFSET 3)"
+                    + " RETURNING order_ref")) {
+      rs.next();
+      ref = rs.getString(1);
+    }
+
+    Run repair =
+        carve(
+            "verify",
+            "orders",
+            "--config",
+            config.toString(),
+            "--repair",
+            "--settle",
+            "0",
+            "--repair-timeout",
+            "20s");
+    LOG.info("verify --repair with an unmappable source row:\n{}", repair.out());
+
+    assertThat(repair.exit()).as(repair.out() + repair.err()).isEqualTo(1);
+    assertThat(repair.out())
+        .contains("1 source row cannot be mapped")
+        .contains("not deleting ")
+        .contains("the last mapping of one of them")
+        .doesNotContain("delete 1 extra key")
+        .doesNotContain("REPAIRED");
+    try (Connection t = pipeline.postgres().connect("orders");
+        Statement s = t.createStatement();
+        ResultSet rs =
+            s.executeQuery("SELECT count(*) FROM \"order\" WHERE order_ref = '" + ref + "'")) {
+      rs.next();
+      assertThat(rs.getLong(1)).as("order " + ref + " is still in the target").isEqualTo(1);
     }
   }
 
