@@ -155,4 +155,34 @@ class DockerComposeTest {
     assertThat(m.find()).as("pom property " + name).isTrue();
     return m.group(1);
   }
+
+  /** Regression: the README's command passed no password, which the compose monolith requires. */
+  @Test
+  void readmesDemoDataCommandReachesTheComposeMonolithWithItsPassword() throws Exception {
+    String line =
+        Files.readString(HOME.resolve("README.md"))
+            .lines()
+            .filter(l -> l.contains("dev.carve.examples.GenerateMain"))
+            .findFirst()
+            .orElseThrow();
+    java.util.regex.Matcher command =
+        java.util.regex.Pattern.compile(
+                "`(\\w+)=\\$\\{\\1:-([^}]*)} java .*\\.GenerateMain --jdbc-url"
+                    + " jdbc:postgresql://localhost:(\\d+)/(\\w+) --user (\\w+) --password-env"
+                    + " (\\w+) ")
+            .matcher(line);
+    assertThat(command.find()).as(line).isTrue();
+    Map<String, Object> monolith = services().get("monolith");
+    Map<String, String> env = env(monolith);
+    assertThat(command.group(6))
+        .as("--password-env names the variable set")
+        .isEqualTo(command.group(1));
+    assertThat(command.group(2)).as("its default").isEqualTo(env.get("POSTGRES_PASSWORD"));
+    assertThat(String.valueOf(monolith.get("environment")))
+        .as("the compose monolith's password comes from the same variable")
+        .contains("${" + command.group(1) + ":-");
+    assertThat(String.valueOf(monolith.get("ports"))).contains(command.group(3) + ":5432");
+    assertThat(command.group(4)).isEqualTo(env.get("POSTGRES_DB"));
+    assertThat(command.group(5)).isEqualTo(env.get("POSTGRES_USER"));
+  }
 }

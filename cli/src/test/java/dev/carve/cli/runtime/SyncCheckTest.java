@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.carve.capture.CaptureMetrics;
 import dev.carve.capture.EmbeddedCapture;
+import dev.carve.cli.verify.ReconcileReport;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -67,5 +68,25 @@ class SyncCheckTest {
             new PipelineStatus.Service(
                 "orders", Map.of("order", 10L), transformLag, 0, 0, 10, null)),
         -1);
+  }
+
+  /** Regression: --until-synced said SYNCED while carve verify failed on an unmappable row. */
+  @Test
+  void serviceWithASourceRowItsMappingRejectsIsNotSynced() {
+    ReconcileReport.EntityResult equal =
+        new ReconcileReport.EntityResult(
+            "order", 2, 2, List.of(), 0, List.of(), 0, List.of(), 0, List.of());
+    ReconcileReport clean = new ReconcileReport("orders", List.of(equal));
+    ReconcileReport unmappable =
+        new ReconcileReport(
+            "orders",
+            List.of(equal),
+            false,
+            List.of(new ReconcileReport.Unmappable("orders", "ORD-1", "unknown code 'Q'")),
+            1,
+            ReconcileReport.Keys.NONE);
+    assertThat(SyncCheck.synced(clean)).isTrue();
+    assertThat(unmappable.equal()).isTrue();
+    assertThat(SyncCheck.synced(unmappable)).isFalse();
   }
 }
