@@ -2,12 +2,14 @@ package dev.carve.sink;
 
 import dev.carve.core.retry.Retrier;
 import dev.carve.core.retry.RetriesExhaustedException;
+import dev.carve.sink.internal.JdbcTarget;
 import dev.carve.sink.internal.PostgresDialect;
 import dev.carve.sink.internal.Serdes;
 import dev.carve.sink.internal.SinkCounters;
 import dev.carve.sink.internal.SinkEngine;
 import dev.carve.sink.internal.SinkTools;
 import dev.carve.sink.internal.SqlErrors;
+import dev.carve.sink.internal.TargetUnavailableException;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -325,7 +327,8 @@ public final class ReplayJob {
    *
    * @param progress called after every batch; may be null
    * @throws IllegalStateException when the live sink of the service is running ("stop it first"),
-   *     when the job already ran, or when the replay fails (the message says which step)
+   *     when another replay of the service into the same schema is running, when the job already
+   *     ran, or when the replay fails (the message says which step)
    */
   public Result run(Consumer<Progress> progress) {
     if (!state.compareAndSet(State.CREATED, State.RUNNING)) {
@@ -333,7 +336,8 @@ public final class ReplayJob {
           "This replay of '" + service + "' is " + state.get() + "; create a new ReplayJob");
     }
     long started = System.nanoTime();
-    try (Admin admin = tools.admin();
+    try (JdbcTarget lock = lockReplay();
+        Admin admin = tools.admin();
         KafkaConsumer<byte[], byte[]> consumer = tools.consumer("replay")) {
       requireLiveSinkStopped(admin);
       List<TopicPartition> partitions = partitions(consumer);
@@ -392,6 +396,54 @@ public final class ReplayJob {
       state.set(State.FAILED);
       throw e;
     }
+  }
+
+  /**
+   * Takes the replay lock of the service and schema on a connection of its own, held until it is
+   * closed (or the process dies): a second replay started meanwhile would drop the first one's
+   * shadow schema, or truncate its tables, under it, and the first would then swap in or commit a
+   * half-built store.
+   *
+   * @throws IllegalStateException when another replay holds it, or the database cannot be reached
+   */
+  private JdbcTarget lockReplay() {
+    JdbcTarget target = new JdbcTarget(options.jdbcUrl(), options.username(), options.password());
+    long key = PostgresDialect.replayLockKey(options.schema(), service);
+    boolean taken;
+    try {
+      Connection c = target.connection();
+      c.setAutoCommit(true); // a session lock; no transaction held open for the whole replay
+      try (PreparedStatement ps = c.prepareStatement(PostgresDialect.tryLockSession())) {
+        ps.setLong(1, key);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          taken = rs.getBoolean(1);
+        }
+      }
+    } catch (SQLException | TargetUnavailableException e) {
+      target.close();
+      throw new IllegalStateException(
+          "Cannot start the replay of '"
+              + service
+              + "': its lock could not be taken on "
+              + target.url()
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+    if (!taken) {
+      target.close();
+      throw new IllegalStateException(
+          "Another replay of '"
+              + service
+              + "' into schema '"
+              + options.schema()
+              + "' is running (it holds PostgreSQL advisory lock "
+              + key
+              + "): wait for it to finish or stop it; two replays would rebuild the same tables"
+              + " under each other");
+    }
+    return target;
   }
 
   private long consume(

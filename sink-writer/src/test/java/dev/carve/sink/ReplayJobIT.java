@@ -268,6 +268,79 @@ class ReplayJobIT {
     assertThat(Map.copyOf(result.offsets())).hasSize(1);
   }
 
+  /**
+   * Regression: nothing kept two replays of one service apart; the second dropped the first's
+   * shadow schema under it, and the first then swapped in a half-built store and committed its end
+   * offsets.
+   */
+  @Test
+  void aSecondReplayOfTheServiceIsRefusedWhileTheFirstRuns() throws Exception {
+    String service = "replay_twice";
+    String topic = service + ".order";
+    TestKafka.createTopics(1, true, topic, service + ".dlq");
+    TestPostgres.createDatabase(service);
+    SinkOptions options = SinkOptions.parse(options(service));
+    List<ProducerRecord<byte[], byte[]>> history = history(topic);
+    produce(history);
+    List<String> live;
+    try (ServiceSink sink = startSink(service, options, history.size())) {
+      live = rows(service, ROWS);
+    }
+
+    java.util.concurrent.CountDownLatch firstBatch = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch secondRefused = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CompletableFuture<ReplayJob.Result> first =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () ->
+                ReplayJob.create(
+                        service,
+                        options,
+                        ReplayJob.Mode.SHADOW,
+                        TestAvro.deserializer(),
+                        TestAvro.deserializer())
+                    .run(
+                        p -> {
+                          firstBatch.countDown();
+                          try {
+                            secondRefused.await(60, TimeUnit.SECONDS);
+                          } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                          }
+                        }));
+    assertThat(firstBatch.await(60, TimeUnit.SECONDS))
+        .as("the first replay wrote a batch")
+        .isTrue();
+    try {
+      for (ReplayJob.Mode mode : ReplayJob.Mode.values()) {
+        ReplayJob second =
+            ReplayJob.create(
+                service, options, mode, TestAvro.deserializer(), TestAvro.deserializer());
+        assertThatThrownBy(() -> second.run(null))
+            .as(mode.toString())
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining(
+                "Another replay of 'replay_twice' into schema 'public' is running");
+      }
+    } finally {
+      secondRefused.countDown();
+    }
+
+    ReplayJob.Result result = first.get(120, TimeUnit.SECONDS);
+    assertThat(rows(service, ROWS)).isEqualTo(live);
+    assertThat(result.offsets()).containsEntry(topic + "-0", (long) history.size());
+    ReplayJob.Result again =
+        ReplayJob.create(
+                service,
+                options,
+                ReplayJob.Mode.SHADOW,
+                TestAvro.deserializer(),
+                TestAvro.deserializer())
+            .run(null);
+    assertThat(again.offsets())
+        .as("the lock was released with the first replay")
+        .containsEntry(topic + "-0", (long) history.size());
+  }
+
   private static final Schema LINE_KEY =
       SchemaBuilder.record("OrderLineKey")
           .namespace("replay")

@@ -431,7 +431,25 @@ public final class PostgresDialect {
    * JVMs and PostgreSQL versions, unlike {@code hashtext}.
    */
   public static long tableLockKey(String schema, String table) {
-    byte[] text = ("carve-sink:" + qualified(schema, table)).getBytes(StandardCharsets.UTF_8);
+    return lockKey("carve-sink:" + qualified(schema, table));
+  }
+
+  /**
+   * The advisory-lock key a replay of a service into a schema holds for its whole run (session
+   * level, on a connection of its own): the first 8 bytes of the SHA-256 of {@code
+   * carve-replay:<schema>.<service>}.
+   */
+  public static long replayLockKey(String schema, String service) {
+    return lockKey("carve-replay:" + qualified(schema, service));
+  }
+
+  /** Takes a session-level advisory lock if free: one boolean column. */
+  public static String tryLockSession() {
+    return "SELECT pg_try_advisory_lock(?)";
+  }
+
+  private static long lockKey(String name) {
+    byte[] text = name.getBytes(StandardCharsets.UTF_8);
     try {
       return java.nio.ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(text)).getLong();
     } catch (NoSuchAlgorithmException e) {
