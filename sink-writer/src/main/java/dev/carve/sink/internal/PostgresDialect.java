@@ -165,6 +165,25 @@ public final class PostgresDialect {
     return quoteIdentifier(c.name()) + " " + c.sqlType() + (c.nullable() ? "" : " NOT NULL");
   }
 
+  /**
+   * The comment Carve puts on each column it creates for an Avro field: an upsert whose schema no
+   * longer has the field sets the column to NULL (a column a team added by hand has none, and is
+   * left alone).
+   */
+  public static final String FIELD_COLUMN_COMMENT =
+      "carve: Avro field; set to NULL when the field leaves the schema";
+
+  /** Marks a column as created by Carve for an Avro field ({@link #FIELD_COLUMN_COMMENT}). */
+  public static String commentFieldColumn(String schema, String table, String column) {
+    return "COMMENT ON COLUMN "
+        + qualified(schema, table)
+        + "."
+        + quoteIdentifier(column)
+        + " IS '"
+        + FIELD_COLUMN_COMMENT.replace("'", "''")
+        + "'";
+  }
+
   /** Adds a nullable column (a new optional field). */
   public static String addColumn(String schema, String table, Column column) {
     return "ALTER TABLE "
@@ -195,9 +214,13 @@ public final class PostgresDialect {
         + " DROP NOT NULL";
   }
 
-  /** Columns of a table: name, type as format_type prints it, not-null; binds schema and table. */
+  /**
+   * Columns of a table: name, type as format_type prints it, not-null, comment; binds schema and
+   * table.
+   */
   public static String describeColumns() {
-    return "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull"
+    return "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
+        + " col_description(a.attrelid, a.attnum)"
         + " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
         + " JOIN pg_namespace n ON n.oid = c.relnamespace"
         + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')"
@@ -352,6 +375,9 @@ public final class PostgresDialect {
     StringJoiner set = new StringJoiner(", ");
     for (Column c : spec.valueColumns()) {
       set.add(quoteIdentifier(c.name()) + " = EXCLUDED." + quoteIdentifier(c.name()));
+    }
+    for (String cleared : spec.clearedColumns()) {
+      set.add(quoteIdentifier(cleared) + " = NULL");
     }
     for (String b : List.of(COMMIT_LSN, CHANGE_LSN, UPDATED_AT)) {
       set.add(quoteIdentifier(b) + " = EXCLUDED." + quoteIdentifier(b));

@@ -13,9 +13,15 @@ import java.util.Objects;
  * @param table the table name, unquoted
  * @param keyColumns the primary-key columns, in key-schema order; never empty
  * @param valueColumns the other columns, in value-schema order
+ * @param clearedColumns columns an upsert sets to NULL: Carve created them for fields the value
+ *     schema no longer has
  */
 public record TableSpec(
-    String schema, String table, List<Column> keyColumns, List<Column> valueColumns) {
+    String schema,
+    String table,
+    List<Column> keyColumns,
+    List<Column> valueColumns,
+    List<String> clearedColumns) {
 
   /** Copies the lists and checks that there is a key. */
   public TableSpec {
@@ -23,10 +29,26 @@ public record TableSpec(
     Objects.requireNonNull(table, "table");
     keyColumns = List.copyOf(keyColumns);
     valueColumns = List.copyOf(valueColumns);
+    clearedColumns = List.copyOf(clearedColumns);
     if (keyColumns.isEmpty()) {
       throw new IllegalArgumentException(
           "Table '" + schema + "." + table + "' needs at least one primary-key column");
     }
+  }
+
+  /** A table whose upserts clear no column. */
+  public TableSpec(
+      String schema, String table, List<Column> keyColumns, List<Column> valueColumns) {
+    this(schema, table, keyColumns, valueColumns, List.of());
+  }
+
+  /**
+   * The same table whose upserts also set these columns to NULL: columns Carve created for fields
+   * the schema no longer has, so a row holds what its latest record says, as a replay would build
+   * it.
+   */
+  public TableSpec clearing(List<String> columns) {
+    return new TableSpec(schema, table, keyColumns, valueColumns, columns);
   }
 
   /** Key columns first, then value columns. */
@@ -38,6 +60,6 @@ public record TableSpec(
 
   /** The same table in another schema (used by replay's shadow schema). */
   public TableSpec inSchema(String otherSchema) {
-    return new TableSpec(otherSchema, table, keyColumns, valueColumns);
+    return new TableSpec(otherSchema, table, keyColumns, valueColumns, clearedColumns);
   }
 }

@@ -45,7 +45,7 @@ public final class TargetTables {
 
   private record CacheKey(String table, Schema key, Schema value) {}
 
-  private record ExistingColumn(String type, boolean notNull) {}
+  private record ExistingColumn(String type, boolean notNull, boolean fieldColumn) {}
 
   /** Creates the manager for one target schema. */
   public TargetTables(String schema, DdlMode mode) {
@@ -133,10 +133,13 @@ public final class TargetTables {
       }
       try (Statement s = c.createStatement()) {
         s.execute(PostgresDialect.createTable(desired));
+        for (Column col : desired.valueColumns()) {
+          s.execute(PostgresDialect.commentFieldColumn(schema, table, col.name()));
+        }
       }
       LOG.info("Created table {} from schema {}", name(table), valueSchema.getFullName());
     } else {
-      reconcile(c, desired, cols);
+      desired = reconcile(c, desired, cols);
     }
     existing.add(table);
     checked.put(cacheKey, desired);
@@ -231,7 +234,8 @@ public final class TargetTables {
     return edges;
   }
 
-  private void reconcile(Connection c, TableSpec desired, Map<String, ExistingColumn> cols)
+  /** Evolves the table towards {@code desired}; returns it with the columns its upserts clear. */
+  private TableSpec reconcile(Connection c, TableSpec desired, Map<String, ExistingColumn> cols)
       throws SQLException {
     String table = desired.table();
     Set<String> pk = primaryKey(c, table);
@@ -254,6 +258,7 @@ public final class TargetTables {
       if (e == null) {
         requireCreate(table, col.name(), "is missing (the schema has field '" + col.name() + "')");
         ddl.add(PostgresDialect.addColumn(schema, table, col));
+        ddl.add(PostgresDialect.commentFieldColumn(schema, table, col.name()));
       } else if (!e.type().equals(col.sqlType())) {
         throw new UnsupportedSchemaException(
             "Table "
@@ -270,6 +275,7 @@ public final class TargetTables {
         ddl.add(PostgresDialect.dropNotNull(schema, table, col.name()));
       }
     }
+    List<String> cleared = new ArrayList<>();
     for (Map.Entry<String, ExistingColumn> e : cols.entrySet()) {
       String column = e.getKey();
       if (BOOKKEEPING.contains(column)) {
@@ -279,6 +285,17 @@ public final class TargetTables {
         requireCreate(table, column, "is NOT NULL but the schema has no such field");
         ddl.add(PostgresDialect.dropNotNull(schema, table, column));
       }
+      if (!wanted.contains(column) && e.getValue().fieldColumn()) {
+        // A field removed from the schema: the row must hold what its latest record says (NULL),
+        // as a replay of the compacted topic builds it, not the last value of an older record.
+        cleared.add(column);
+      }
+    }
+    if (!cleared.isEmpty()) {
+      LOG.info(
+          "Table {}: upserts of schema versions without field(s) {} set their column(s) to NULL",
+          name(table),
+          cleared);
     }
     for (String b : BOOKKEEPING) {
       if (!cols.containsKey(b)) {
@@ -294,6 +311,7 @@ public final class TargetTables {
       }
       LOG.info("Evolved table {}: {} change(s)", name(table), ddl.size());
     }
+    return cleared.isEmpty() ? desired : desired.clearing(cleared);
   }
 
   private void requireCreate(String table, String column, String problem) {
@@ -310,7 +328,12 @@ public final class TargetTables {
       ps.setString(2, table);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          cols.put(rs.getString(1), new ExistingColumn(rs.getString(2), rs.getBoolean(3)));
+          cols.put(
+              rs.getString(1),
+              new ExistingColumn(
+                  rs.getString(2),
+                  rs.getBoolean(3),
+                  PostgresDialect.FIELD_COLUMN_COMMENT.equals(rs.getString(4))));
         }
       }
     }

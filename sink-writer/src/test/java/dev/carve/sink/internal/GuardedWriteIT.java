@@ -351,6 +351,37 @@ class GuardedWriteIT {
         .isEqualTo(1);
   }
 
+  /**
+   * Regression: a field removed from the value schema kept its column's last value in the live row,
+   * where a replay of the compacted topic (the latest record only) writes NULL.
+   */
+  @Test
+  void aFieldRemovedFromTheSchemaIsClearedByTheNextUpsertButAColumnAddedByHandIsNot()
+      throws SQLException {
+    Schema withNote =
+        withExtraField(
+            Orders.VALUE,
+            SchemaBuilder.builder().unionOf().nullType().and().stringType().endUnion());
+    GenericRecord v1 = copy(Orders.order(1, "NEW", 100), withNote);
+    v1.put("gift_note", "happy birthday");
+    write(record(1, v1, 100, 110, false));
+    try (Statement s = conn.createStatement()) {
+      s.execute("ALTER TABLE \"" + schema + "\".\"order\" ADD COLUMN team_note text");
+      s.execute("UPDATE \"" + schema + "\".\"order\" SET team_note = 'kept'");
+    }
+    conn.commit();
+
+    write(upsert(1, "PAID", 200, 210, false)); // the schema without gift_note
+
+    String table = "\"" + schema + "\".\"order\"";
+    assertThat(count("SELECT count(*) FROM " + table + " WHERE gift_note IS NULL")).isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM " + table + " WHERE team_note = 'kept'")).isEqualTo(1);
+    assertThat(status(1)).isEqualTo("PAID");
+
+    write(record(1, v1, 100, 110, false)); // the older record again: the guard keeps the newer row
+    assertThat(count("SELECT count(*) FROM " + table + " WHERE gift_note IS NULL")).isEqualTo(1);
+  }
+
   @Test
   void anIncompatibleTypeChangeStopsWithTableAndColumn() throws SQLException {
     write(upsert(1, "NEW", 100, 110, false));
