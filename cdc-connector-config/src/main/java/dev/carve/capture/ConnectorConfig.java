@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.StringJoiner;
 import java.util.regex.Pattern;
 
@@ -60,6 +61,12 @@ public final class ConnectorConfig {
           "table.include.list",
           "key.converter",
           "value.converter");
+
+  // Debezium hands both families to pgjdbc, prefix removed (RelationalDatabaseConnectorConfig).
+  private static final String DATABASE_PREFIX = "database.";
+  private static final String DRIVER_PREFIX = "driver.";
+  private static final List<String> TLS_PROPERTIES =
+      List.of("sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "sslfactory");
 
   private final String name;
   private final Map<String, String> config;
@@ -375,9 +382,71 @@ public final class ConnectorConfig {
     return config.get("database.password");
   }
 
-  /** The JDBC URL of the captured database. */
+  /**
+   * The JDBC URL of the captured database. Connect with {@link #jdbcProperties()}: the URL carries
+   * neither the user nor the TLS settings.
+   */
   public String jdbcUrl() {
     return "jdbc:postgresql://" + databaseHost() + ":" + databasePort() + "/" + databaseName();
+  }
+
+  /**
+   * The pgjdbc connection properties Debezium's connector uses for this config, for every
+   * connection Carve itself opens to the captured database: each {@code database.*} and {@code
+   * driver.*} value with its prefix removed, a {@code database.*} value winning over the {@code
+   * driver.*} one of the same name (Debezium 3.3 merges them so). So {@code database.user} and
+   * {@code database.password} become {@code user} and {@code password}, and {@code
+   * database.sslmode}, {@code database.sslrootcert}, {@code database.sslcert}, {@code
+   * database.sslkey}, {@code database.sslpassword} and {@code database.sslfactory} the TLS
+   * properties of the same names; pgjdbc ignores the names it does not know ({@code hostname},
+   * {@code dbname}). Without {@code sslmode} pgjdbc's default applies, as for Debezium: {@code
+   * prefer}, TLS when the server offers it, without certificate checks.
+   *
+   * <p>Add the connection's own settings (timeouts, {@code ApplicationName}) after these.
+   *
+   * @return a new, mutable copy; it holds the password and the key password: never log it
+   */
+  public Properties jdbcProperties() {
+    Properties p = new Properties();
+    for (String prefix : List.of(DRIVER_PREFIX, DATABASE_PREFIX)) {
+      config.forEach(
+          (key, value) -> {
+            if (value != null && key.startsWith(prefix) && key.length() > prefix.length()) {
+              p.setProperty(key.substring(prefix.length()), value);
+            }
+          });
+    }
+    return p;
+  }
+
+  /**
+   * The TLS settings of {@link #jdbcProperties()}, named by the config keys that set them, for
+   * messages: {@code database.sslmode=verify-full, database.sslrootcert=/etc/carve/root.crt}; the
+   * value of {@code sslpassword} is masked. When no {@code sslmode} is set, says so ({@code
+   * database.sslmode not set: pgjdbc's prefer}) first.
+   */
+  public String jdbcTlsSettings() {
+    StringJoiner j = new StringJoiner(", ");
+    if (tlsKey("sslmode") == null) {
+      j.add(DATABASE_PREFIX + "sslmode not set: pgjdbc's prefer");
+    }
+    for (String property : TLS_PROPERTIES) {
+      String key = tlsKey(property);
+      if (key != null) {
+        j.add(key + "=" + (isSecretKey(key) ? Secrets.MASK : config.get(key)));
+      }
+    }
+    return j.toString();
+  }
+
+  /** The config key that sets a pgjdbc property, {@code database.*} before {@code driver.*}. */
+  private String tlsKey(String property) {
+    for (String prefix : List.of(DATABASE_PREFIX, DRIVER_PREFIX)) {
+      if (config.get(prefix + property) != null) {
+        return prefix + property;
+      }
+    }
+    return null;
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.carve.capture;
 import dev.carve.capture.internal.ConnectConverters;
 import dev.carve.capture.internal.ConnectorKeys;
 import dev.carve.capture.internal.MetricsRecorder;
+import dev.carve.capture.internal.TlsFailure;
 import dev.carve.capture.internal.TopicCreator;
 import dev.carve.core.config.Config;
 import dev.carve.core.config.ConfigDef;
@@ -463,11 +464,8 @@ public final class EmbeddedCapture implements AutoCloseable {
 
   private void checkDatabase() {
     String where = connector.databaseHost() + ":" + connector.databasePort();
-    Properties p = new Properties();
-    p.setProperty("user", connector.databaseUser());
-    if (connector.databasePassword() != null) {
-      p.setProperty("password", connector.databasePassword());
-    }
+    // The connector's own user, password and TLS settings, so this check connects as Debezium will.
+    Properties p = connector.jdbcProperties();
     int seconds = (int) Math.max(1, options.databaseCheckTimeout().toSeconds());
     p.setProperty("connectTimeout", Integer.toString(seconds));
     p.setProperty("loginTimeout", Integer.toString(seconds));
@@ -491,6 +489,7 @@ public final class EmbeddedCapture implements AutoCloseable {
                 + "; Debezium needs wal_level=logical: run ALTER SYSTEM SET wal_level = logical and restart PostgreSQL");
       }
     } catch (SQLException e) {
+      boolean tls = TlsFailure.is(e);
       throw new CaptureException(
           "Cannot connect to database '"
               + connector.databaseName()
@@ -500,11 +499,20 @@ public final class EmbeddedCapture implements AutoCloseable {
               + connector.databaseUser()
               + "' for connector '"
               + connector.name()
-              + "': "
+              + "'"
+              + (tls ? " with " + connector.jdbcTlsSettings() : "")
+              + ": "
               + String.valueOf(e.getMessage()).replaceAll("[.\\s]+$", "")
-              + ". Check that PostgreSQL runs and accepts connections there, or fix database.hostname,"
-              + " database.port, database.user, database.password and database.dbname in "
-              + connector.source(),
+              + (tls
+                  ? ". Let the server accept TLS (ssl = on, with a certificate the root certificate"
+                      + " trusts), or fix "
+                      + TlsFailure.KEYS
+                      + " in "
+                      + connector.source()
+                  : ". Check that PostgreSQL runs and accepts connections there, or fix"
+                      + " database.hostname, database.port, database.user, database.password and"
+                      + " database.dbname in "
+                      + connector.source()),
           e);
     }
   }

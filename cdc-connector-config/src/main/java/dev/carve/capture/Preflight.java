@@ -4,6 +4,7 @@ import static dev.carve.capture.internal.PgIdentifiers.literal;
 import static dev.carve.capture.internal.PgIdentifiers.qualified;
 import static dev.carve.capture.internal.PgIdentifiers.quote;
 
+import dev.carve.capture.internal.TlsFailure;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -204,11 +205,8 @@ public final class Preflight {
   }
 
   private Connection connect() throws SQLException {
-    Properties p = new Properties();
-    p.setProperty("user", connector.databaseUser());
-    if (connector.databasePassword() != null) {
-      p.setProperty("password", connector.databasePassword());
-    }
+    // The connector's own user, password and TLS settings (never sslmode=prefer by omission).
+    Properties p = connector.jdbcProperties();
     int seconds = (int) connectTimeout.toSeconds();
     p.setProperty("connectTimeout", Integer.toString(seconds));
     p.setProperty("loginTimeout", Integer.toString(seconds));
@@ -223,7 +221,24 @@ public final class Preflight {
     String who =
         "database '" + connector.databaseName() + "' as user '" + connector.databaseUser() + "'";
     String fix;
-    if (state.startsWith("28")) {
+    if (TlsFailure.is(e)) {
+      return PreflightCheck.blocker(
+          CONNECTION,
+          "cannot connect to PostgreSQL at "
+              + where
+              + " ("
+              + who
+              + ") with "
+              + connector.jdbcTlsSettings()
+              + ": "
+              + reason(e),
+          "let the server at "
+              + where
+              + " accept TLS (ssl = on, with a certificate the root certificate trusts), or fix "
+              + TlsFailure.KEYS
+              + " in "
+              + connector.source());
+    } else if (state.startsWith("28")) {
       fix =
           "fix database.user and database.password in "
               + connector.source()

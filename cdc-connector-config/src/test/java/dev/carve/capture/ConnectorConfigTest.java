@@ -64,6 +64,50 @@ class ConnectorConfigTest {
     assertThat(config.masked()).containsEntry("database.password", "****");
   }
 
+  /**
+   * Regression: Carve's own connections to the monolith (preflight, the capture's start check, the
+   * slot-lag metric) ignored database.sslmode and the other TLS settings, so pgjdbc used prefer.
+   */
+  @Test
+  void jdbcPropertiesCarryTheTlsSettingsAsDebeziumPassesThemToPgjdbc() {
+    ConnectorConfig config =
+        ConnectorConfig.load(
+                LEGACY_SHOP, new Substitution(Map.of("MONOLITH_PASSWORD", "hunter2")::get))
+            .withOverrides(
+                Map.of(
+                    "database.sslmode", "verify-full",
+                    "database.sslrootcert", "/etc/carve/root.crt",
+                    "database.sslcert", "/etc/carve/client.crt",
+                    "database.sslkey", "/etc/carve/client.pk8",
+                    "database.sslpassword", "k3y-pw",
+                    "driver.sslmode", "disable",
+                    "driver.tcpKeepAlive", "true"));
+
+    assertThat(config.jdbcProperties())
+        .containsEntry("user", "postgres")
+        .containsEntry("password", "hunter2")
+        .as("database.* wins over driver.*, as Debezium merges them")
+        .containsEntry("sslmode", "verify-full")
+        .containsEntry("sslrootcert", "/etc/carve/root.crt")
+        .containsEntry("sslcert", "/etc/carve/client.crt")
+        .containsEntry("sslkey", "/etc/carve/client.pk8")
+        .containsEntry("sslpassword", "k3y-pw")
+        .containsEntry("tcpKeepAlive", "true")
+        .doesNotContainKey("database.sslmode");
+    assertThat(config.jdbcTlsSettings())
+        .isEqualTo(
+            "database.sslmode=verify-full, database.sslrootcert=/etc/carve/root.crt,"
+                + " database.sslcert=/etc/carve/client.crt, database.sslkey=/etc/carve/client.pk8,"
+                + " database.sslpassword=****")
+        .doesNotContain("k3y-pw");
+
+    ConnectorConfig plain = ConnectorConfig.load(LEGACY_SHOP, new Substitution(name -> null));
+    assertThat(plain.jdbcProperties()).doesNotContainKey("sslmode");
+    assertThat(plain.jdbcTlsSettings()).isEqualTo("database.sslmode not set: pgjdbc's prefer");
+    assertThat(plain.withOverrides(Map.of("driver.sslmode", "require")).jdbcTlsSettings())
+        .isEqualTo("driver.sslmode=require");
+  }
+
   @Test
   void everyProblemIsListedOnceNamingItsKey() {
     String json =

@@ -359,6 +359,40 @@ class EmbeddedCaptureIT {
     assertThat(capture.state()).isEqualTo(EmbeddedCapture.State.FAILED);
   }
 
+  /**
+   * Regression: the start check connected without database.sslmode (pgjdbc's prefer), so a server
+   * without TLS passed it in plaintext.
+   */
+  @Test
+  void sslmodeRequireAgainstAServerWithoutTlsFailsTheStartNamingIt() throws Exception {
+    String db = "capture_tls";
+    TestPostgres.createDatabase(db);
+    int kafkaPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      kafkaPort = socket.getLocalPort();
+    }
+    ConnectorConfig connector =
+        connector(db, "tls")
+            .withOverrides(Map.of("database.sslmode", "require", "database.sslpassword", "k3y-pw"));
+    // Nothing listens at this Kafka: the database check has to fail first.
+    EmbeddedCapture capture =
+        EmbeddedCapture.create(
+            connector,
+            EmbeddedCapture.Options.of("localhost:" + kafkaPort)
+                .withOffsetsTopic("capture-it-offsets-tls")
+                .withDatabaseCheckTimeout(Duration.ofSeconds(3)));
+
+    assertThatThrownBy(capture::start)
+        .isInstanceOf(CaptureException.class)
+        .hasMessageContaining("Cannot connect to database '" + db + "'")
+        .hasMessageContaining("database.sslmode=require")
+        .hasMessageContaining("SSL")
+        .hasMessageContaining("ssl = on")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("k3y-pw"));
+    assertThat(capture.state()).isEqualTo(EmbeddedCapture.State.FAILED);
+    capture.close(Duration.ofSeconds(5));
+  }
+
   private static List<ConsumerRecord<byte[], byte[]>> awaitRecords(
       String topic, Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
     Properties p = new Properties();

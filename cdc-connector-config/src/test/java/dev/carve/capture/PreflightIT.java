@@ -406,6 +406,44 @@ class PreflightIT {
     return m;
   }
 
+  /**
+   * Regression: preflight connected without the connector's TLS settings, with pgjdbc's prefer, so
+   * database.sslmode=require passed against a server without TLS, in plaintext.
+   */
+  @Test
+  void sslmodeRequireAgainstAServerWithoutTlsIsAConnectionBlockerNamingIt() throws SQLException {
+    String db = legacyShop("preflight_tls");
+
+    PreflightReport require =
+        Preflight.of(
+                connector(
+                    db, Map.of("database.sslmode", "require", "database.sslpassword", "k3y-pw")))
+            .run();
+    PreflightReport viaDriver =
+        Preflight.of(connector(db, Map.of("driver.sslmode", "require"))).run();
+    PreflightReport disable =
+        Preflight.of(connector(db, Map.of("database.sslmode", "disable"))).run();
+
+    assertThat(require.results())
+        .as(require.render())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.name()).isEqualTo(Preflight.CONNECTION);
+              assertThat(r.level()).isEqualTo(Level.BLOCKER);
+              assertThat(r.finding())
+                  .contains("localhost:" + TestPostgres.port(), "database.sslmode=require", "SSL");
+              assertThat(r.fix()).contains("ssl = on", "database.sslmode", "legacy-shop.json");
+            });
+    assertThat(require.render() + require.toJson()).doesNotContain("k3y-pw");
+    assertThat(viaDriver.blockers())
+        .singleElement()
+        .satisfies(r -> assertThat(r.finding()).contains("driver.sslmode=require"));
+    assertThat(disable.named(Preflight.CONNECTION))
+        .singleElement()
+        .satisfies(r -> assertThat(r.level()).isEqualTo(Level.OK));
+  }
+
   @Test
   void unreachablePortIsOneBlockerNamingHostAndPort() throws Exception {
     int port;

@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.Properties;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
@@ -114,8 +115,7 @@ public final class ComponentMetrics {
    */
   public static MetricsSource capture(EmbeddedCapture capture) {
     dev.carve.capture.ConnectorConfig c = capture.connector();
-    return capture(
-        capture, slotLag(c.jdbcUrl(), c.databaseUser(), c.databasePassword(), c.get("slot.name")));
+    return capture(capture, slotLag(c.jdbcUrl(), c.jdbcProperties(), c.get("slot.name")));
   }
 
   /**
@@ -124,10 +124,27 @@ public final class ComponentMetrics {
    */
   public static Supplier<OptionalLong> slotLag(
       String jdbcUrl, String user, String password, String slot) {
-    String url = jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "connectTimeout=5&socketTimeout=5";
+    Properties p = new Properties();
+    p.setProperty("user", user);
+    if (password != null) {
+      p.setProperty("password", password);
+    }
+    return slotLag(jdbcUrl, p, slot);
+  }
+
+  /**
+   * The replication slot's lag, read with the given pgjdbc properties (a connector's {@code
+   * jdbcProperties()}: its user, password and TLS settings), as {@link #slotLag(String, String,
+   * String, String)} does.
+   */
+  public static Supplier<OptionalLong> slotLag(String jdbcUrl, Properties properties, String slot) {
+    Properties p = new Properties();
+    p.putAll(properties);
+    p.setProperty("connectTimeout", "5");
+    p.setProperty("socketTimeout", "5");
     return () -> {
       try {
-        long bytes = SlotLag.bytes(url, user, password, slot == null ? "debezium" : slot);
+        long bytes = SlotLag.bytes(jdbcUrl, p, slot == null ? "debezium" : slot);
         return bytes < 0 ? OptionalLong.empty() : OptionalLong.of(bytes);
       } catch (SQLException e) {
         LOG.warn(
