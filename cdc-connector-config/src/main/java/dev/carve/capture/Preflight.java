@@ -1025,7 +1025,15 @@ public final class Preflight {
       }
       List<Table> missing =
           needed.stream().filter(t -> !covered.contains(t.schema() + "." + t.table())).toList();
-      if (missing.isEmpty()) {
+      Set<String> neededNames =
+          needed.stream().map(t -> t.schema() + "." + t.table()).collect(Collectors.toSet());
+      // Debezium 3.3 compares the publication's tables with the captured ones as sets and, in
+      // filtered mode, replaces any difference (missing or extra tables) with SET TABLE.
+      List<String> extra =
+          "filtered".equals(mode)
+              ? covered.stream().filter(t -> !neededNames.contains(t)).sorted().toList()
+              : List.of();
+      if (missing.isEmpty() && extra.isEmpty()) {
         if (actionsMissing.isEmpty() && filtered.isEmpty()) {
           out.add(
               PreflightCheck.ok(
@@ -1039,6 +1047,10 @@ public final class Preflight {
         }
         return;
       }
+      if ("filtered".equals(mode)) {
+        publicationToSet(name, owned, needed, missing, extra);
+        return;
+      }
       String names = missing.stream().map(Table::name).collect(Collectors.joining(", "));
       String add =
           "ALTER PUBLICATION "
@@ -1047,31 +1059,100 @@ public final class Preflight {
               + missing.stream().map(Table::sql).collect(Collectors.joining(", "))
               + ";";
       boolean mayAlter = server.superuser() || (owned && missing.stream().allMatch(Table::owned));
-      if ("filtered".equals(mode) && mayAlter) {
+      out.add(
+          PreflightCheck.blocker(
+              PUBLICATION,
+              "publication '"
+                  + name
+                  + "' exists but lacks "
+                  + names
+                  + ", so their changes are never captured (publication.autocreate.mode="
+                  + mode
+                  + (mayAlter ? "" : ", and user '" + server.user() + "' may not alter it")
+                  + ")",
+              "as the owner of the publication and the tables: " + add));
+    }
+
+    /**
+     * An existing publication whose tables differ from the captured ones, in filtered mode: when it
+     * starts, Debezium runs {@code ALTER PUBLICATION .. SET TABLE} with every captured table, and
+     * PostgreSQL lets only the owner of the publication and of every listed table (or a superuser)
+     * do that, tables already in the publication included.
+     */
+    private void publicationToSet(
+        String name, boolean owned, List<Table> needed, List<Table> missing, List<String> extra) {
+      String set =
+          "ALTER PUBLICATION "
+              + quote(name)
+              + " SET TABLE "
+              + needed.stream().map(Table::sql).collect(Collectors.joining(", "))
+              + ";";
+      List<String> differences = new ArrayList<>();
+      if (!missing.isEmpty()) {
+        differences.add(
+            "lacks " + missing.stream().map(Table::name).collect(Collectors.joining(", ")));
+      }
+      if (!extra.isEmpty()) {
+        differences.add(
+            "also publishes "
+                + String.join(", ", extra)
+                + ", which table.include.list does not capture");
+      }
+      String differs = "publication '" + name + "' exists but " + String.join(" and ", differences);
+      String runs =
+          "with publication.autocreate.mode=filtered Debezium runs ALTER PUBLICATION ... SET TABLE"
+              + " with the "
+              + needed.size()
+              + " tables of table.include.list when it starts";
+      List<String> notOwned =
+          server.superuser()
+              ? List.of()
+              : needed.stream().filter(t -> !t.owned()).map(Table::name).toList();
+      boolean ownsPublication = server.superuser() || owned;
+      if (ownsPublication && notOwned.isEmpty()) {
         out.add(
             PreflightCheck.warn(
                 PUBLICATION,
-                "publication '"
-                    + name
-                    + "' exists but lacks "
-                    + names
-                    + "; with publication.autocreate.mode=filtered Debezium runs ALTER PUBLICATION ..."
-                    + " SET TABLE with table.include.list when it starts",
-                "nothing, or add them now: " + add));
-      } else {
-        out.add(
-            PreflightCheck.blocker(
-                PUBLICATION,
-                "publication '"
-                    + name
-                    + "' exists but lacks "
-                    + names
-                    + ", so their changes are never captured (publication.autocreate.mode="
-                    + mode
-                    + (mayAlter ? "" : ", and user '" + server.user() + "' may not alter it")
-                    + ")",
-                "as the owner of the publication and the tables: " + add));
+                differs
+                    + "; "
+                    + runs
+                    + (extra.isEmpty() ? "" : ", which removes " + String.join(", ", extra)),
+                extra.isEmpty()
+                    ? "nothing, or run it now: " + set
+                    : "if something else reads "
+                        + String.join(", ", extra)
+                        + " through this publication, give the connector a publication of its own"
+                        + " (publication.name in "
+                        + connector.source()
+                        + "); otherwise nothing, or run it now: "
+                        + set));
+        return;
       }
+      List<String> lacking = new ArrayList<>();
+      if (!ownsPublication) {
+        lacking.add("the publication");
+      }
+      if (!notOwned.isEmpty()) {
+        lacking.add(String.join(", ", notOwned));
+      }
+      out.add(
+          PreflightCheck.blocker(
+              PUBLICATION,
+              differs
+                  + "; "
+                  + runs
+                  + ", which PostgreSQL allows only the owner of the publication and of every"
+                  + " table in the list, and user '"
+                  + server.user()
+                  + "' does not own "
+                  + String.join(" nor ", lacking)
+                  + ", so the connector fails to start (must be owner)",
+              "as the owner of the publication and of the tables, or a superuser, make it match"
+                  + " table.include.list so Debezium leaves it as it is: "
+                  + set
+                  + " (or make user '"
+                  + server.user()
+                  + "' a member of the tables' owner role)"));
     }
 
     private void publicationToCreate(String name, String mode, List<Table> needed, String create) {

@@ -1,6 +1,7 @@
 package dev.carve.capture;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.carve.capture.PreflightCheck.Level;
@@ -220,8 +221,10 @@ class PreflightIT {
               assertThat(r.level()).isEqualTo(Level.BLOCKER);
               assertThat(r.finding())
                   .contains("lacks public.addresses", "public.carve_signal")
+                  .contains("does not own the publication nor public.customers");
+              assertThat(r.finding().substring(0, r.finding().indexOf(';')))
                   .doesNotContain("public.orders,");
-              assertThat(r.fix()).contains("ALTER PUBLICATION \"preflight_role_pub\" ADD TABLE");
+              assertThat(r.fix()).contains("ALTER PUBLICATION \"preflight_role_pub\" SET TABLE");
             });
   }
 
@@ -282,6 +285,92 @@ class PreflightIT {
             r -> {
               assertThat(r.level()).isEqualTo(Level.OK);
               assertThat(r.finding()).contains("covers all 8 tables");
+            });
+  }
+
+  /**
+   * Regression: in filtered mode preflight asked the connector's user to own only the tables the
+   * publication lacked, and passed a publication with extra tables; Debezium runs ALTER PUBLICATION
+   * ... SET TABLE with every captured table whenever the tables differ, and PostgreSQL checks the
+   * ownership of each, so preflight said WARN (exit 0) and the connector failed with "must be owner
+   * of table".
+   */
+  @Test
+  void filteredPublicationThatDiffersNeedsOwnershipOfEveryCapturedTable() throws SQLException {
+    String db = legacyShop("preflight_settable");
+    String role = "preflight_settable_app";
+    String publication = db + "_pub";
+    execute(
+        "postgres",
+        "DROP ROLE IF EXISTS " + role,
+        "CREATE ROLE " + role + " LOGIN REPLICATION PASSWORD 'pw'");
+    execute(
+        db,
+        "GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + role,
+        "GRANT CREATE ON DATABASE " + db + " TO " + role,
+        "ALTER TABLE carve_heartbeat OWNER TO " + role,
+        "CREATE PUBLICATION "
+            + publication
+            + " FOR TABLE customers, addresses, products, orders, payments, shipments,"
+            + " carve_signal",
+        "ALTER PUBLICATION " + publication + " OWNER TO " + role);
+    ConnectorConfig asApp = connector(db, Map.of("database.user", role, "database.password", "pw"));
+
+    PreflightReport lacking = Preflight.of(asApp).run();
+
+    assertThat(lacking.exitCode()).isEqualTo(1);
+    assertThat(lacking.named(Preflight.PUBLICATION)).as(lacking.render()).hasSize(1);
+    PreflightCheck blocker = lacking.named(Preflight.PUBLICATION).get(0);
+    assertThat(blocker.level()).isEqualTo(Level.BLOCKER);
+    assertThat(blocker.finding())
+        .contains("lacks public.carve_heartbeat", "SET TABLE", "must be owner")
+        .contains("'" + role + "' does not own public.customers, public.addresses")
+        .contains("public.carve_signal");
+    assertThat(blocker.finding().substring(blocker.finding().indexOf("does not own")))
+        .as("the user owns the publication and the heartbeat table")
+        .doesNotContain("publication", "carve_heartbeat");
+    String set =
+        blocker
+            .fix()
+            .substring(blocker.fix().indexOf("ALTER PUBLICATION"), blocker.fix().indexOf(';') + 1);
+    assertThat(set)
+        .startsWith("ALTER PUBLICATION \"" + publication + "\" SET TABLE ")
+        .contains("\"public\".\"carve_heartbeat\"", "\"public\".\"customers\"");
+    // What Debezium runs when it starts, as the connector's user: PostgreSQL refuses it.
+    try (Connection c = DriverManager.getConnection(TestPostgres.jdbcUrl(db), role, "pw");
+        Statement s = c.createStatement()) {
+      assertThatThrownBy(() -> s.execute(set)).hasMessageContaining("must be owner of table");
+    }
+
+    // The fix, run by an owner: the publication matches and Debezium leaves it alone.
+    execute(db, set);
+    assertThat(Preflight.of(asApp).run().named(Preflight.PUBLICATION))
+        .singleElement()
+        .satisfies(r -> assertThat(r.level()).isEqualTo(Level.OK));
+
+    // A table the connector does not capture: Debezium's SET TABLE would remove it.
+    execute(
+        db,
+        "CREATE TABLE audit_log (id int PRIMARY KEY)",
+        "ALTER PUBLICATION " + publication + " ADD TABLE audit_log");
+    PreflightReport extra = Preflight.of(asApp).run();
+    PreflightReport extraAsSuperuser = Preflight.of(connector(db, Map.of())).run();
+    assertThat(extra.named(Preflight.PUBLICATION))
+        .as(extra.render())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.level()).isEqualTo(Level.BLOCKER);
+              assertThat(r.finding())
+                  .contains("also publishes public.audit_log", "does not own public.customers");
+            });
+    assertThat(extraAsSuperuser.named(Preflight.PUBLICATION))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.level()).isEqualTo(Level.WARN);
+              assertThat(r.finding()).contains("which removes public.audit_log");
+              assertThat(r.fix()).contains("publication.name", "SET TABLE");
             });
   }
 
