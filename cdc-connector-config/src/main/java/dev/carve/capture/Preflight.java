@@ -5,6 +5,7 @@ import static dev.carve.capture.internal.PgIdentifiers.qualified;
 import static dev.carve.capture.internal.PgIdentifiers.quote;
 
 import dev.carve.capture.internal.TlsFailure;
+import dev.carve.core.config.Substitution;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -35,7 +36,10 @@ import org.slf4j.LoggerFactory;
  * {@value #PUBLICATION}, {@value #SLOT}, {@value #SLOT_CAPACITY}, {@value #WAL_SENDERS}, {@value
  * #WAL_KEEP_SIZE}, {@value #RETAINED_WAL}, {@value #HEARTBEAT}, {@value #CONFIG_KEYS}, {@value
  * #SIGNAL_TABLE}. When the database cannot be reached the report holds exactly one {@value
- * #CONNECTION} blocker.
+ * #CONNECTION} blocker. When a connection setting ({@code database.*}, {@code driver.*}) is a Kafka
+ * Connect config provider reference, which only a Connect worker resolves, it does not connect: one
+ * {@value #CONNECTION} blocker names the keys, and only the checks that need no connection ({@value
+ * #HEARTBEAT}, {@value #CONFIG_KEYS}) run.
  *
  * <pre>{@code
  * PreflightReport report = Preflight.of(ConnectorConfig.load(file)).run();
@@ -183,6 +187,10 @@ public final class Preflight {
         connector.name(),
         database,
         connector.databaseUser());
+    List<String> unresolved = providerReferences();
+    if (!unresolved.isEmpty()) {
+      return unresolvedReport(database, unresolved);
+    }
     Connection c;
     try {
       c = connect();
@@ -202,6 +210,60 @@ public final class Preflight {
     PreflightReport report = new PreflightReport(connector.name(), database, out);
     LOG.info("{}", report.verdict());
     return report;
+  }
+
+  /**
+   * The connection settings ({@code database.*}, {@code driver.*}) holding a Kafka Connect config
+   * provider reference ({@code ${file:/opt/secrets.properties:pw}}): valid for a Connect worker,
+   * which resolves them, but meaningless to pgjdbc, which would take the reference literally.
+   */
+  private List<String> providerReferences() {
+    List<String> keys = new ArrayList<>();
+    connector
+        .config()
+        .forEach(
+            (key, value) -> {
+              if ((key.startsWith("database.") || key.startsWith("driver."))
+                  && value != null
+                  && Substitution.PROVIDER_REF.matcher(value).find()) {
+                keys.add(key);
+              }
+            });
+    return keys;
+  }
+
+  /** The report when the connection settings cannot be resolved here: the offline checks only. */
+  private PreflightReport unresolvedReport(String database, List<String> keys) {
+    String names = String.join(", ", keys);
+    List<PreflightCheck> out = new ArrayList<>();
+    out.add(
+        PreflightCheck.blocker(
+            CONNECTION,
+            names
+                + (keys.size() == 1 ? " is a" : " are")
+                + " Kafka Connect config provider reference"
+                + (keys.size() == 1 ? "" : "s")
+                + " (${provider:...}), which only a Connect worker resolves; preflight cannot"
+                + " connect without the value, so none of the database checks ran (the connector"
+                + " on Kafka Connect may well connect)",
+            "to check the database, run carve preflight --connector with a copy of "
+                + connector.source()
+                + " whose "
+                + names
+                + " takes the value from the environment (${NAME}) or from a file holding only"
+                + " it (${file:/path})"));
+    out.add(
+        heartbeatCheck(
+            connector.get("heartbeat.interval.ms"),
+            connector.get("heartbeat.action.query"),
+            connector.source()));
+    out.add(configKeysCheck(connector.config(), connector.source()));
+    LOG.warn(
+        "Preflight of connector '{}' cannot connect: {} hold Kafka Connect config provider"
+            + " references",
+        connector.name(),
+        names);
+    return new PreflightReport(connector.name(), database, out);
   }
 
   private Connection connect() throws SQLException {

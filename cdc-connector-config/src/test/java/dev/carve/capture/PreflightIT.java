@@ -533,6 +533,40 @@ class PreflightIT {
         .satisfies(r -> assertThat(r.level()).isEqualTo(Level.OK));
   }
 
+  /**
+   * Regression: a Kafka Connect config provider reference as database.password, valid on Connect,
+   * was sent to PostgreSQL as the password and reported as "fix database.user and
+   * database.password".
+   */
+  @Test
+  void connectConfigProviderReferenceAsPasswordSaysSoAndSkipsTheDatabaseChecks()
+      throws SQLException {
+    String db = legacyShop("preflight_provider");
+
+    PreflightReport report =
+        Preflight.of(
+                connector(db, Map.of("database.password", "${file:/opt/secrets.properties:pw}")))
+            .run();
+
+    assertThat(report.results())
+        .as(report.render())
+        .extracting(PreflightCheck::name)
+        .containsExactly(Preflight.CONNECTION, Preflight.HEARTBEAT, Preflight.CONFIG_KEYS);
+    assertThat(report.named(Preflight.CONNECTION))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.level()).isEqualTo(Level.BLOCKER);
+              assertThat(r.finding())
+                  .contains(
+                      "database.password is a Kafka Connect config provider reference",
+                      "none of the database checks ran")
+                  .doesNotContain("fix database.user");
+              assertThat(r.fix()).contains("legacy-shop.json", "database.password", "${NAME}");
+            });
+    assertThat(report.exitCode()).isEqualTo(1);
+  }
+
   @Test
   void unreachablePortIsOneBlockerNamingHostAndPort() throws Exception {
     int port;
