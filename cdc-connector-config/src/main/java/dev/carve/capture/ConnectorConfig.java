@@ -383,6 +383,16 @@ public final class ConnectorConfig {
   }
 
   /**
+   * The config keys neither Debezium's PostgreSQL connector nor Kafka Connect knows, each with the
+   * nearest known key when one is close ({@code 'decimal.handeling.mode' (did you mean
+   * 'decimal.handling.mode'?)}). Both ignore such a key, so its setting stays at the default. Keys
+   * under a plugin's prefix ({@code transforms.}, {@code predicates.}, converters) are not judged.
+   */
+  public List<String> unknownKeys() {
+    return dev.carve.capture.internal.ConnectorKeys.unknown(config);
+  }
+
+  /**
    * The JDBC URL of the captured database. Connect with {@link #jdbcProperties()}: the URL carries
    * neither the user nor the TLS settings.
    */

@@ -91,6 +91,15 @@ public final class ConnectorsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       ConnectorConfig c = o.connector();
+      // Connect's validation does not report a key nobody knows either; it would be ignored.
+      for (String key : c.unknownKeys()) {
+        o.out()
+            .println(
+                "WARNING: neither Debezium's PostgreSQL connector nor Kafka Connect knows "
+                    + key
+                    + ": both ignore it, so its setting stays at the default");
+      }
+      o.out().flush();
       try {
         ConnectClient.DeployResult r = o.client().deploy(c);
         o.out().println("connector '" + c.name() + "' " + r.name().toLowerCase(Locale.ROOT));

@@ -150,4 +150,31 @@ class CarveCommandTest {
             "Unknown service 'invoices'; services in the configuration: customers, orders, billing");
     assertThat(out.toString()).doesNotContain("running");
   }
+
+  /** Regression: a misspelt connector key was deployed without a word (Connect ignores it). */
+  @Test
+  void connectorsDeployWarnsOfAKeyNobodyKnowsBeforeContactingConnect(@TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("typo.json");
+    String config =
+        Files.readString(Home.dir().resolve("cdc-connector-config/connectors/legacy-shop.json"))
+            .replace("\"decimal.handling.mode\"", "\"decimal.handeling.mode\"");
+    assertThat(config).contains("decimal.handeling.mode");
+    Files.writeString(file, config);
+
+    int exit =
+        run(
+            "connectors",
+            "deploy",
+            "--connect-url",
+            "http://127.0.0.1:9",
+            "--connector",
+            file.toString());
+
+    assertThat(exit).as("nothing listens on port 9").isNotZero();
+    assertThat(out.toString())
+        .contains(
+            "WARNING: neither Debezium's PostgreSQL connector nor Kafka Connect knows"
+                + " 'decimal.handeling.mode' (did you mean 'decimal.handling.mode'?)");
+  }
 }
