@@ -197,6 +197,76 @@ class RegistrySerdeIT {
         .containsEntry(new TopicPartition(topic, 0), 3L);
   }
 
+  /**
+   * Regression: a registry that refused the sink's credentials (HTTP 401) was taken for a registry
+   * that rejected the schema: every record was dead-lettered and its offset committed.
+   */
+  @Test
+  void wrongRegistryCredentialsDeadLetterNothingAndCommitNoOffset() throws Exception {
+    String service = "sink_registry_401";
+    String topic = service + ".order";
+    String dlq = service + ".dlq";
+    TestKafka.createTopics(1, true, topic, dlq);
+    TestPostgres.createDatabase(service);
+    try (EmbeddedSchemaRegistry registry =
+        EmbeddedSchemaRegistry.start(
+            EmbeddedSchemaRegistry.Options.inMemory().withBasicAuth("carve:s3cret"))) {
+      Map<String, Object> serdeConfig =
+          Map.of("schema.registry.url", registry.url(), "basic.auth.user.info", "carve:s3cret");
+      Serializer<GenericRecord> keys = AvroSerdes.generic(serdeConfig, true).serializer();
+      Serializer<GenericRecord> values = AvroSerdes.generic(serdeConfig, false).serializer();
+      List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+      for (long id = 1; id <= 2; id++) {
+        ProducerRecord<byte[], byte[]> r =
+            new ProducerRecord<>(
+                topic,
+                keys.serialize(topic, Orders.key(id)),
+                values.serialize(topic, Orders.order(id, "PAID", 100 * id)));
+        new SourcePosition(100 + id, 1000 + id).writeTo(r.headers());
+        records.add(r);
+      }
+      produce(records);
+
+      Map<String, Object> raw =
+          new HashMap<>(
+              options(
+                  service,
+                  "schema-registry-url",
+                  registry.url(),
+                  "max-retries",
+                  "1",
+                  "retry-backoff",
+                  "50ms",
+                  "retry-max-backoff",
+                  "100ms"));
+      raw.put("schema-registry-basic-auth-user-info", "carve:rotated");
+      try (ServiceSink sink = ServiceSink.create(service, SinkOptions.parse(raw))) {
+        sink.start();
+        await().atMost(Duration.ofSeconds(90)).until(() -> sink.state() == SinkState.FAILED);
+        assertThat(sink.failure())
+            .isInstanceOf(RegistryUnavailableException.class)
+            .hasMessageContaining(topic + "/0@0")
+            .hasMessageContaining("HTTP 401")
+            .hasMessageContaining("check basic.auth.user.info")
+            .hasMessageNotContaining("rotated");
+        assertThat(sink.metrics().deadLettered()).isZero();
+        assertThat(sink.metrics().lastError()).contains("HTTP 401");
+      }
+      assertThat(rows(service, "SELECT count(*) FROM public.carve_failures")).containsExactly("0");
+      assertThat(committedOffsets(ServiceSink.groupId(service))).isEmpty();
+      assertThat(endOffset(raw, dlq)).isZero();
+
+      raw.put("schema-registry-basic-auth-user-info", "carve:s3cret");
+      try (ServiceSink sink = ServiceSink.create(service, SinkOptions.parse(raw))) {
+        sink.start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> sink.metrics().records() == 2);
+        assertThat(sink.metrics().deadLettered()).isZero();
+      }
+    }
+    assertThat(committedOffsets(ServiceSink.groupId(service)))
+        .containsEntry(new TopicPartition(topic, 0), 2L);
+  }
+
   private static Map<TopicPartition, Long> committedOffsets(String group) throws Exception {
     try (Admin admin =
         Admin.create(

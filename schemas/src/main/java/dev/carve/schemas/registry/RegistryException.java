@@ -74,7 +74,10 @@ public class RegistryException extends RuntimeException {
     return errorCode >= 10000 ? errorCode / 100 : errorCode;
   }
 
-  /** The registry's {@code error_code}, or {@link #NO_RESPONSE} when there was no answer. */
+  /**
+   * The registry's {@code error_code}, or {@link #NO_RESPONSE} when there was no answer or the
+   * answer carried none (it did not come from the registry's API: a proxy's page, say).
+   */
   public int errorCode() {
     return errorCode;
   }
@@ -85,10 +88,38 @@ public class RegistryException extends RuntimeException {
   }
 
   /**
-   * True when another attempt may succeed: no response, a server error (5xx) or too many requests
-   * (429).
+   * True when another attempt may succeed: no response, a server error (5xx), too many requests
+   * (429) or a request timeout (408).
    */
   public boolean retriable() {
-    return httpStatus == NO_RESPONSE || httpStatus >= 500 || httpStatus == 429;
+    return httpStatus == NO_RESPONSE || httpStatus >= 500 || httpStatus == 429 || httpStatus == 408;
+  }
+
+  /**
+   * True when the registry could not be used, whatever was asked: {@link #retriable()}, or an
+   * answer that says nothing about the subject, schema or id asked for. That is a refusal of the
+   * client (401, 403, 407: credentials; a redirect), a 4xx with a generic HTTP code instead of one
+   * of the registry's own ({@code 404} of no such endpoint: a wrong URL, or a path behind a proxy;
+   * 405, 415), or an answer without an {@code error_code} or not in the registry's format. Nothing
+   * is wrong with a record that met this: a pipeline holds it back until the registry, or the
+   * client's configuration, is fixed, and never dead-letters it. False for the registry's own
+   * answers about the request (40401, 40403, 409, 42201, …).
+   */
+  public boolean unavailable() {
+    if (retriable() || errorCode == NO_RESPONSE) {
+      return true;
+    }
+    if (httpStatus >= 300 && httpStatus < 400) {
+      return true;
+    }
+    if (httpStatus == 401 || httpStatus == 403 || httpStatus == 407) {
+      return true;
+    }
+    // The registry's own answers carry five-digit codes (40401, 42201), or 409 for an
+    // incompatible schema; a three-digit code in a 4xx is the web server's, not the registry's.
+    return httpStatus >= 400
+        && httpStatus < 500
+        && errorCode < 10000
+        && errorCode != INCOMPATIBLE_SCHEMA;
   }
 }

@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * the URLs in order and keeps using the last one that answered; a request fails over to the next
  * URL on a connect failure, a timeout or a 5xx, and a round over all URLs that failed this way is
  * retried through {@link Retrier} with exponential backoff. A 4xx answer fails at once with the
- * registry's {@code error_code}.
+ * registry's {@code error_code}; an answer that refuses the client rather than the request (401,
+ * 403, a 404 of no registry endpoint: see {@link RegistryException#unavailable()}) says which key
+ * to check.
  */
 public final class RestSchemaRegistryClient implements SchemaRegistryClient {
   private static final Logger LOG = LoggerFactory.getLogger(RestSchemaRegistryClient.class);
@@ -461,16 +463,21 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
       throw new RegistryException(
           200,
           RegistryException.NO_RESPONSE,
-          "The schema registry at " + base + " answered " + what + " with a body that is not JSON",
+          "The schema registry at "
+              + base
+              + " answered "
+              + what
+              + " with a body that is not JSON: check "
+              + RegistryClientConfig.URL,
           e);
     }
   }
 
-  private static RegistryException error(int status, String body, String base, String what) {
-    int code = status;
-    String message = body;
+  private RegistryException error(int status, String body, String base, String what) {
+    int code = RegistryException.NO_RESPONSE;
+    String message = body == null ? "" : body;
     try {
-      JsonNode node = JSON.readTree(body);
+      JsonNode node = JSON.readTree(message);
       if (node != null && node.has("error_code")) {
         code = node.path("error_code").asInt(status);
         message = node.path("message").asText("");
@@ -478,20 +485,60 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     } catch (JsonProcessingException e) {
       // Not a registry error body (a proxy's page, say): keep the HTTP status and the text.
     }
-    return new RegistryException(
-        status,
-        code,
-        "Schema registry at "
-            + base
-            + " refused to "
-            + what
-            + ": HTTP "
-            + status
-            + ", error_code "
-            + code
-            + ": "
-            + message,
-        null);
+    if (message.length() > 200) {
+      message = message.substring(0, 200) + "…";
+    }
+    RegistryException error =
+        new RegistryException(
+            status,
+            code,
+            "Schema registry at "
+                + base
+                + " refused to "
+                + what
+                + ": HTTP "
+                + status
+                + (code == RegistryException.NO_RESPONSE
+                    ? " without a registry error_code"
+                    : ", error_code " + code)
+                + ": "
+                + message,
+            null);
+    String hint = hint(error);
+    return hint == null
+        ? error
+        : new RegistryException(status, code, error.getMessage() + "; " + hint, null);
+  }
+
+  /**
+   * What to check when the registry refused the client rather than the request, for the message:
+   * such an answer is the same for every record, so the message must lead to the configuration.
+   */
+  private String hint(RegistryException error) {
+    if (!error.unavailable() || error.retriable()) {
+      return null;
+    }
+    int status = error.httpStatus();
+    if (status == 401 || status == 403) {
+      return (config.userInfo() == null
+              ? "no credentials are configured"
+              : "the registry does not accept the configured credentials"
+                  + (status == 403 ? " for this request" : ""))
+          + ": check "
+          + RegistryClientConfig.BASIC_AUTH_USER_INFO
+          + " (or the user:password of "
+          + RegistryClientConfig.URL
+          + ")";
+    }
+    if (status == 407) {
+      return "a proxy between Carve and the registry wants credentials";
+    }
+    return (status == 404
+            ? "there is no such registry endpoint at this address (a wrong path, or a proxy in"
+                + " front of the registry)"
+            : "the answer is not the schema registry's")
+        + ": check "
+        + RegistryClientConfig.URL;
   }
 
   /**

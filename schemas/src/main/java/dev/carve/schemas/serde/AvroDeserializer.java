@@ -240,7 +240,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
       throw fail(
           unknown
               ? AvroSerdeException.Problem.UNKNOWN_SCHEMA_ID
-              : e.retriable()
+              : e.unavailable()
                   ? AvroSerdeException.Problem.REGISTRY_UNAVAILABLE
                   : AvroSerdeException.Problem.SCHEMA_REJECTED,
           topic,

@@ -8,8 +8,10 @@ import org.apache.kafka.common.errors.SerializationException;
  * to a deserializer: the stage that reads the record adds them to its own error (and to the
  * dead-letter headers).
  *
- * <p>{@link #retriable()} tells bad input (dead-letter it) from a registry that could not be
- * reached (retry; never dead-letter).
+ * <p>{@link #retriable()} tells bad input (dead-letter it) from a registry that could not be used
+ * (retry; never dead-letter): one that was not reached, or that refused the client rather than the
+ * schema (credentials, a wrong URL; see {@link
+ * dev.carve.schemas.registry.RegistryException#unavailable()}).
  */
 public class AvroSerdeException extends SerializationException {
   private static final long serialVersionUID = 1L;
@@ -28,9 +30,17 @@ public class AvroSerdeException extends SerializationException {
     INCOMPATIBLE_READER_SCHEMA,
     /** The record does not fit its schema (serializing). */
     INVALID_RECORD,
-    /** The registry refused the schema (not registered, incompatible, invalid). */
+    /**
+     * The registry answered that it refuses the schema or has no such subject (not registered,
+     * incompatible, invalid).
+     */
     SCHEMA_REJECTED,
-    /** The registry could not be reached; another attempt may succeed. */
+    /**
+     * The registry could not be used: no answer, a 5xx, 429 or 408, or a refusal of the client
+     * rather than of the schema (401/403: check {@code basic.auth.user.info}; a 404 of no registry
+     * endpoint: check {@code schema.registry.url}). Not the record's fault: another attempt may
+     * succeed once the registry or the configuration is fixed.
+     */
     REGISTRY_UNAVAILABLE
   }
 
@@ -83,7 +93,10 @@ public class AvroSerdeException extends SerializationException {
     return schemaId;
   }
 
-  /** True when the registry could not be reached, so that the same bytes may succeed later. */
+  /**
+   * True when the registry could not be used ({@link Problem#REGISTRY_UNAVAILABLE}), so that the
+   * same bytes may succeed later: never dead-letter such a record.
+   */
   public boolean retriable() {
     return problem == Problem.REGISTRY_UNAVAILABLE;
   }

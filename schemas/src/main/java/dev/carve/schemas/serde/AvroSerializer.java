@@ -191,7 +191,7 @@ public class AvroSerializer<T extends GenericContainer> implements Serializer<T>
       return new Writer(id, recordSchema, datumWriter(recordSchema, recordSchema, true), false);
     } catch (RegistryException e) {
       throw new AvroSerdeException(
-          e.retriable()
+          e.unavailable()
               ? AvroSerdeException.Problem.REGISTRY_UNAVAILABLE
               : AvroSerdeException.Problem.SCHEMA_REJECTED,
           topic,
@@ -207,9 +207,11 @@ public class AvroSerializer<T extends GenericContainer> implements Serializer<T>
                   : c.autoRegister() ? "register the schema under" : "find the schema under")
               + " subject '"
               + subject
-              + "' (error_code "
-              + e.errorCode()
-              + "): "
+              + "'"
+              + (e.errorCode() == RegistryException.NO_RESPONSE
+                  ? ""
+                  : " (error_code " + e.errorCode() + ")")
+              + ": "
               + e.getMessage(),
           e);
     }

@@ -343,6 +343,69 @@ class RestSchemaRegistryClientTest {
     }
   }
 
+  // Regression: answers that refuse the client and say nothing about the schema (a proxy's 403 or
+  // 404 page, a 408) were classified like the registry's own 4xx answers about a schema.
+  @Test
+  void answersThatRefuseTheClientAreUnavailableAndSayWhatToCheck() throws IOException {
+    record Case(int status, String body, String check, boolean retriable) {}
+    for (Case c :
+        new Case[] {
+          new Case(403, "<html>Forbidden</html>", "check basic.auth.user.info", false),
+          new Case(404, "<html>Not Found</html>", "check schema.registry.url", false),
+          new Case(
+              404,
+              "{\"error_code\":404,\"message\":\"HTTP 404 Not Found\"}",
+              "check schema.registry.url",
+              false),
+          new Case(408, "", "", true)
+        }) {
+      AtomicInteger requests = new AtomicInteger();
+      HttpServer server = fakeServer(c.status(), c.body(), null, requests);
+      String url = "http://127.0.0.1:" + server.getAddress().getPort();
+      try (RestSchemaRegistryClient proxied =
+          new RestSchemaRegistryClient(
+              RegistryClientConfig.parse(
+                  Map.of(
+                      RegistryClientConfig.URL,
+                      url,
+                      RegistryClientConfig.BASIC_AUTH_USER_INFO,
+                      "carve:s3cret",
+                      RegistryClientConfig.RETRY_BACKOFF_MS,
+                      "1")))) {
+        assertThatThrownBy(() -> proxied.schemaById(7))
+            .as("HTTP %d %s", c.status(), c.body())
+            .isInstanceOfSatisfying(
+                RegistryException.class,
+                e -> {
+                  assertThat(e.unavailable()).isTrue();
+                  assertThat(e.retriable()).isEqualTo(c.retriable());
+                  assertThat(e.errorCode()).isNotEqualTo(RegistryException.SCHEMA_NOT_FOUND);
+                })
+            .hasMessageContaining(url)
+            .hasMessageContaining("HTTP " + c.status())
+            .hasMessageContaining(c.check())
+            .hasMessageNotContaining("s3cret");
+      } finally {
+        server.stop(0);
+      }
+    }
+  }
+
+  @Test
+  void theRegistrysOwnAnswersAboutASchemaAreNotUnavailable() {
+    assertThatThrownBy(() -> client.schemaById(424243))
+        .isInstanceOfSatisfying(
+            RegistryException.class, e -> assertThat(e.unavailable()).isFalse());
+    client.register("client-own-answer-value", V1);
+    assertThatThrownBy(() -> client.register("client-own-answer-value", V2))
+        .isInstanceOfSatisfying(
+            RegistryException.class, e -> assertThat(e.unavailable()).isFalse());
+    assertThat(RegistryException.of(RegistryException.INVALID_SCHEMA, "bad").unavailable())
+        .isFalse();
+    assertThat(RegistryException.of(RegistryException.SUBJECT_NOT_FOUND, "none").unavailable())
+        .isFalse();
+  }
+
   @Test
   void registrationAnswerWithoutAPositiveIdFailsInsteadOfGivingIdZero() throws IOException {
     for (String answer : new String[] {"{}", "[1,2]", "{\"id\":0}", "{\"id\":\"x\"}"}) {

@@ -337,6 +337,82 @@ class AvroSerdeTest {
     }
   }
 
+  // Regression: a 401 (wrong or rotated basic.auth.user.info) was SCHEMA_REJECTED, not retriable,
+  // so a sink dead-lettered every record and committed its offsets.
+  @Test
+  void wrongCredentialsAreRegistryUnavailableNotARejectedSchema() {
+    try (EmbeddedSchemaRegistry registry =
+        EmbeddedSchemaRegistry.start(
+            EmbeddedSchemaRegistry.Options.inMemory().withBasicAuth("carve:s3cret"))) {
+      Serde<GenericRecord> right =
+          AvroSerdes.generic(
+              Map.of("schema.registry.url", registry.url(), "basic.auth.user.info", "carve:s3cret"),
+              false);
+      Serde<GenericRecord> wrong =
+          AvroSerdes.generic(
+              Map.of(
+                  "schema.registry.url", registry.url(), "basic.auth.user.info", "carve:rotated"),
+              false);
+      byte[] bytes = right.serializer().serialize("crm.customer", customer(9, "Grace", null));
+
+      assertThatThrownBy(() -> wrong.deserializer().deserialize("crm.customer", bytes))
+          .isInstanceOfSatisfying(
+              AvroSerdeException.class,
+              e -> {
+                assertThat(e.problem()).isEqualTo(AvroSerdeException.Problem.REGISTRY_UNAVAILABLE);
+                assertThat(e.retriable()).isTrue();
+              })
+          .hasMessageContaining(registry.url())
+          .hasMessageContaining("HTTP 401")
+          .hasMessageContaining("check basic.auth.user.info")
+          .hasMessageNotContaining("s3cret")
+          .hasMessageNotContaining("rotated");
+      assertThatThrownBy(() -> wrong.serializer().serialize("crm.other", customer(1, "Ada", null)))
+          .isInstanceOfSatisfying(AvroSerdeException.class, e -> assertThat(e.retriable()).isTrue())
+          .hasMessageContaining("HTTP 401")
+          .hasMessageContaining("check basic.auth.user.info");
+      right.close();
+      wrong.close();
+    }
+  }
+
+  // Regression: a 404 of no registry endpoint (schema.registry.url with a wrong path) was
+  // SCHEMA_REJECTED; only the registry's own 40403 means the schema id is unknown.
+  @Test
+  void wrongRegistryPathIsRegistryUnavailableAndAnUnknownIdStaysUnknown() {
+    try (EmbeddedSchemaRegistry registry =
+        EmbeddedSchemaRegistry.start(EmbeddedSchemaRegistry.Options.inMemory())) {
+      Serde<GenericRecord> serde =
+          AvroSerdes.generic(Map.of("schema.registry.url", registry.url()), false);
+      Serde<GenericRecord> wrongPath =
+          AvroSerdes.generic(Map.of("schema.registry.url", registry.url() + "/nope"), false);
+      byte[] bytes = serde.serializer().serialize("crm.customer", customer(9, "Grace", null));
+
+      assertThatThrownBy(() -> wrongPath.deserializer().deserialize("crm.customer", bytes))
+          .isInstanceOfSatisfying(
+              AvroSerdeException.class,
+              e -> {
+                assertThat(e.problem()).isEqualTo(AvroSerdeException.Problem.REGISTRY_UNAVAILABLE);
+                assertThat(e.retriable()).isTrue();
+              })
+          .hasMessageContaining(registry.url() + "/nope")
+          .hasMessageContaining("HTTP 404")
+          .hasMessageContaining("check schema.registry.url");
+
+      byte[] unknownId = bytes.clone();
+      unknownId[1] = 0x7f;
+      assertThatThrownBy(() -> serde.deserializer().deserialize("crm.customer", unknownId))
+          .isInstanceOfSatisfying(
+              AvroSerdeException.class,
+              e -> {
+                assertThat(e.problem()).isEqualTo(AvroSerdeException.Problem.UNKNOWN_SCHEMA_ID);
+                assertThat(e.retriable()).isFalse();
+              });
+      serde.close();
+      wrongPath.close();
+    }
+  }
+
   @Test
   void unconfiguredSerializerSaysWhatToDo() {
     assertThatThrownBy(

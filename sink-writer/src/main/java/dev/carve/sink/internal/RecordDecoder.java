@@ -41,7 +41,8 @@ public final class RecordDecoder {
    * @throws BadRecordException saying what is wrong (no key, no position headers, undecodable
    *     bytes), with topic, partition and offset
    * @throws RegistryUnavailableException when the key or value could not be decoded because the
-   *     schema registry could not be reached: the record is not bad, another attempt may succeed
+   *     schema registry could not be used (not reached, or it refused the client: credentials, a
+   *     wrong URL): the record is not bad, another attempt may succeed
    */
   public ChangeRecord decode(ConsumerRecord<byte[], byte[]> r)
       throws BadRecordException, RegistryUnavailableException {
@@ -96,15 +97,17 @@ public final class RecordDecoder {
   }
 
   /**
-   * A deserializer error that says the registry could not be reached (no answer, 5xx, 429) is not
-   * the record's fault: dead-lettering it would lose a good record and commit its offset.
+   * A deserializer error that says the registry could not be used (no answer, 5xx, 429, 408; or a
+   * refusal of the client, such as 401/403 for wrong credentials or a 404 of no registry endpoint)
+   * is not the record's fault: it would fail every record alike, and dead-lettering them would lose
+   * good records and commit their offsets.
    */
   private static void rethrowIfRegistryUnavailable(String where, String part, RuntimeException e)
       throws RegistryUnavailableException {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       boolean retriable =
           (t instanceof AvroSerdeException s && s.retriable())
-              || (t instanceof RegistryException r && r.retriable());
+              || (t instanceof RegistryException r && r.unavailable());
       if (retriable) {
         throw new RegistryUnavailableException(
             "Record "

@@ -4,6 +4,8 @@ import dev.carve.core.CarveHeaders;
 import dev.carve.core.error.Decision;
 import dev.carve.core.error.OnError;
 import dev.carve.core.error.PoisonRecordPolicy;
+import dev.carve.schemas.registry.RegistryException;
+import dev.carve.schemas.serde.AvroSerdeException;
 import dev.carve.transform.TransformerMetrics;
 import dev.carve.transform.api.ChangeEvent.SourceOffset;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +41,8 @@ final class DeadLetters {
    * @param value the original value bytes
    * @param headers the original headers; a copy is extended
    * @throws TransformFailedException when the service's {@code on-error} is {@code fail}
+   * @throws RegistryUnavailableException when the change failed because the schema registry could
+   *     not be used: that is not the change's fault, so it is never dead-lettered
    */
   Letter letter(
       byte[] key,
@@ -59,6 +63,13 @@ final class DeadLetters {
             + source
             + ": "
             + error.getMessage();
+    if (registryUnavailable(error)) {
+      throw new RegistryUnavailableException(
+          message
+              + " (the schema registry could not be used: the change is not dead-lettered; the"
+              + " service stops before committing its offset and resumes there once restarted)",
+          error);
+    }
     if (policy.decide(error, 1) == Decision.FAIL) {
       throw new TransformFailedException(message + " (on-error: fail stops the service)", error);
     }
@@ -74,6 +85,21 @@ final class DeadLetters {
     put(out, CarveHeaders.DLQ_TIMESTAMP, Long.toString(System.currentTimeMillis()));
     metrics.recordDeadLetter(table);
     return new Letter(new Routed(deadLetterTopic, value), out);
+  }
+
+  /**
+   * Did {@code error} (or a cause) come from a schema registry that could not be used, rather than
+   * from the change? Such an answer (no answer, 5xx, 401/403, a 404 of no registry endpoint) would
+   * fail every change alike.
+   */
+  static boolean registryUnavailable(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if ((t instanceof AvroSerdeException s && s.retriable())
+          || (t instanceof RegistryException r && r.unavailable())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A dead letter: the routed value and its headers. */

@@ -3,6 +3,7 @@ package dev.carve.transform.testing;
 import dev.carve.core.error.OnError;
 import dev.carve.transform.TransformerMetrics;
 import dev.carve.transform.api.DomainTopology;
+import dev.carve.transform.api.SerdeFactory;
 import dev.carve.transform.internal.DefaultTopologyContext;
 import dev.carve.transform.mapping.MappingLoader;
 import dev.carve.transform.mapping.SchemaResolver;
@@ -30,9 +31,15 @@ public final class Harness implements AutoCloseable {
 
   /** Starts the driver for {@code domainTopology}. */
   public Harness(DomainTopology domainTopology, OnError onError) {
-    ctx =
-        new DefaultTopologyContext(
-            domainTopology.service(), "legacy", onError, TestAvroSerdes.factory());
+    this(domainTopology, onError, TestAvroSerdes.factory());
+  }
+
+  /**
+   * Starts the driver for {@code domainTopology} with other serdes (a real registry); {@link #read}
+   * reads with the {@code mock://} registry, so use {@link #driver} or {@link #readDeadLetters}.
+   */
+  public Harness(DomainTopology domainTopology, OnError onError, SerdeFactory serdes) {
+    ctx = new DefaultTopologyContext(domainTopology.service(), "legacy", onError, serdes);
     topology = domainTopology.build(ctx);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "carve-" + domainTopology.service());
