@@ -78,6 +78,30 @@ class ConnectConvertersTest {
         .startsWith("Struct{order_ref=ORD-2019-00042");
   }
 
+  // Regression: a converter that failed to configure printed its whole config map, so
+  // value.converter.basic.auth.user.info reached the CLI output, the logs and lastError.
+  @Test
+  void converterThatCannotBeConfiguredNamesTheKeyAndMasksSecrets() {
+    assertThatThrownBy(
+            () ->
+                ConnectConverters.fromConnectorConfig(
+                    Map.of(
+                        "key.converter", "org.apache.kafka.connect.json.JsonConverter",
+                        "value.converter", "org.apache.kafka.connect.json.JsonConverter",
+                        "value.converter.schemas.enable", "maybe",
+                        "value.converter.basic.auth.user.info", "u:s3cret",
+                        "value.converter.schema.registry.ssl.truststore.password", "tr0ub4dor",
+                        "value.converter.schema.registry.url", "https://u:hunter2@registry:8081")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("value.converter")
+        .hasMessageContaining("schemas.enable")
+        .hasMessageContaining("maybe")
+        .hasMessageContaining("basic.auth.user.info=****")
+        .hasMessageNotContaining("s3cret")
+        .hasMessageNotContaining("tr0ub4dor")
+        .hasMessageNotContaining("hunter2");
+  }
+
   @Test
   void unknownConverterClassNamesTheKey() {
     assertThatThrownBy(

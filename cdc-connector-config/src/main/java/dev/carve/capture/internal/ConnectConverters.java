@@ -1,5 +1,6 @@
 package dev.carve.capture.internal;
 
+import dev.carve.core.config.Secrets;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -52,7 +53,11 @@ public final class ConnectConverters implements AutoCloseable {
     }
     Map<String, Object> headerConfig = withPrefix(config, HEADER + ".");
     headerConfig.put(ConverterConfig.TYPE_CONFIG, ConverterType.HEADER.getName());
-    header.configure(headerConfig);
+    try {
+      header.configure(headerConfig);
+    } catch (RuntimeException e) {
+      throw cannotConfigure(HEADER, headerClass, headerConfig, e);
+    }
     return new ConnectConverters(key, value, header);
   }
 
@@ -69,18 +74,42 @@ public final class ConnectConverters implements AutoCloseable {
     try {
       converter.configure(converterConfig, isKey);
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException(
-          "Cannot configure "
-              + prefix
-              + " '"
-              + cls
-              + "' with "
-              + converterConfig
-              + ": "
-              + e.getMessage(),
-          e);
+      throw cannotConfigure(prefix, cls, converterConfig, e);
     }
     return converter;
+  }
+
+  /**
+   * The error of a converter that refused its settings, naming the keys, with the values of secret
+   * keys ({@code basic.auth.user.info}, {@code *.password}) masked ({@link Secrets}), also where
+   * the converter's own message quotes them: the message reaches the CLI, the logs and the status.
+   */
+  private static IllegalArgumentException cannotConfigure(
+      String prefix, String cls, Map<String, Object> converterConfig, RuntimeException e) {
+    String reason = String.valueOf(e.getMessage());
+    boolean quotesASecret = false;
+    for (Map.Entry<String, Object> entry : converterConfig.entrySet()) {
+      String secret = entry.getValue() == null ? "" : entry.getValue().toString();
+      if (Secrets.isSecretKey(entry.getKey()) && !secret.isEmpty() && reason.contains(secret)) {
+        reason = reason.replace(secret, Secrets.MASK);
+        quotesASecret = true;
+      }
+    }
+    Map<String, Object> shown = Secrets.mask(converterConfig);
+    shown.replaceAll((k, v) -> v instanceof String text ? Secrets.maskUrl(text) : v);
+    return new IllegalArgumentException(
+        "Cannot configure "
+            + prefix
+            + " '"
+            + cls
+            + "' with the keys "
+            + prefix
+            + ".* "
+            + shown
+            + ": "
+            + reason,
+        // The cause would print the secret with its stack trace.
+        quotesASecret ? null : e);
   }
 
   private static <T> T instantiate(String key, String cls, Class<T> type) {
