@@ -186,20 +186,19 @@ public final class ConnectorConfig {
       for (Iterator<Map.Entry<String, JsonNode>> it = configNode.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
         JsonNode v = e.getValue();
-        if (v.isContainerNode()) {
+        // A null value would reach Properties.setProperty only when the capture starts.
+        if (v.isContainerNode() || v.isNull()) {
           problems.add(
               "key 'config."
                   + e.getKey()
                   + "' must be a string, not "
-                  + v.getNodeType().name().toLowerCase(Locale.ROOT));
+                  + v.getNodeType().name().toLowerCase(Locale.ROOT)
+                  + (v.isNull() ? " (leave the key out for the connector's default)" : ""));
           continue;
         }
-        String raw = v.isNull() ? null : v.asText();
         config.put(
             e.getKey(),
-            raw == null
-                ? null
-                : substitute("config." + e.getKey(), raw, source, substitution, problems));
+            substitute("config." + e.getKey(), v.asText(), source, substitution, problems));
       }
     }
     List<String> tables = validate(name, config, problems);

@@ -141,6 +141,33 @@ class ConnectorConfigTest {
         .satisfies(e -> assertThat(((ConfigException) e).problems()).hasSize(13));
   }
 
+  // Regression: a JSON null value was accepted, and EmbeddedCapture later called
+  // Properties.setProperty(key, null): "failed to start: null" after the database and Kafka checks.
+  @Test
+  void nullValueIsRefusedNamingItsKey() {
+    String json =
+        """
+        {"name": "orders", "config": {
+          "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+          "database.hostname": "db",
+          "database.port": "5432",
+          "database.user": "carve",
+          "database.dbname": "shop",
+          "plugin.name": "pgoutput",
+          "table.include.list": "public.orders",
+          "topic.prefix": "legacy",
+          "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+          "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+          "snapshot.mode": null
+        }}
+        """;
+    assertThatThrownBy(() -> ConnectorConfig.parse(json, "null.json", new Substitution(n -> null)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("null.json")
+        .hasMessageContaining("key 'config.snapshot.mode' must be a string, not null")
+        .satisfies(e -> assertThat(((ConfigException) e).problems()).hasSize(1));
+  }
+
   @Test
   void malformedJsonNamesTheLine() {
     assertThatThrownBy(
