@@ -5,6 +5,7 @@ import dev.carve.transform.api.DomainTopology;
 import dev.carve.transform.api.SerdeFactory;
 import dev.carve.transform.internal.CarveAvroSerdes;
 import dev.carve.transform.internal.DefaultTopologyContext;
+import dev.carve.transform.internal.RegistryUnavailableException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,7 +34,6 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -255,19 +255,34 @@ public final class TransformerRuntime implements AutoCloseable {
       ThreadFailurePolicy policy = new ThreadFailurePolicy();
       streams.setUncaughtExceptionHandler(
           e -> {
-            StreamThreadExceptionResponse response = policy.decide(e, System.currentTimeMillis());
-            if (response == StreamThreadExceptionResponse.REPLACE_THREAD) {
+            ThreadFailurePolicy.Decision decision = policy.decide(e, System.currentTimeMillis());
+            if (decision.cause() == ThreadFailurePolicy.Cause.ABORTED_TRANSACTION) {
               LOG.warn(
                   "Transformer of '{}': the broker aborted a transaction of a stream thread that"
                       + " stalled past its transaction timeout ({}); replacing the thread, which"
                       + " resumes from the committed offsets (KAFKA-19690)",
                   service(),
                   e.toString());
-              return response;
+            } else if (decision.cause() == ThreadFailurePolicy.Cause.REGISTRY_UNAVAILABLE) {
+              LOG.warn(
+                  "Transformer of '{}': the schema registry could not be used ({}); nothing was"
+                      + " committed or dead-lettered. Replacing the stream thread in {} ms (attempt"
+                      + " {} of {} in 10 minutes), which resumes from the committed offsets",
+                  service(),
+                  ThreadFailurePolicy.find(e, RegistryUnavailableException.class).getMessage(),
+                  decision.pauseMs(),
+                  decision.attempt(),
+                  ThreadFailurePolicy.REGISTRY_REPLACEMENTS);
+              try {
+                Thread.sleep(decision.pauseMs());
+              } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+              }
+            } else {
+              failure = e;
+              LOG.error("Transformer of '{}' stopped by an error: {}", service(), e.toString(), e);
             }
-            failure = e;
-            LOG.error("Transformer of '{}' stopped by an error: {}", service(), e.toString(), e);
-            return response;
+            return decision.response();
           });
       streams.start();
     } catch (InterruptedException e) {

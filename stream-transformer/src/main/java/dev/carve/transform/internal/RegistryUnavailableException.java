@@ -15,4 +15,9 @@ public final class RegistryUnavailableException extends RuntimeException {
   RegistryUnavailableException(String message, Throwable cause) {
     super(message, cause);
   }
+
+  /** One with this message and no cause, for tests of what stops or replaces a stream thread. */
+  public static RegistryUnavailableException forTest(String message) {
+    return new RegistryUnavailableException(message, null);
+  }
 }
