@@ -80,16 +80,24 @@ public final class DlqCommand implements Callable<Integer> {
             spec.commandLine(), "--limit must be at least 1, was " + limit);
       }
       try (FailureLog log = FailureLog.open(args.service, args.sinkOptions())) {
-        List<FailureEntry> entries =
-            log.list(new FailureFilter(all ? null : FailureStatus.OPEN, topic, limit));
+        FailureFilter filter = new FailureFilter(all ? null : FailureStatus.OPEN, topic, limit);
+        List<FailureEntry> entries = log.list(filter);
+        // A list shorter than the limit is all there is; only a full one may hide more.
+        long total = entries.size() < limit ? entries.size() : log.count(filter);
         PrintWriter out = spec.commandLine().getOut();
         entries.forEach(e -> row(out, e));
-        out.printf(
-            Locale.ROOT,
-            "%d %sfailure(s) of service '%s'%n",
-            entries.size(),
-            all ? "" : "open ",
-            args.service);
+        String what = (all ? "" : "open ") + "failure(s) of service '" + args.service + "'";
+        if (total > entries.size()) {
+          out.printf(
+              Locale.ROOT,
+              "... %,d more, --limit to see them%n%,d of %,d %s shown, oldest first%n",
+              total - entries.size(),
+              entries.size(),
+              total,
+              what);
+        } else {
+          out.printf(Locale.ROOT, "%,d %s%n", entries.size(), what);
+        }
         out.flush();
       }
       return 0;
@@ -147,6 +155,10 @@ public final class DlqCommand implements Callable<Integer> {
       mixinStandardHelpOptions = true,
       description = {
         "Re-read failed records from Kafka and write them again through the sink's guard.",
+        "Without an id, every open failure is retried, oldest first, read "
+            + FailureLog.PAGE_SIZE
+            + " at a time; one that is refused or fails again stays open and does not hold up the"
+            + " others.",
         "Failures that first failed longer ago than the service's tombstone-retention are"
             + " refused: a newer delete of their key may have lost its tombstone, and writing"
             + " them could bring a deleted row back."
@@ -172,6 +184,9 @@ public final class DlqCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "List what would be retried; write nothing.")
     boolean dryRun;
 
+    /** Failures read at a time by a run over every open one; a test sets a small page. */
+    int pageSize = FailureLog.PAGE_SIZE;
+
     @Override
     public Integer call() {
       try (FailureLog log = FailureLog.open(args.service, args.sinkOptions())) {
@@ -179,79 +194,145 @@ public final class DlqCommand implements Callable<Integer> {
         if (dryRun) {
           return dryRun(log, out);
         }
-        List<RetryOutcome> outcomes =
-            id != null ? List.of(log.retry(id, force)) : log.retryAll(FailureFilter.open(), force);
-        long resolved = outcomes.stream().filter(RetryOutcome::resolved).count();
-        long refused = outcomes.stream().filter(RetryOutcome::refused).count();
-        outcomes.forEach(
-            o ->
-                out.printf(
-                    Locale.ROOT,
-                    "%6d  %s  %s%n",
-                    o.id(),
-                    o.refused() ? "refused" : o.resolved() ? "resolved" : "failed again",
-                    o.message()));
+        Tally tally;
+        if (id != null) {
+          tally = new Tally(out, 1, Integer.MAX_VALUE);
+          tally.add(log.retry(id, force));
+        } else {
+          long open = log.count(FailureFilter.open());
+          if (open > pageSize) {
+            out.printf(
+                Locale.ROOT,
+                "retrying %,d open failure(s) of service '%s', oldest first, %,d at a time%n",
+                open,
+                args.service,
+                pageSize);
+            out.flush();
+          }
+          tally = new Tally(out, open, pageSize);
+          log.retryEveryOpen(force, pageSize, tally::add);
+        }
         out.printf(
             Locale.ROOT,
-            "%d of %d retried failure(s) resolved%s%n",
-            resolved,
-            outcomes.size() - refused,
-            refused == 0
+            "%,d of %,d retried failure(s) resolved%s%n",
+            tally.resolved,
+            tally.done - tally.refused,
+            tally.refused == 0
                 ? ""
-                : "; "
-                    + refused
-                    + " refused as older than tombstone-retention"
-                    + " (--force-older-than-tombstones retries them)");
+                : String.format(
+                    Locale.ROOT,
+                    "; %,d refused as older than tombstone-retention"
+                        + " (--force-older-than-tombstones retries them)",
+                    tally.refused));
         out.flush();
-        return resolved == outcomes.size() ? 0 : Carve.EXIT_FAILURE;
+        return tally.resolved == tally.done ? 0 : Carve.EXIT_FAILURE;
+      }
+    }
+
+    /**
+     * Prints each outcome as it comes and counts them; on a run of more than one page, a progress
+     * line after each page says how far it got and how long the rest will take.
+     */
+    private static final class Tally {
+      private final PrintWriter out;
+      private final long expected;
+      private final int pageSize;
+      private final long started = System.nanoTime();
+      long done;
+      long resolved;
+      long refused;
+
+      Tally(PrintWriter out, long expected, int pageSize) {
+        this.out = out;
+        this.expected = expected;
+        this.pageSize = pageSize;
+      }
+
+      void add(RetryOutcome o) {
+        out.printf(
+            Locale.ROOT,
+            "%6d  %s  %s%n",
+            o.id(),
+            o.refused() ? "refused" : o.resolved() ? "resolved" : "failed again",
+            o.message());
+        done++;
+        resolved += o.resolved() ? 1 : 0;
+        refused += o.refused() ? 1 : 0;
+        if (expected > pageSize && done % pageSize == 0 && done < expected) {
+          progress();
+        }
+        out.flush();
+      }
+
+      private void progress() {
+        // Failures logged while the run goes on are retried too: the total may grow.
+        long total = Math.max(expected, done);
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
+        Duration left = elapsed.multipliedBy(total - done).dividedBy(done);
+        out.printf(
+            Locale.ROOT,
+            "... %,d of %,d done: %,d resolved, %,d failed again, %,d refused; %s, about %s"
+                + " left%n",
+            done,
+            total,
+            resolved,
+            done - resolved - refused,
+            refused,
+            FailureLog.describe(elapsed),
+            FailureLog.describe(left));
       }
     }
 
     private int dryRun(FailureLog log, PrintWriter out) {
-      List<PlannedRetry> plan;
+      long[] wouldRetry = {0};
+      long planned;
       if (id != null) {
-        plan =
-            List.of(
-                log.planRetry(id, force)
-                    .orElseThrow(
-                        () ->
-                            new UserFacingException(
-                                "No failure with id "
-                                    + id
-                                    + " for service '"
-                                    + args.service
-                                    + "'")));
+        PlannedRetry p =
+            log.planRetry(id, force)
+                .orElseThrow(
+                    () ->
+                        new UserFacingException(
+                            "No failure with id " + id + " for service '" + args.service + "'"));
+        print(out, p);
+        wouldRetry[0] = p.wouldRetry() && p.entry().status() == FailureStatus.OPEN ? 1 : 0;
+        planned = 1;
       } else {
-        plan = log.planRetry(FailureFilter.open(), force);
-      }
-      for (PlannedRetry p : plan) {
-        FailureEntry e = p.entry();
-        if (e.status() == FailureStatus.RESOLVED) {
-          out.printf(Locale.ROOT, "%6d  already resolved%n", e.id());
-        } else if (p.wouldRetry()) {
-          out.printf(
-              Locale.ROOT,
-              "%6d  would retry  %s %d %d  key %s  first failed %s ago%n",
-              e.id(),
-              e.topic(),
-              e.partition(),
-              e.offset(),
-              e.key(),
-              FailureLog.describe(p.age()));
-        } else {
-          out.printf(Locale.ROOT, "%6d  would refuse  %s%n", e.id(), p.refusal());
-        }
+        planned =
+            log.planEveryOpen(
+                force,
+                pageSize,
+                p -> {
+                  print(out, p);
+                  wouldRetry[0] += p.wouldRetry() ? 1 : 0;
+                });
       }
       out.printf(
           Locale.ROOT,
-          "would retry %d of %d failure(s) of service '%s'; dry run: nothing written%n",
-          plan.stream()
-              .filter(p -> p.wouldRetry() && p.entry().status() == FailureStatus.OPEN)
-              .count(),
-          plan.size(),
+          "would retry %,d of %,d failure(s) of service '%s'; dry run: nothing written%n",
+          wouldRetry[0],
+          planned,
           args.service);
       out.flush();
       return 0;
+    }
+
+    private static void print(PrintWriter out, PlannedRetry p) {
+      FailureEntry e = p.entry();
+      if (e.status() == FailureStatus.RESOLVED) {
+        out.printf(Locale.ROOT, "%6d  already resolved%n", e.id());
+      } else if (p.wouldRetry()) {
+        out.printf(
+            Locale.ROOT,
+            "%6d  would retry  %s %d %d  key %s  first failed %s ago%n",
+            e.id(),
+            e.topic(),
+            e.partition(),
+            e.offset(),
+            e.key(),
+            FailureLog.describe(p.age()));
+      } else {
+        out.printf(Locale.ROOT, "%6d  would refuse  %s%n", e.id(), p.refusal());
+      }
     }
   }
 

@@ -49,9 +49,16 @@ final class CommandItSupport {
 
   /** Runs {@code carve <args>} in this JVM with captured stdout and stderr. */
   static Run carve(String... args) {
+    return carve(Carve.commandLine(), args);
+  }
+
+  /**
+   * Runs {@code carve <args>} on a command line built by {@link Carve#commandLine()} (whose
+   * commands a test may have set up, e.g. with a small page size) with captured stdout and stderr.
+   */
+  static Run carve(CommandLine cmd, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cmd = Carve.commandLine();
     cmd.setOut(new PrintWriter(out, true));
     cmd.setErr(new PrintWriter(err, true));
     int exit = cmd.execute(args);

@@ -18,6 +18,7 @@ import dev.carve.testkit.TestPostgres;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * {@code carve dlq list | show | retry | purge} through the command line, on a failure log filled
@@ -283,6 +285,89 @@ class DlqCommandIT {
     } finally {
       execute(DATABASE, "DELETE FROM public.carve_failures WHERE id = " + id);
     }
+  }
+
+  /**
+   * Regression: {@code dlq retry} without an id took only the oldest 1000 open failures and said
+   * "1000 of 1000 retried failure(s) resolved"; when those were refused (older than
+   * tombstone-retention) or kept failing, every run took the same ones again and a newer failure
+   * was never retried. {@code dlq list} said "100 open failure(s)" when there were more.
+   */
+  @Test
+  void aRetryOfEveryOpenFailureGoesPastAPageOfRefusedOnesAndCountsThemAll() throws Exception {
+    String service = "dlq_pages_it";
+    String database = "dlq_pages_it";
+    String topic = service + ".order";
+    TestKafka.createTopics(1, true, topic);
+    TestPostgres.createDatabase(database);
+    Path pagesDir = Files.createDirectories(dir.resolve(service));
+    String cfg =
+        CommandItSupport.writeConfig(pagesDir, service, database, registry.url()).toString();
+    EntitySchemas order = entity(service, "order");
+    new CommandItSupport.Producer(registry.url())
+        .add(topic, key(order, 2), order(order, 2, 5000), 200)
+        .send();
+    // Seven failures older than tombstone-retention: more than one page of five, all refused.
+    // Then the failure of order 2 (offset 0), which a constraint since dropped had refused. Carve's
+    // own tables first, as the sink that logged them created them.
+    execute(database, PostgresDialect.createTombstoneTable("public"));
+    execute(database, PostgresDialect.createFailureTable("public"));
+    execute(
+        database,
+        "INSERT INTO public.carve_failures (service, topic, kafka_partition, kafka_offset,"
+            + " record_key, error, first_seen, last_seen) SELECT 'dlq_pages_it',"
+            + " 'dlq_pages_it.order', 0, 1000 + n, '{\"order_id\": ' || (1000 + n) || '}', 'E',"
+            + " now() - interval '9 days', now() - interval '1 day' FROM generate_series(1, 7) n");
+    String recent =
+        rows(
+                database,
+                "INSERT INTO public.carve_failures (service, topic, kafka_partition,"
+                    + " kafka_offset, record_key, error) VALUES ('dlq_pages_it',"
+                    + " 'dlq_pages_it.order', 0, 0, '{\"order_id\": 2}', 'E') RETURNING id")
+            .get(0);
+
+    Run list = carve("dlq", "list", service, "--limit", "3", "--config", cfg);
+    assertThat(list.exit()).as(list.both()).isZero();
+    assertThat(list.out())
+        .contains("... 5 more, --limit to see them")
+        .contains("3 of 8 open failure(s) of service 'dlq_pages_it' shown, oldest first");
+    assertThat(carve("dlq", "list", service, "--config", cfg).out())
+        .contains("8 open failure(s) of service 'dlq_pages_it'")
+        .doesNotContain("more, --limit");
+
+    Run dryRun = carve(withPageSize(5), "dlq", "retry", service, "--dry-run", "--config", cfg);
+    assertThat(dryRun.exit()).as(dryRun.both()).isZero();
+    assertThat(dryRun.out())
+        .containsPattern("(?m)^ +" + recent + "  would retry  dlq_pages_it\\.order 0 0 ")
+        .contains("would retry 1 of 8 failure(s) of service 'dlq_pages_it'; dry run");
+
+    Run retry = carve(withPageSize(5), "dlq", "retry", service, "--config", cfg);
+    assertThat(retry.exit()).as("7 were refused: " + retry.both()).isEqualTo(Carve.EXIT_FAILURE);
+    assertThat(retry.out())
+        .startsWith(
+            "retrying 8 open failure(s) of service 'dlq_pages_it', oldest first, 5 at a time")
+        .containsPattern("(?m)^\\.\\.\\. 5 of 8 done: 0 resolved, 0 failed again, 5 refused; ")
+        .containsPattern("(?m)^ +" + recent + "  resolved  written$")
+        .contains(
+            "1 of 1 retried failure(s) resolved; 7 refused as older than tombstone-retention");
+    assertThat(rows(database, "SELECT order_id, total_cents FROM public.\"order\""))
+        .containsExactly("2|5000");
+    assertThat(
+            rows(
+                database,
+                "SELECT status, count(*), sum(attempts) FROM public.carve_failures"
+                    + " GROUP BY status ORDER BY status"))
+        .as("the refused ones stay open, unchanged")
+        .containsExactly("OPEN|7|7", "RESOLVED|1|2");
+  }
+
+  /** Carve's command line with {@code dlq retry} reading {@code pageSize} failures at a time. */
+  private static CommandLine withPageSize(int pageSize) {
+    CommandLine cmd = Carve.commandLine();
+    CommandLine retry = cmd.getSubcommands().get("dlq").getSubcommands().get("retry");
+    DlqCommand.Retry command = retry.getCommand();
+    command.pageSize = pageSize;
+    return cmd;
   }
 
   @Test

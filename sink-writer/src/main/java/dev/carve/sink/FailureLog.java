@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -32,6 +33,12 @@ import org.apache.kafka.common.serialization.Deserializer;
  * <p>Not thread-safe; open one per command and close it.
  */
 public final class FailureLog implements AutoCloseable {
+  /**
+   * How many entries {@link #retryEveryOpen} and {@link #planEveryOpen} read at a time unless told
+   * otherwise: their memory stays bounded however many failures are open.
+   */
+  public static final int PAGE_SIZE = 1000;
+
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(15);
 
   private final String service;
@@ -90,11 +97,23 @@ public final class FailureLog implements AutoCloseable {
   }
 
   /**
-   * Lists entries, oldest first.
+   * Lists entries, oldest first: at most {@link FailureFilter#limit()} of them ({@link
+   * #count(FailureFilter)} says how many there are).
    *
    * @throws IllegalStateException when the database cannot be read (message names the service)
    */
   public List<FailureEntry> list(FailureFilter filter) {
+    return list(filter, 0);
+  }
+
+  /**
+   * Lists the entries after an id, oldest first (by id): the page that follows the one whose last
+   * entry had {@code afterId}, at most {@link FailureFilter#limit()} entries.
+   *
+   * @param afterId the last id of the previous page; 0 for the first page
+   * @throws IllegalStateException when the database cannot be read (message names the service)
+   */
+  public List<FailureEntry> list(FailureFilter filter, long afterId) {
     Objects.requireNonNull(filter, "filter");
     String status = filter.status() == null ? null : filter.status().name();
     return query(
@@ -110,7 +129,8 @@ public final class FailureLog implements AutoCloseable {
             ps.setString(3, status);
             ps.setString(4, filter.topic());
             ps.setString(5, filter.topic());
-            ps.setInt(6, filter.limit());
+            ps.setLong(6, afterId);
+            ps.setInt(7, filter.limit());
             try (ResultSet rs = ps.executeQuery()) {
               while (rs.next()) {
                 out.add(entry(rs));
@@ -118,6 +138,34 @@ public final class FailureLog implements AutoCloseable {
             }
           }
           return out;
+        });
+  }
+
+  /**
+   * How many entries the filter selects, whatever its limit.
+   *
+   * @throws IllegalStateException when the database cannot be read (message names the service)
+   */
+  public long count(FailureFilter filter) {
+    Objects.requireNonNull(filter, "filter");
+    String status = filter.status() == null ? null : filter.status().name();
+    return query(
+        "count failures",
+        c -> {
+          if (!logExists(c)) {
+            return 0L;
+          }
+          try (PreparedStatement ps = c.prepareStatement(PostgresDialect.countFailures(schema))) {
+            ps.setString(1, service);
+            ps.setString(2, status);
+            ps.setString(3, status);
+            ps.setString(4, filter.topic());
+            ps.setString(5, filter.topic());
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              return rs.getLong(1);
+            }
+          }
         });
   }
 
@@ -213,15 +261,19 @@ public final class FailureLog implements AutoCloseable {
     return new RetryOutcome(id, true, "written");
   }
 
-  /** Retries every open entry the filter selects, oldest first, without forcing. */
+  /**
+   * Retries the open entries the filter selects, at most {@link FailureFilter#limit()}, oldest
+   * first, without forcing; {@link #retryEveryOpen} retries all of them.
+   */
   public List<RetryOutcome> retryAll(FailureFilter filter) {
     return retryAll(filter, false);
   }
 
   /**
-   * Retries every open entry the filter selects, oldest first; entries older than {@code
-   * tombstone-retention} are refused (each with its own outcome) unless {@code
-   * forceOlderThanTombstones} (see {@link #retry(long, boolean)}).
+   * Retries the open entries the filter selects, at most {@link FailureFilter#limit()}, oldest
+   * first; entries older than {@code tombstone-retention} are refused (each with its own outcome)
+   * unless {@code forceOlderThanTombstones} (see {@link #retry(long, boolean)}). {@link
+   * #retryEveryOpen} retries all of them.
    */
   public List<RetryOutcome> retryAll(FailureFilter filter, boolean forceOlderThanTombstones) {
     List<RetryOutcome> out = new ArrayList<>();
@@ -232,8 +284,9 @@ public final class FailureLog implements AutoCloseable {
   }
 
   /**
-   * The dry run of {@link #retryAll(FailureFilter, boolean)}: every open entry the filter selects,
-   * oldest first, with its age and whether it would be retried; writes nothing.
+   * The dry run of {@link #retryAll(FailureFilter, boolean)}: the open entries the filter selects,
+   * at most {@link FailureFilter#limit()}, oldest first, with their age and whether they would be
+   * retried; writes nothing. {@link #planEveryOpen} plans all of them.
    */
   public List<PlannedRetry> planRetry(FailureFilter filter, boolean forceOlderThanTombstones) {
     Instant now = databaseNow();
@@ -244,6 +297,79 @@ public final class FailureLog implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /**
+   * Retries every open entry of this service, oldest first, reading {@code pageSize} of them at a
+   * time, and hands each outcome to {@code each} as soon as it is known. Each retry is {@link
+   * #retry(long, boolean)}'s: refused when older than {@code tombstone-retention} unless {@code
+   * forceOlderThanTombstones}, one more attempt when it fails again. A page starts after the last
+   * id of the one before, so entries that stay open (refused, failed again) are retried once and do
+   * not hold up the ones after them. An entry that fails for the first time while this runs has a
+   * newer id than all before it: it is retried too unless the run has ended.
+   *
+   * @param pageSize entries per page, at least 1 ({@link #PAGE_SIZE} unless a test wants small
+   *     pages)
+   * @param each receives every outcome, in id order; never null
+   * @return how many entries were retried or refused
+   * @throws IllegalStateException when the database cannot be read or written; the outcomes handed
+   *     to {@code each} before stand
+   */
+  public long retryEveryOpen(
+      boolean forceOlderThanTombstones, int pageSize, Consumer<? super RetryOutcome> each) {
+    Objects.requireNonNull(each, "each");
+    return forEachOpenPage(
+        pageSize,
+        page -> {
+          // The clock is read per page: a run over many pages may take hours.
+          Instant now = databaseNow();
+          for (FailureEntry e : page) {
+            each.accept(retry(plan(e, now, forceOlderThanTombstones)));
+          }
+        });
+  }
+
+  /**
+   * The dry run of {@link #retryEveryOpen}: every open entry of this service, oldest first, read
+   * {@code pageSize} at a time, with its age and whether it would be retried; writes nothing.
+   *
+   * @param pageSize entries per page, at least 1
+   * @param each receives every plan, in id order; never null
+   * @return how many entries were planned
+   */
+  public long planEveryOpen(
+      boolean forceOlderThanTombstones, int pageSize, Consumer<? super PlannedRetry> each) {
+    Objects.requireNonNull(each, "each");
+    Instant now = databaseNow();
+    return forEachOpenPage(
+        pageSize,
+        page -> {
+          for (FailureEntry e : page) {
+            each.accept(plan(e, now, forceOlderThanTombstones));
+          }
+        });
+  }
+
+  /** Hands the open entries to {@code page} a page at a time; returns how many there were. */
+  private long forEachOpenPage(int pageSize, Consumer<List<FailureEntry>> page) {
+    if (pageSize < 1) {
+      throw new IllegalArgumentException("pageSize must be at least 1, was " + pageSize);
+    }
+    FailureFilter filter = new FailureFilter(FailureStatus.OPEN, null, pageSize);
+    long afterId = 0;
+    long seen = 0;
+    while (true) {
+      List<FailureEntry> entries = list(filter, afterId);
+      if (entries.isEmpty()) {
+        return seen;
+      }
+      page.accept(entries);
+      seen += entries.size();
+      afterId = entries.get(entries.size() - 1).id();
+      if (entries.size() < pageSize) {
+        return seen;
+      }
+    }
   }
 
   /**

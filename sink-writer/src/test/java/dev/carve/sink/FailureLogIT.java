@@ -11,6 +11,7 @@ import static org.awaitility.Awaitility.await;
 import dev.carve.testkit.TestKafka;
 import dev.carve.testkit.TestPostgres;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -109,6 +110,68 @@ class FailureLogIT {
       assertThat(forced.resolved()).isTrue();
       assertThat(rows(service, "SELECT order_id FROM public.\"order\" ORDER BY 1"))
           .containsExactly("1", "2");
+    }
+  }
+
+  /**
+   * Regression: a retry of every open failure took only the oldest 1000 (one page) and said "1000
+   * of 1000 retried failure(s) resolved"; when those were refused (older than tombstone-retention)
+   * or kept failing, every run took the same 1000 again and a newer failure was never retried.
+   */
+  @Test
+  void aRetryOfEveryOpenFailureGoesPastAPageOfRefusedOnesToTheNewerOnes() {
+    String service = "faillog_pages";
+    SinkOptions options = sinkRefusingOrderTwo(service, List.of());
+    execute(service, "ALTER TABLE public.\"order\" DROP CONSTRAINT small");
+    // Seven failures older than tombstone-retention (more than one page of five), then the
+    // retriable failure of order 2 renumbered as the newest.
+    execute(
+        service,
+        "INSERT INTO public.carve_failures (service, topic, kafka_partition, kafka_offset,"
+            + " record_key, error, first_seen, last_seen) SELECT 'faillog_pages',"
+            + " 'faillog_pages.order', 0, 1000 + n, '{\"order_id\": ' || (1000 + n) || '}', 'E',"
+            + " now() - interval '9 days', now() - interval '1 day' FROM generate_series(1, 7) n;"
+            + " UPDATE public.carve_failures SET id = nextval(pg_get_serial_sequence("
+            + "'public.carve_failures', 'id')) WHERE kafka_offset = 1");
+    int pageSize = 5;
+
+    try (FailureLog log =
+        FailureLog.open(service, options, TestAvro.deserializer(), TestAvro.deserializer())) {
+      FailureFilter open = new FailureFilter(FailureStatus.OPEN, null, pageSize);
+      assertThat(log.list(open)).hasSize(5);
+      assertThat(log.count(open)).isEqualTo(8);
+      long recent = log.list(open, log.list(open).get(4).id()).get(2).id();
+      assertThat(log.show(recent).orElseThrow().offset()).isEqualTo(1);
+
+      List<PlannedRetry> plan = new ArrayList<>();
+      assertThat(log.planEveryOpen(false, pageSize, plan::add)).isEqualTo(8);
+      assertThat(plan).hasSize(8);
+      assertThat(plan.subList(0, 7)).noneMatch(PlannedRetry::wouldRetry);
+      assertThat(plan.get(7).entry().id()).isEqualTo(recent);
+      assertThat(plan.get(7).wouldRetry()).isTrue();
+
+      List<RetryOutcome> outcomes = new ArrayList<>();
+      assertThat(log.retryEveryOpen(false, pageSize, outcomes::add)).isEqualTo(8);
+      assertThat(outcomes.subList(0, 7)).allMatch(RetryOutcome::refused);
+      assertThat(outcomes.get(7).id()).isEqualTo(recent);
+      assertThat(outcomes.get(7).resolved()).as(outcomes.get(7).message()).isTrue();
+      assertThat(rows(service, "SELECT order_id, total_cents FROM public.\"order\" ORDER BY 1"))
+          .containsExactly("1|100", "2|5000");
+      assertThat(
+              rows(
+                  service,
+                  "SELECT status, count(*), sum(attempts) FROM public.carve_failures"
+                      + " GROUP BY status ORDER BY status"))
+          .as("the refused ones stay open, unchanged")
+          .containsExactly("OPEN|7|7", "RESOLVED|1|2");
+
+      // The refused ones no longer hide anything: a second run goes through them once more.
+      outcomes.clear();
+      assertThat(log.retryEveryOpen(false, pageSize, outcomes::add)).isEqualTo(7);
+      assertThat(outcomes).allMatch(RetryOutcome::refused);
+      assertThatThrownBy(() -> log.retryEveryOpen(false, 0, o -> {}))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("pageSize must be at least 1, was 0");
     }
   }
 

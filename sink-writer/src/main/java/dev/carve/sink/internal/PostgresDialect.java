@@ -696,7 +696,9 @@ public final class PostgresDialect {
   }
 
   /**
-   * Lists failures; binds service, status (null = any), topic (null = any), limit.
+   * Lists failures, oldest first, from the one after an id on (keyset pagination: a page starts
+   * where the last one ended, whatever happened to the entries before); binds service, status (null
+   * = any), topic (null = any), the id to start after (0 for the first page), limit.
    *
    * @see #failureColumns()
    */
@@ -705,9 +707,18 @@ public final class PostgresDialect {
         + failureColumns()
         + " FROM "
         + qualified(schema, FAILURES)
-        + " WHERE service = ? AND (?::text IS NULL OR status = ?::text)"
-        + " AND (?::text IS NULL OR topic = ?::text) ORDER BY id LIMIT ?";
+        + SELECTED
+        + " AND id > ? ORDER BY id LIMIT ?";
   }
+
+  /** Counts failures; binds service, status (null = any), topic (null = any). */
+  public static String countFailures(String schema) {
+    return "SELECT count(*) FROM " + qualified(schema, FAILURES) + SELECTED;
+  }
+
+  private static final String SELECTED =
+      " WHERE service = ? AND (?::text IS NULL OR status = ?::text)"
+          + " AND (?::text IS NULL OR topic = ?::text)";
 
   /** One failure by id; binds the id. */
   public static String showFailure(String schema) {
