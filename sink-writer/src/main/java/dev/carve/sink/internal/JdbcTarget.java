@@ -6,6 +6,7 @@ import dev.carve.sink.SinkOptions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Objects;
 import java.util.Properties;
 import org.slf4j.Logger;
@@ -68,7 +69,13 @@ public final class JdbcTarget implements AutoCloseable {
     props.setProperty("tcpKeepAlive", "true");
     try {
       Connection c = DriverManager.getConnection(url, props);
-      c.setAutoCommit(false);
+      try {
+        pinTimeZone(c);
+        c.setAutoCommit(false);
+      } catch (SQLException e) {
+        c.close();
+        throw e;
+      }
       connection = c;
       return c;
     } catch (SQLException raw) {
@@ -91,6 +98,21 @@ public final class JdbcTarget implements AutoCloseable {
       }
       throw new TargetUnavailableException(
           "Cannot connect to " + displayUrl + " (SQLState " + state + "): " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Sets the session's {@code TimeZone} to UTC. pgjdbc starts every session in the JVM's default
+   * time zone, and PostgreSQL renders a {@code timestamptz} into jsonb in the session's zone: the
+   * tombstone key of a timestamp key column ({@code jsonb_build_object} in {@link
+   * PostgresDialect#upsert}/{@link PostgresDialect#delete}) would differ between a sink in UTC and
+   * {@code carve dlq retry} on a laptop in Europe/Berlin, and an older upsert would not see the
+   * newer delete's tombstone. Every connection of the sink-writer (sink, failure log, replay) is
+   * opened here, so all of them build the same key.
+   */
+  static void pinTimeZone(Connection c) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute(PostgresDialect.pinTimeZone());
     }
   }
 

@@ -139,6 +139,15 @@ public final class PostgresDialect {
     return "DROP SCHEMA " + quoteIdentifier(schema) + " RESTRICT";
   }
 
+  /**
+   * Sets the session's time zone to UTC, so that a {@code timestamptz} key column renders into the
+   * tombstone key ({@code jsonb}) alike on every connection, whatever the JVM's default zone (which
+   * pgjdbc sends as the session's zone).
+   */
+  public static String pinTimeZone() {
+    return "SET TIME ZONE 'UTC'";
+  }
+
   /** Whether a schema exists; binds the schema name. */
   public static String schemaExists() {
     return "SELECT 1 FROM pg_namespace WHERE nspname = ?";
