@@ -483,6 +483,17 @@ public final class PostgresDialect {
     return "SELECT pg_try_advisory_lock(?)";
   }
 
+  /**
+   * The advisory-lock key of a target schema's setup ({@link TargetTables#prepare}), taken with
+   * {@link #lockTable} like a table's: the first 8 bytes of the SHA-256 of {@code
+   * carve-sink-schema:<schema>} (quoted), a text no table's key shares. {@code CREATE ... IF NOT
+   * EXISTS} is not safe against a concurrent creator in PostgreSQL (the second fails with 23505 on
+   * the catalog's unique index), so two sinks starting together on a new schema take turns.
+   */
+  public static long schemaLockKey(String schema) {
+    return lockKey("carve-sink-schema:" + quoteIdentifier(schema));
+  }
+
   private static long lockKey(String name) {
     byte[] text = name.getBytes(StandardCharsets.UTF_8);
     try {

@@ -62,9 +62,18 @@ public final class TargetTables {
    * Creates the schema (mode create) and Carve's own tables ({@code carve_tombstones}, {@code
    * carve_failures}), which Carve creates in either mode.
    *
+   * <p>Holds the schema's advisory lock ({@link PostgresDialect#schemaLockKey}) until the caller's
+   * transaction ends: another sink preparing the same schema meanwhile (two services on one schema
+   * started together, two instances of one service) waits and then finds everything there, instead
+   * of failing on a unique violation of the catalog. Needs auto-commit off.
+   *
    * @throws UnsupportedSchemaException in validate mode when the schema does not exist
    */
   public void prepare(Connection c) throws SQLException {
+    try (PreparedStatement lock = c.prepareStatement(PostgresDialect.lockTable())) {
+      lock.setLong(1, PostgresDialect.schemaLockKey(schema));
+      lock.execute();
+    }
     try (Statement s = c.createStatement()) {
       if (mode == DdlMode.CREATE) {
         s.execute(PostgresDialect.createSchema(schema));

@@ -126,6 +126,51 @@ class ConcurrentWritersIT {
     assertThat(count("SELECT count(*) FROM \"" + schema + "\".\"order\"")).isEqualTo(1);
   }
 
+  /**
+   * Regression: two sinks preparing one new schema at once (two services on one schema started
+   * together by {@code carve up}, or two instances of one service) ran {@code CREATE ... IF NOT
+   * EXISTS} unserialized; the second failed on a unique violation of the catalog (23505), a fatal
+   * error, and its sink stopped at start.
+   */
+  @Test
+  void twoSinksPreparingOneNewSchemaTakeTurnsInsteadOfFailing() throws Exception {
+    String schema = "s" + System.nanoTime();
+    new TargetTables(schema, DdlMode.CREATE).prepare(zombie);
+
+    long ownerPid = pid(owner);
+    CompletableFuture<Void> second =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                new TargetTables(schema, DdlMode.CREATE).prepare(owner);
+                owner.commit();
+              } catch (SQLException e) {
+                rollback(owner);
+                throw new IllegalStateException(e);
+              }
+            });
+    awaitWaitingForALock(ownerPid, second);
+    assertThat(second).isNotDone();
+    zombie.commit();
+    second.get(60, TimeUnit.SECONDS);
+
+    assertThat(
+            count(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = '"
+                    + schema
+                    + "' AND tablename IN ('carve_tombstones', 'carve_failures')"))
+        .isEqualTo(2);
+  }
+
+  /** Leaves the shared connection usable for the next test after a failed one. */
+  private static void rollback(Connection c) {
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static long pid(Connection c) throws SQLException {
     try (Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
