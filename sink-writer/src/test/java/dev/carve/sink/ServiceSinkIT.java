@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.carve.core.CarveHeaders;
+import dev.carve.core.SourcePosition;
 import dev.carve.core.error.OnError;
 import dev.carve.sink.internal.JdbcTarget;
 import dev.carve.sink.internal.KafkaClients;
@@ -18,12 +19,19 @@ import dev.carve.sink.internal.SinkEngine;
 import dev.carve.sink.internal.TargetTables;
 import dev.carve.testkit.TestKafka;
 import dev.carve.testkit.TestPostgres;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import org.apache.avro.LogicalTypes;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -191,6 +199,82 @@ class ServiceSinkIT {
     assertThat(header(first, CarveHeaders.DLQ_TOPIC)).isEqualTo(topic);
     assertThat(header(first, CarveHeaders.DLQ_OFFSET)).isIn("1", "2");
     assertThat(header(first, CarveHeaders.DLQ_ERROR)).isNotBlank();
+  }
+
+  /**
+   * Regression: a value Java could not encode (a time-micros beyond 24:00, a decimal of zero bytes)
+   * threw out of the writer unclassified; the sink went FAILED naming no topic, offset or key, and
+   * every restart failed on the same record. Now such a record is dead-lettered like a class 22
+   * error of the database, and the good records of its batch land; 24:00:00, which PostgreSQL
+   * accepts as a time, is written as such.
+   */
+  @Test
+  void aValueThatCannotBeConvertedIsDeadLetteredAndTheRestOfTheBatchLands() {
+    String service = "sinkit_convert";
+    String topic = service + ".slot";
+    TestKafka.createTopics(1, true, topic, service + ".dlq");
+    TestPostgres.createDatabase(service);
+    Schema key = SchemaBuilder.record("SlotKey").fields().requiredLong("slot_id").endRecord();
+    Schema value =
+        SchemaBuilder.record("Slot")
+            .fields()
+            .requiredLong("slot_id")
+            .name("opens_at")
+            .type(LogicalTypes.timeMicros().addToSchema(Schema.create(Schema.Type.LONG)))
+            .noDefault()
+            .name("fee")
+            .type(LogicalTypes.decimal(10, 2).addToSchema(Schema.create(Schema.Type.BYTES)))
+            .noDefault()
+            .endRecord();
+    BiFunction<Long, Long, GenericRecord> slot =
+        (id, micros) -> {
+          GenericRecord v = new GenericData.Record(value);
+          v.put("slot_id", id);
+          v.put("opens_at", micros);
+          v.put("fee", ByteBuffer.wrap(BigInteger.valueOf(1250).toByteArray()));
+          return v;
+        };
+    GenericRecord zeroBytesFee = slot.apply(4L, 0L);
+    zeroBytesFee.put("fee", ByteBuffer.allocate(0));
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    List<GenericRecord> values =
+        List.of(
+            slot.apply(1L, 3_600_000_000L),
+            slot.apply(2L, 86_400_000_000L + 1),
+            slot.apply(3L, 86_400_000_000L),
+            zeroBytesFee,
+            slot.apply(5L, 7_200_000_000L));
+    for (GenericRecord v : values) {
+      long id = (Long) v.get("slot_id");
+      GenericRecord k = new GenericData.Record(key);
+      k.put("slot_id", id);
+      ProducerRecord<byte[], byte[]> r =
+          new ProducerRecord<>(topic, TestAvro.serialize(k), TestAvro.serialize(v));
+      new SourcePosition(100, 100 + id).writeTo(r.headers());
+      records.add(r);
+    }
+    produce(records);
+
+    Map<String, Object> raw = options(service);
+    raw.put("entities", List.of("slot"));
+    try (ServiceSink sink = sink(service, raw)) {
+      sink.start();
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> sink.metrics().records() == 5 || sink.metrics().state() == SinkState.FAILED);
+      assertThat(sink.metrics().state()).isEqualTo(SinkState.RUNNING);
+      assertThat(sink.metrics().deadLettered()).isEqualTo(2);
+    }
+    assertThat(rows(service, "SELECT slot_id, opens_at, fee FROM public.slot ORDER BY 1"))
+        .containsExactly("1|01:00:00|12.50", "3|24:00:00|12.50", "5|02:00:00|12.50");
+    assertThat(
+            rows(
+                service,
+                "SELECT topic, kafka_partition, kafka_offset, error LIKE '%column \"'"
+                    + " || CASE kafka_offset WHEN 1 THEN 'opens_at' ELSE 'fee' END"
+                    + " || '\"%' || 'sinkit_convert.slot/0@' || kafka_offset || '%'"
+                    + " FROM public.carve_failures ORDER BY kafka_offset"))
+        .containsExactly(topic + "|0|1|t", topic + "|0|3|t");
   }
 
   private static String header(ConsumerRecord<byte[], byte[]> r, String name) {

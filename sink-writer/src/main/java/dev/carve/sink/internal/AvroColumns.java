@@ -47,6 +47,11 @@ import org.apache.avro.generic.GenericFixed;
 public final class AvroColumns {
   private static final HexFormat HEX = HexFormat.of();
 
+  // PostgreSQL's time accepts 24:00:00 (the end of a day), which java.time.LocalTime cannot hold.
+  private static final long MICROS_PER_DAY = 86_400_000_000L;
+  private static final int MILLIS_PER_DAY = 86_400_000;
+  private static final String END_OF_DAY = "24:00:00";
+
   private AvroColumns() {}
 
   /**
@@ -181,6 +186,9 @@ public final class AvroColumns {
    *     a logical-type conversion (BigDecimal, Instant, LocalDate...); may be null
    * @param schema the field's writer schema (a nullable union is allowed)
    * @return the text, or null for null
+   * @throws RuntimeException (DateTimeException, ArithmeticException, IllegalArgumentException)
+   *     when the value has no text of the column's type (a time beyond 24:00, an instant out of
+   *     range, a decimal of zero bytes): the record's own fault
    */
   public static String toText(Object value, Schema schema) {
     if (value == null) {
@@ -208,7 +216,7 @@ public final class AvroColumns {
                 .toString();
           }
           if (logical instanceof LogicalTypes.TimeMicros) {
-            return LocalTime.ofNanoOfDay(l * 1000).toString();
+            return l == MICROS_PER_DAY ? END_OF_DAY : LocalTime.ofNanoOfDay(l * 1000).toString();
           }
         }
         return value.toString();
@@ -218,7 +226,9 @@ public final class AvroColumns {
             return LocalDate.ofEpochDay(i).toString();
           }
           if (logical instanceof LogicalTypes.TimeMillis) {
-            return LocalTime.ofNanoOfDay(i * 1_000_000L).toString();
+            return i == MILLIS_PER_DAY
+                ? END_OF_DAY
+                : LocalTime.ofNanoOfDay(i * 1_000_000L).toString();
           }
         }
         return value.toString();
@@ -229,6 +239,9 @@ public final class AvroColumns {
         }
         byte[] bytes = bytes(value);
         if (logical instanceof LogicalTypes.Decimal d) {
+          if (bytes.length == 0) {
+            throw new IllegalArgumentException("a decimal of zero bytes has no value");
+          }
           return new BigDecimal(new BigInteger(bytes), d.getScale()).toPlainString();
         }
         return "\\x" + HEX.formatHex(bytes);

@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
+import java.time.DateTimeException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -375,8 +376,15 @@ public final class BatchWriter {
     }
   }
 
-  /** The text of one column for every row (null where the row's schema lacks the field). */
-  private static String[] texts(TableSpec spec, Column col, List<ChangeRecord> rows) {
+  /**
+   * The text of one column for every row (null where the row's schema lacks the field).
+   *
+   * @throws UnconvertibleValueException when a row's value has no text for the column: thrown
+   *     before the statement runs, and as a class 22 error it makes {@link #writeGroup} write the
+   *     rows one by one and dead-letter that row alone
+   */
+  private static String[] texts(TableSpec spec, Column col, List<ChangeRecord> rows)
+      throws UnconvertibleValueException {
     // All rows of a statement share the key and value schemas: look the field up once.
     boolean keyColumn = spec.keyColumns().contains(col);
     ChangeRecord first = rows.get(0);
@@ -388,7 +396,25 @@ public final class BatchWriter {
       for (int i = 0; i < texts.length; i++) {
         ChangeRecord r = rows.get(i);
         GenericRecord source = keyColumn ? r.key() : r.value();
-        texts[i] = AvroColumns.toText(source.get(pos), fieldSchema);
+        try {
+          texts[i] = AvroColumns.toText(source.get(pos), fieldSchema);
+        } catch (DateTimeException
+            | ArithmeticException
+            | IllegalArgumentException
+            | ClassCastException e) {
+          throw new UnconvertibleValueException(
+              "Cannot convert the value of column "
+                  + PostgresDialect.quoteIdentifier(col.name())
+                  + " ("
+                  + col.sqlType()
+                  + ") of table "
+                  + PostgresDialect.qualified(spec.schema(), spec.table())
+                  + " in record "
+                  + r.where()
+                  + ": "
+                  + e.getMessage(),
+              e);
+        }
       }
     }
     return texts;

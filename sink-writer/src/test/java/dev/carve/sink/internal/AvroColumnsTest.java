@@ -34,6 +34,28 @@ class AvroColumnsTest {
         .isEqualTo("2020-01-01T00:00:00Z");
   }
 
+  /**
+   * PostgreSQL's time accepts 24:00:00, which {@code LocalTime} cannot hold; beyond it, and a
+   * decimal of zero bytes, there is no text, and the writer dead-letters the record.
+   */
+  @Test
+  void theEndOfADayIsWrittenAsPostgresAcceptsItAndBeyondItThereIsNoText() {
+    Schema micros = logical(Schema.create(Schema.Type.LONG), LogicalTypes.timeMicros());
+    Schema millis = logical(Schema.create(Schema.Type.INT), LogicalTypes.timeMillis());
+    Schema decimal = logical(Schema.create(Schema.Type.BYTES), LogicalTypes.decimal(10, 3));
+
+    assertThat(AvroColumns.toText(86_400_000_000L, micros)).isEqualTo("24:00:00");
+    assertThat(AvroColumns.toText(86_400_000, millis)).isEqualTo("24:00:00");
+    assertThat(AvroColumns.toText(3_600_000_001L, micros)).isEqualTo("01:00:00.000001");
+    assertThatThrownBy(() -> AvroColumns.toText(86_400_000_001L, micros))
+        .isInstanceOf(java.time.DateTimeException.class);
+    assertThatThrownBy(() -> AvroColumns.toText(-1, millis))
+        .isInstanceOf(java.time.DateTimeException.class);
+    assertThatThrownBy(() -> AvroColumns.toText(ByteBuffer.allocate(0), decimal))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("zero bytes");
+  }
+
   @Test
   void bytesAreHexAndCollectionsAreJson() {
     assertThat(
