@@ -1,5 +1,6 @@
 package dev.carve.sink;
 
+import dev.carve.core.retry.Retrier;
 import dev.carve.core.retry.RetriesExhaustedException;
 import dev.carve.sink.internal.JdbcTarget;
 import dev.carve.sink.internal.KafkaClients;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.CloseOptions;
@@ -30,6 +32,7 @@ import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.slf4j.Logger;
@@ -68,6 +71,7 @@ public final class ServiceSink implements AutoCloseable {
   private final Deserializer<GenericRecord> valueDeserializer;
   private final SinkCounters counters = new SinkCounters();
   private final AtomicReference<SinkState> state = new AtomicReference<>(SinkState.CREATED);
+  private final Retrier kafkaRetrier;
   private volatile boolean stopRequested;
   private volatile Throwable failure;
   private volatile KafkaConsumer<byte[], byte[]> consumer;
@@ -82,6 +86,12 @@ public final class ServiceSink implements AutoCloseable {
       Deserializer<GenericRecord> valueDeserializer) {
     this.service = service;
     this.options = options;
+    this.kafkaRetrier =
+        new Retrier(
+            Integer.MAX_VALUE,
+            options.retryBackoff(),
+            options.retryMaxBackoff(),
+            e -> !stopRequested && e instanceof TimeoutException);
     this.tablesByTopic = KafkaClients.tablesByTopic(service, options.entities());
     this.keyDeserializer = keyDeserializer;
     this.valueDeserializer = valueDeserializer;
@@ -375,13 +385,19 @@ public final class ServiceSink implements AutoCloseable {
    * Commits positions that moved without records: the consumer skipped transaction markers at the
    * end of a partition. Nothing unwritten lies before such a position.
    */
-  private void commitSkippedMarkers() {
+  private void commitSkippedMarkers() throws InterruptedException {
     Map<TopicPartition, OffsetAndMetadata> moved = new HashMap<>();
     for (TopicPartition tp : consumer.assignment()) {
       long position = consumer.position(tp);
       Long committed = committedPositions.get(tp);
       if (committed == null) {
-        OffsetAndMetadata c = consumer.committed(java.util.Set.of(tp)).get(tp);
+        Map<TopicPartition, OffsetAndMetadata> read =
+            whileKafkaTimesOut(
+                "read the committed offset of " + tp, () -> consumer.committed(Set.of(tp)));
+        if (read == null) {
+          return;
+        }
+        OffsetAndMetadata c = read.get(tp);
         committed = c == null ? -1L : c.offset();
         committedPositions.put(tp, committed);
       }
@@ -398,24 +414,88 @@ public final class ServiceSink implements AutoCloseable {
   /** Offsets this sink committed last, per partition; only touched by the sink thread. */
   private final Map<TopicPartition, Long> committedPositions = new HashMap<>();
 
-  private void commit(Map<TopicPartition, OffsetAndMetadata> offsets, int records) {
-    try {
-      try {
-        consumer.commitSync(offsets);
-      } catch (WakeupException e) {
-        // close() woke the consumer up while the batch was written: the commit is still owed.
-        consumer.commitSync(offsets);
-      }
+  private void commit(Map<TopicPartition, OffsetAndMetadata> offsets, int records)
+      throws InterruptedException {
+    Boolean committed =
+        whileKafkaTimesOut(
+            "commit offsets " + offsets,
+            () -> {
+              try {
+                try {
+                  consumer.commitSync(offsets);
+                } catch (WakeupException e) {
+                  // close() woke the consumer up while the batch was written: the commit is still
+                  // owed.
+                  consumer.commitSync(offsets);
+                }
+                return true;
+              } catch (CommitFailedException | RebalanceInProgressException e) {
+                // The rows are committed in the database; whoever owns the partitions now
+                // redelivers them, and the guard makes that a no-op.
+                LOG.warn(
+                    "The sink for '{}' could not commit offsets {} after a rebalance; they will be"
+                        + " redelivered and skipped: {}",
+                    service,
+                    offsets,
+                    e.toString());
+                return false;
+              }
+            });
+    if (Boolean.TRUE.equals(committed)) {
       counters.committed(records);
-    } catch (CommitFailedException | RebalanceInProgressException e) {
-      // The rows are committed in the database; whoever owns the partitions now redelivers them,
-      // and the guard makes that a no-op.
-      LOG.warn(
-          "The sink for '{}' could not commit offsets {} after a rebalance; they will be"
-              + " redelivered and skipped: {}",
-          service,
-          offsets,
-          e.toString());
+    }
+  }
+
+  /**
+   * Runs a call to the group coordinator, retrying a Kafka {@link TimeoutException} (the broker is
+   * away longer than {@code default.api.timeout.ms}) with the sink's backoff, up to {@code
+   * retry-max-backoff} apart, for as long as it lasts, reporting it as {@code lastError}: the batch
+   * is in the database already, and the guard makes a redelivery harmless, so there is nothing to
+   * gain by stopping the sink. Any other error is thrown as it is.
+   *
+   * @return the call's result, or null when the sink is stopping while the broker is away (the
+   *     offsets are left uncommitted; the records are redelivered and skipped)
+   */
+  private <T> T whileKafkaTimesOut(String what, Retrier.Action<T> call)
+      throws InterruptedException {
+    boolean[] failed = {false};
+    Retrier.Action<T> reporting =
+        () -> {
+          try {
+            T result = call.run();
+            if (failed[0]) {
+              LOG.info("The sink for '{}' could {} again", service, what);
+            }
+            return result;
+          } catch (TimeoutException e) {
+            failed[0] = true;
+            counters.error(
+                "Service '"
+                    + service
+                    + "': could not "
+                    + what
+                    + " (Kafka: "
+                    + e.getMessage()
+                    + "); the rows are written, retrying until the broker answers");
+            throw e;
+          }
+        };
+    try {
+      return kafkaRetrier.call(what + " of the sink for '" + service + "'", reporting);
+    } catch (RetriesExhaustedException e) {
+      if (e.getCause() instanceof TimeoutException && stopRequested) {
+        LOG.warn(
+            "The sink for '{}' stops without being able to {}; those records will be redelivered"
+                + " and skipped: {}",
+            service,
+            what,
+            e.getCause().toString());
+        return null;
+      }
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw e;
     }
   }
 
